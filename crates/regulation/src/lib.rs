@@ -42,7 +42,10 @@ pub fn parse(text: &str) -> Parsed {
             diagnostics: vec![Diagnostic::error(
                 "file-too-large",
                 Span::new(0, 0),
-                format!("the file is larger than {} MiB", MAX_FILE_BYTES / 1024 / 1024),
+                format!(
+                    "the file is larger than {} MiB",
+                    MAX_FILE_BYTES / 1024 / 1024
+                ),
             )],
         };
     }
@@ -64,7 +67,8 @@ pub fn parse(text: &str) -> Parsed {
             diagnostics: Vec::new(),
         },
         Err(error) => {
-            let diagnostic = shape_diagnostic(&spans, &error.path().to_string(), error.inner().to_string());
+            let diagnostic =
+                shape_diagnostic(&spans, &error.path().to_string(), error.inner().to_string());
             Parsed {
                 file: None,
                 spans,
@@ -88,14 +92,22 @@ fn shape_diagnostic(spans: &yaml::SpanMap, path: &str, message: String) -> Diagn
             .split_once(", expected ")
             .map(|(_, expected)| format!("expected {expected}"))
             .unwrap_or_else(|| "remove it or check its spelling".into());
-        return Diagnostic::error("unknown-field", span, format!("unknown field `{field}` in `{}`", parent_label(&key_path)))
-            .with_hint(expected);
+        return Diagnostic::error(
+            "unknown-field",
+            span,
+            format!("unknown field `{field}` in `{}`", parent_label(&key_path)),
+        )
+        .with_hint(expected);
     }
     if let Some(field) = between(&message, "missing field `", "`") {
         let span = spans.key(path).unwrap_or_else(|| spans.nearest(path));
         let span = Span::new(span.start, span.start);
-        return Diagnostic::error("missing-field", span, format!("missing field `{field}` in `{path}`"))
-            .with_hint(format!("add `{field}:`; see docs/regulation-format.md"));
+        return Diagnostic::error(
+            "missing-field",
+            span,
+            format!("missing field `{field}` in `{path}`"),
+        )
+        .with_hint(format!("add `{field}:`; see docs/regulation-format.md"));
     }
     let span = spans.nearest(path);
     let code = if message.starts_with("unknown variant") {

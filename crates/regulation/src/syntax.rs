@@ -85,11 +85,8 @@ impl Serialize for LegalDate {
 impl<'de> Deserialize<'de> for LegalDate {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        let bad = || {
-            serde::de::Error::custom(format!(
-                "`{text}` is not a date; write it as YYYY-MM-DD"
-            ))
-        };
+        let bad =
+            || serde::de::Error::custom(format!("`{text}` is not a date; write it as YYYY-MM-DD"));
         if text.len() != 10 {
             return Err(bad());
         }
@@ -367,7 +364,9 @@ pub struct Ground {
     pub source: Source,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// The provider's own office.

@@ -146,8 +146,12 @@ pub fn parse(text: &str) -> Result<Document, Diagnostic> {
     for event in Parser::new_from_str(text) {
         let (event, raw_span) = event.map_err(|error| {
             let offset = builder.byte(error.marker().index());
-            Diagnostic::error("yaml-syntax", Span::new(offset, offset + 1), format!("YAML syntax error: {}", error.info()))
-                .with_hint("check the indentation and the quoting of this line")
+            Diagnostic::error(
+                "yaml-syntax",
+                Span::new(offset, offset + 1),
+                format!("YAML syntax error: {}", error.info()),
+            )
+            .with_hint("check the indentation and the quoting of this line")
         })?;
         let span = builder.span(raw_span);
         match event {
@@ -165,17 +169,30 @@ pub fn parse(text: &str) -> Result<Document, Diagnostic> {
             }
             Event::Scalar(value, style, anchor, tag) => {
                 if tag.is_some() {
-                    return Err(Diagnostic::error("yaml-tag", span, "YAML tags are not used in regulation files")
-                        .with_hint("remove the `!tag`; write the value plainly"));
+                    return Err(Diagnostic::error(
+                        "yaml-tag",
+                        span,
+                        "YAML tags are not used in regulation files",
+                    )
+                    .with_hint("remove the `!tag`; write the value plainly"));
                 }
                 // A key of a mapping?
-                if let Some(Frame::Mapping { pending_key, map, path, .. }) = stack.last_mut()
+                if let Some(Frame::Mapping {
+                    pending_key,
+                    map,
+                    path,
+                    ..
+                }) = stack.last_mut()
                     && pending_key.is_none()
                 {
                     let key = value.into_owned();
                     if map.contains_key(&key) {
-                        return Err(Diagnostic::error("duplicate-key", span, format!("duplicate key `{key}`"))
-                            .with_hint("each key appears once in a mapping; merge the two entries"));
+                        return Err(Diagnostic::error(
+                            "duplicate-key",
+                            span,
+                            format!("duplicate key `{key}`"),
+                        )
+                        .with_hint("each key appears once in a mapping; merge the two entries"));
                     }
                     let key_path = child_key(path, &key);
                     builder.spans.keys.insert(key_path, span);
@@ -192,53 +209,130 @@ pub fn parse(text: &str) -> Result<Document, Diagnostic> {
                 push_value(&mut stack, &mut root, value);
             }
             Event::Alias(anchor) => {
-                if matches!(stack.last(), Some(Frame::Mapping { pending_key: None, .. })) {
-                    return Err(Diagnostic::error("yaml-alias-key", span, "an alias cannot be a mapping key"));
+                if matches!(
+                    stack.last(),
+                    Some(Frame::Mapping {
+                        pending_key: None,
+                        ..
+                    })
+                ) {
+                    return Err(Diagnostic::error(
+                        "yaml-alias-key",
+                        span,
+                        "an alias cannot be a mapping key",
+                    ));
                 }
                 let Some(value) = builder.anchors.get(&anchor).cloned() else {
-                    return Err(Diagnostic::error("yaml-alias", span, "alias to an unknown anchor"));
+                    return Err(Diagnostic::error(
+                        "yaml-alias",
+                        span,
+                        "alias to an unknown anchor",
+                    ));
                 };
                 count(&mut builder, span, value_size(&value))?;
                 let path = next_path(&stack).unwrap_or_else(|| ".".into());
                 builder.spans.values.insert(path, span);
                 push_value(&mut stack, &mut root, value);
             }
-            Event::MappingStart(anchor, tag) | Event::SequenceStart(anchor, tag) if tag.is_some() => {
+            Event::MappingStart(anchor, tag) | Event::SequenceStart(anchor, tag)
+                if tag.is_some() =>
+            {
                 let _ = anchor;
-                return Err(Diagnostic::error("yaml-tag", span, "YAML tags are not used in regulation files")
-                    .with_hint("remove the `!tag`"));
+                return Err(Diagnostic::error(
+                    "yaml-tag",
+                    span,
+                    "YAML tags are not used in regulation files",
+                )
+                .with_hint("remove the `!tag`"));
             }
             Event::MappingStart(anchor, _) => {
-                if matches!(stack.last(), Some(Frame::Mapping { pending_key: None, .. })) {
-                    return Err(Diagnostic::error("yaml-complex-key", span, "mapping keys must be plain strings"));
+                if matches!(
+                    stack.last(),
+                    Some(Frame::Mapping {
+                        pending_key: None,
+                        ..
+                    })
+                ) {
+                    return Err(Diagnostic::error(
+                        "yaml-complex-key",
+                        span,
+                        "mapping keys must be plain strings",
+                    ));
                 }
                 if stack.len() >= MAX_DEPTH {
-                    return Err(Diagnostic::error("yaml-too-deep", span, format!("nesting deeper than {MAX_DEPTH} levels")));
+                    return Err(Diagnostic::error(
+                        "yaml-too-deep",
+                        span,
+                        format!("nesting deeper than {MAX_DEPTH} levels"),
+                    ));
                 }
                 count(&mut builder, span, 1)?;
                 let path = next_path(&stack).unwrap_or_else(|| ".".into());
-                stack.push(Frame::Mapping { path, anchor, start: span.start, map: Map::new(), pending_key: None });
+                stack.push(Frame::Mapping {
+                    path,
+                    anchor,
+                    start: span.start,
+                    map: Map::new(),
+                    pending_key: None,
+                });
             }
             Event::SequenceStart(anchor, _) => {
-                if matches!(stack.last(), Some(Frame::Mapping { pending_key: None, .. })) {
-                    return Err(Diagnostic::error("yaml-complex-key", span, "mapping keys must be plain strings"));
+                if matches!(
+                    stack.last(),
+                    Some(Frame::Mapping {
+                        pending_key: None,
+                        ..
+                    })
+                ) {
+                    return Err(Diagnostic::error(
+                        "yaml-complex-key",
+                        span,
+                        "mapping keys must be plain strings",
+                    ));
                 }
                 if stack.len() >= MAX_DEPTH {
-                    return Err(Diagnostic::error("yaml-too-deep", span, format!("nesting deeper than {MAX_DEPTH} levels")));
+                    return Err(Diagnostic::error(
+                        "yaml-too-deep",
+                        span,
+                        format!("nesting deeper than {MAX_DEPTH} levels"),
+                    ));
                 }
                 count(&mut builder, span, 1)?;
                 let path = next_path(&stack).unwrap_or_else(|| ".".into());
-                stack.push(Frame::Sequence { path, anchor, start: span.start, items: Vec::new() });
+                stack.push(Frame::Sequence {
+                    path,
+                    anchor,
+                    start: span.start,
+                    items: Vec::new(),
+                });
             }
             Event::MappingEnd | Event::SequenceEnd => {
                 let Some(frame) = stack.pop() else {
-                    return Err(Diagnostic::error("yaml-syntax", span, "unbalanced YAML structure"));
+                    return Err(Diagnostic::error(
+                        "yaml-syntax",
+                        span,
+                        "unbalanced YAML structure",
+                    ));
                 };
                 let (path, anchor, start, value) = match frame {
-                    Frame::Mapping { path, anchor, start, map, .. } => (path, anchor, start, Value::Object(map)),
-                    Frame::Sequence { path, anchor, start, items } => (path, anchor, start, Value::Array(items)),
+                    Frame::Mapping {
+                        path,
+                        anchor,
+                        start,
+                        map,
+                        ..
+                    } => (path, anchor, start, Value::Object(map)),
+                    Frame::Sequence {
+                        path,
+                        anchor,
+                        start,
+                        items,
+                    } => (path, anchor, start, Value::Array(items)),
                 };
-                builder.spans.values.insert(path, Span::new(start, span.end.max(start)));
+                builder
+                    .spans
+                    .values
+                    .insert(path, Span::new(start, span.end.max(start)));
                 if anchor != 0 {
                     builder.anchors.insert(anchor, value.clone());
                 }
@@ -247,7 +341,10 @@ pub fn parse(text: &str) -> Result<Document, Diagnostic> {
         }
     }
     let value = root.unwrap_or(Value::Null);
-    Ok(Document { value, spans: builder.spans })
+    Ok(Document {
+        value,
+        spans: builder.spans,
+    })
 }
 
 fn count(builder: &mut Builder<'_>, span: Span, nodes: usize) -> Result<(), Diagnostic> {
@@ -274,14 +371,18 @@ fn value_size(value: &Value) -> usize {
 /// The path the next value pushed onto `stack` will get.
 fn next_path(stack: &[Frame]) -> Option<String> {
     match stack.last()? {
-        Frame::Mapping { path, pending_key, .. } => pending_key.as_ref().map(|(key, _)| child_key(path, key)),
+        Frame::Mapping {
+            path, pending_key, ..
+        } => pending_key.as_ref().map(|(key, _)| child_key(path, key)),
         Frame::Sequence { path, items, .. } => Some(child_index(path, items.len())),
     }
 }
 
 fn push_value(stack: &mut [Frame], root: &mut Option<Value>, value: Value) {
     match stack.last_mut() {
-        Some(Frame::Mapping { map, pending_key, .. }) => {
+        Some(Frame::Mapping {
+            map, pending_key, ..
+        }) => {
             if let Some((key, _)) = pending_key.take() {
                 map.insert(key, value);
             }
@@ -327,7 +428,10 @@ mod tests {
     fn keeps_spans_by_path() {
         let text = "a:\n  b: [1, two]\n  c: 'x'\n";
         let doc = parse(text).unwrap();
-        assert_eq!(doc.value, serde_json::json!({"a": {"b": [1, "two"], "c": "x"}}));
+        assert_eq!(
+            doc.value,
+            serde_json::json!({"a": {"b": [1, "two"], "c": "x"}})
+        );
         let span = doc.spans.value("a.b[1]").unwrap();
         assert_eq!(&text[span.start..span.end], "two");
         let key = doc.spans.key("a.c").unwrap();
@@ -344,7 +448,10 @@ mod tests {
     #[test]
     fn quoted_numbers_stay_strings() {
         let doc = parse("n: '141'\nm: 141\nd: 2015-09-02\n").unwrap();
-        assert_eq!(doc.value, serde_json::json!({"n": "141", "m": 141, "d": "2015-09-02"}));
+        assert_eq!(
+            doc.value,
+            serde_json::json!({"n": "141", "m": 141, "d": "2015-09-02"})
+        );
     }
 
     #[test]
