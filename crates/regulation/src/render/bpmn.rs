@@ -1,0 +1,1335 @@
+//! BPMN 2.0 XML of a compiled regulation, with a BPMNDI layout.
+//!
+//! One `collaboration` holds one participant (pool) per route; each pool's
+//! `process` has one lane per role the route uses. Steps map to BPMN as:
+//!
+//! | step kind  | BPMN                                                            |
+//! |------------|-----------------------------------------------------------------|
+//! | (start)    | `startEvent` `Start_R` before the route's first step            |
+//! | `task`     | `userTask` `Step_R..S`                                          |
+//! | `auto`     | `serviceTask` `Step_R..S`                                       |
+//! | `decision` | `userTask` `Step_R..S` (the action) → `exclusiveGateway` `Gateway_R..S`; a decision with no action, limit or timeout is the gateway alone, `Step_R..S` |
+//! | `wait`     | with a timeout branch: `eventBasedGateway` `Step_R..S` → message `intermediateCatchEvent` `Event_R..S` (the awaited event) and timer `intermediateCatchEvent` `Timer_R..S` (the limit, leads to the timeout branch); without one: an `intermediateCatchEvent` `Step_R..S` (timer when it has a limit) |
+//! | `end`      | `endEvent` `Step_R..S`, named by the result's title             |
+//!
+//! A step's limit is a non-interrupting timer `boundaryEvent` `Limit_R..S`
+//! on its task (`timeDuration` in ISO 8601: `PT15M`, `PT2H`, `P3D`; working
+//! days are written `P3D` and the boundary's documentation says
+//! `3 working_days`). `R` and `S` are the route key and step id made safe for
+//! XML ids (see [`common::xml_id_part`]); every edge of the model is a
+//! `sequenceFlow` that ends at a `Step_` element.
+//!
+//! The layout puts lanes under each other and steps left to right by their
+//! breadth-first depth from the start step (see [`common::layout`]).
+//! Everything is emitted in model order: the same model gives the same bytes.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use qyzmet_core::{Duration, Lang, Unit};
+
+use crate::model::{ProcessModel, RouteGraph};
+use crate::syntax::StepKind;
+
+use common::xml_escape;
+
+const BPMN_NS: &str = "http://www.omg.org/spec/BPMN/20100524/MODEL";
+const BPMNDI_NS: &str = "http://www.omg.org/spec/BPMN/20100524/DI";
+const DC_NS: &str = "http://www.omg.org/spec/DD/20100524/DC";
+const DI_NS: &str = "http://www.omg.org/spec/DD/20100524/DI";
+const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
+
+// Layout constants (pixels).
+const ORIGIN_X: i64 = 40;
+const ORIGIN_Y: i64 = 40;
+const POOL_LABEL_W: i64 = 30;
+const LANE_LABEL_W: i64 = 30;
+const CONTENT_PAD: i64 = 30;
+const COL_W: i64 = 270;
+const ROW_H: i64 = 150;
+const POOL_GAP: i64 = 60;
+const TASK_W: i64 = 150;
+const TASK_H: i64 = 90;
+const GATEWAY: i64 = 50;
+const EVENT: i64 = 36;
+const NAME_CHARS: usize = 90;
+
+/// Renders the model as BPMN 2.0 XML (semantic model plus BPMNDI).
+pub fn render(model: &ProcessModel, lang: Lang) -> String {
+    let mut used = BTreeSet::new();
+    let mut pools = Vec::new();
+    let mut y = ORIGIN_Y;
+    for (index, graph) in model.routes.iter().enumerate() {
+        let token = unique(
+            &mut used,
+            common::xml_id_part(&graph.key),
+            &format!("..r{index}"),
+        );
+        let pool = build_pool(model, index, graph, &token, lang, y);
+        y = pool.bounds.y + pool.bounds.h + POOL_GAP;
+        pools.push(pool);
+    }
+    write_document(model, &pools)
+}
+
+/// Returns `base` if it is not yet used, else `base` + `suffix`.
+fn unique(used: &mut BTreeSet<String>, base: String, suffix: &str) -> String {
+    let id = if used.contains(&base) {
+        let mut candidate = format!("{base}{suffix}");
+        let mut n = 2;
+        while used.contains(&candidate) {
+            candidate = format!("{base}{suffix}.{n}");
+            n += 1;
+        }
+        candidate
+    } else {
+        base
+    };
+    used.insert(id.clone());
+    id
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Bounds {
+    x: i64,
+    y: i64,
+    w: i64,
+    h: i64,
+}
+
+impl Bounds {
+    fn cx(&self) -> i64 {
+        self.x + self.w / 2
+    }
+    fn cy(&self) -> i64 {
+        self.y + self.h / 2
+    }
+    fn right(&self) -> i64 {
+        self.x + self.w
+    }
+    fn bottom(&self) -> i64 {
+        self.y + self.h
+    }
+}
+
+#[derive(Debug)]
+enum Def {
+    None,
+    Timer(Option<Duration>),
+    Message,
+}
+
+#[derive(Debug)]
+struct Element {
+    id: String,
+    tag: &'static str,
+    name: Option<String>,
+    docs: Vec<String>,
+    def: Def,
+    /// For a boundary event: the activity and whether it interrupts.
+    attached: Option<(String, bool)>,
+    bounds: Bounds,
+    lane: usize,
+    /// Gateways and events exit vertically towards a target in another row.
+    vertical_exit: bool,
+    external_label: bool,
+    incoming: Vec<String>,
+    outgoing: Vec<String>,
+}
+
+impl Element {
+    fn new(id: String, tag: &'static str, bounds: Bounds, lane: usize) -> Element {
+        let external_label = !matches!(tag, "userTask" | "serviceTask" | "task");
+        Element {
+            id,
+            tag,
+            name: None,
+            docs: Vec::new(),
+            def: Def::None,
+            attached: None,
+            bounds,
+            lane,
+            vertical_exit: external_label,
+            external_label,
+            incoming: Vec::new(),
+            outgoing: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Flow {
+    id: String,
+    source: usize,
+    target: usize,
+    name: Option<String>,
+    waypoints: Vec<(i64, i64)>,
+}
+
+#[derive(Debug)]
+struct Lane {
+    id: String,
+    name: String,
+    bounds: Bounds,
+    members: Vec<usize>,
+}
+
+#[derive(Debug)]
+struct Pool {
+    token: String,
+    name: String,
+    bounds: Bounds,
+    lanes: Vec<Lane>,
+    elements: Vec<Element>,
+    flows: Vec<Flow>,
+}
+
+/// Where a step's flows start and end, as indices into `Pool::elements`.
+#[derive(Clone, Copy, Debug, Default)]
+struct Ports {
+    entry: usize,
+    /// Plain (`next`) edges.
+    exit: usize,
+    /// Outcome edges.
+    choice: usize,
+    /// Timeout edges.
+    timeout: usize,
+}
+
+fn build_pool(
+    model: &ProcessModel,
+    route_index: usize,
+    graph: &RouteGraph,
+    token: &str,
+    lang: Lang,
+    top: i64,
+) -> Pool {
+    let route = common::route_def(model, route_index, graph);
+    let layout = common::layout(graph);
+    let lane_heights: Vec<i64> = layout
+        .lane_rows
+        .iter()
+        .map(|rows| (*rows).max(1) as i64 * ROW_H)
+        .collect();
+    let lanes_h: i64 = lane_heights.iter().sum::<i64>().max(ROW_H);
+    let width =
+        POOL_LABEL_W + LANE_LABEL_W + CONTENT_PAD * 2 + (layout.columns.max(1) as i64) * COL_W;
+    let bounds = Bounds {
+        x: ORIGIN_X,
+        y: top,
+        w: width,
+        h: lanes_h,
+    };
+    let name = common::route_title(model, route_index, graph, lang);
+
+    let mut used = BTreeSet::new();
+    let mut lanes = Vec::new();
+    let mut lane_top = Vec::new();
+    let mut y = top;
+    for (index, role) in layout.lanes.iter().enumerate() {
+        let part = common::xml_id_part(role.as_deref().unwrap_or(""));
+        let id = unique(
+            &mut used,
+            format!("Lane_{token}..{part}"),
+            &format!("..{index}"),
+        );
+        let name = role
+            .as_deref()
+            .map(|role| common::role_title(model, role, lang))
+            .unwrap_or_default();
+        let h = lane_heights.get(index).copied().unwrap_or(ROW_H);
+        lanes.push(Lane {
+            id,
+            name,
+            bounds: Bounds {
+                x: ORIGIN_X + POOL_LABEL_W,
+                y,
+                w: width - POOL_LABEL_W,
+                h,
+            },
+            members: Vec::new(),
+        });
+        lane_top.push(y);
+        y += h;
+    }
+    let x0 = ORIGIN_X + POOL_LABEL_W + LANE_LABEL_W + CONTENT_PAD;
+    // The left edge and the middle line of a layout cell.
+    let cell = |place: common::Place| -> (i64, i64) {
+        let lane_y = lane_top.get(place.lane).copied().unwrap_or(top);
+        (
+            x0 + place.column as i64 * COL_W,
+            lane_y + place.row as i64 * ROW_H + ROW_H / 2,
+        )
+    };
+
+    let mut elements: Vec<Element> = Vec::new();
+    let mut internal: Vec<(usize, usize)> = Vec::new();
+    let mut ports = vec![Ports::default(); graph.nodes.len()];
+
+    let start = if graph.nodes.is_empty() {
+        None
+    } else {
+        let (cx, mid) = cell(layout.start);
+        let id = unique(&mut used, format!("Start_{token}"), "..start");
+        elements.push(Element::new(
+            id,
+            "startEvent",
+            Bounds {
+                x: cx + (TASK_W - EVENT) / 2,
+                y: mid - EVENT / 2,
+                w: EVENT,
+                h: EVENT,
+            },
+            layout.start.lane,
+        ));
+        Some(elements.len() - 1)
+    };
+
+    for (index, node) in graph.nodes.iter().enumerate() {
+        let step = common::step_def(route, &node.id);
+        let place = layout.places.get(index).copied().unwrap_or_default();
+        let lane = place.lane;
+        let (cx, mid) = cell(place);
+        let key = unique(
+            &mut used,
+            format!("{token}..{}", common::xml_id_part(&node.id)),
+            &format!("..{index}"),
+        );
+        let action = step
+            .and_then(|step| step.action.as_ref())
+            .map(|text| text.get(lang).trim().to_owned())
+            .filter(|text| !text.is_empty());
+        let label = step.and_then(|step| step.label.clone());
+        let short_name = {
+            let text = action.clone().unwrap_or_else(|| node.id.clone());
+            let text = match &label {
+                Some(label) => format!("{label}. {text}"),
+                None => text,
+            };
+            Some(common::truncate(&text, NAME_CHARS))
+        };
+        let mut docs = Vec::new();
+        if let Some(action) = &action {
+            docs.push(action.clone());
+        }
+        if let Some(hands_on) = step.and_then(|step| step.hands_on.as_ref()) {
+            let text = hands_on.get(lang).trim();
+            if !text.is_empty() {
+                docs.push(format!("→ {text}"));
+            }
+        }
+        let has_timeout = node.edges.iter().any(|edge| edge.timeout);
+        let task_bounds = Bounds {
+            x: cx,
+            y: mid - TASK_H / 2,
+            w: TASK_W,
+            h: TASK_H,
+        };
+        let event_bounds = Bounds {
+            x: cx + (TASK_W - EVENT) / 2,
+            y: mid - EVENT / 2,
+            w: EVENT,
+            h: EVENT,
+        };
+        let step_id = format!("Step_{key}");
+        ports[index] = match node.kind {
+            StepKind::Task | StepKind::Auto => {
+                let tag = if node.kind == StepKind::Auto {
+                    "serviceTask"
+                } else {
+                    "userTask"
+                };
+                let mut element = Element::new(step_id, tag, task_bounds, lane);
+                element.name = short_name;
+                element.docs = docs;
+                elements.push(element);
+                let task = elements.len() - 1;
+                let timeout = add_limit(&mut elements, node.limit, has_timeout, task, &key, lang);
+                Ports {
+                    entry: task,
+                    exit: task,
+                    choice: task,
+                    timeout: timeout.unwrap_or(task),
+                }
+            }
+            StepKind::Decision => {
+                let with_task = action.is_some() || node.limit.is_some() || has_timeout;
+                let gateway_bounds = Bounds {
+                    x: cx
+                        + if with_task {
+                            TASK_W + 40
+                        } else {
+                            (TASK_W - GATEWAY) / 2
+                        },
+                    y: mid - GATEWAY / 2,
+                    w: GATEWAY,
+                    h: GATEWAY,
+                };
+                if with_task {
+                    let mut element = Element::new(step_id, "userTask", task_bounds, lane);
+                    element.name = short_name;
+                    element.docs = docs;
+                    elements.push(element);
+                    let task = elements.len() - 1;
+                    let timeout =
+                        add_limit(&mut elements, node.limit, has_timeout, task, &key, lang);
+                    elements.push(Element::new(
+                        format!("Gateway_{key}"),
+                        "exclusiveGateway",
+                        gateway_bounds,
+                        lane,
+                    ));
+                    let gateway = elements.len() - 1;
+                    internal.push((task, gateway));
+                    Ports {
+                        entry: task,
+                        exit: gateway,
+                        choice: gateway,
+                        timeout: timeout.unwrap_or(gateway),
+                    }
+                } else {
+                    let mut element =
+                        Element::new(step_id, "exclusiveGateway", gateway_bounds, lane);
+                    element.name = label.clone();
+                    element.docs = docs;
+                    elements.push(element);
+                    let gateway = elements.len() - 1;
+                    Ports {
+                        entry: gateway,
+                        exit: gateway,
+                        choice: gateway,
+                        timeout: gateway,
+                    }
+                }
+            }
+            StepKind::Wait if has_timeout => {
+                let gateway_bounds = Bounds {
+                    x: cx,
+                    y: mid - GATEWAY / 2,
+                    w: GATEWAY,
+                    h: GATEWAY,
+                };
+                let mut element = Element::new(step_id, "eventBasedGateway", gateway_bounds, lane);
+                element.name = short_name;
+                element.docs = docs;
+                elements.push(element);
+                let entry = elements.len() - 1;
+                let mut event = Element::new(
+                    format!("Event_{key}"),
+                    "intermediateCatchEvent",
+                    Bounds {
+                        x: cx + 120,
+                        y: mid - 35 - EVENT / 2,
+                        w: EVENT,
+                        h: EVENT,
+                    },
+                    lane,
+                );
+                event.def = Def::Message;
+                event.name = step
+                    .and_then(|step| step.hands_on.as_ref())
+                    .map(|text| common::truncate(text.get(lang), NAME_CHARS))
+                    .filter(|text| !text.is_empty());
+                elements.push(event);
+                let event = elements.len() - 1;
+                let mut timer = Element::new(
+                    format!("Timer_{key}"),
+                    "intermediateCatchEvent",
+                    Bounds {
+                        x: cx + 120,
+                        y: mid + 35 - EVENT / 2,
+                        w: EVENT,
+                        h: EVENT,
+                    },
+                    lane,
+                );
+                timer.def = Def::Timer(node.limit);
+                if let Some(limit) = node.limit {
+                    timer.name = Some(common::duration_text(limit, lang));
+                    timer.docs.push(limit.to_string());
+                }
+                elements.push(timer);
+                let timer = elements.len() - 1;
+                internal.push((entry, event));
+                internal.push((entry, timer));
+                Ports {
+                    entry,
+                    exit: event,
+                    choice: event,
+                    timeout: timer,
+                }
+            }
+            StepKind::Wait => {
+                let mut element =
+                    Element::new(step_id, "intermediateCatchEvent", event_bounds, lane);
+                element.name = short_name;
+                element.docs = docs;
+                if let Some(limit) = node.limit {
+                    element.docs.push(limit.to_string());
+                    element.def = Def::Timer(Some(limit));
+                } else {
+                    element.def = Def::Message;
+                }
+                elements.push(element);
+                let entry = elements.len() - 1;
+                Ports {
+                    entry,
+                    exit: entry,
+                    choice: entry,
+                    timeout: entry,
+                }
+            }
+            StepKind::End => {
+                let mut element = Element::new(step_id, "endEvent", event_bounds, lane);
+                element.name = node
+                    .result
+                    .as_deref()
+                    .map(|result| common::result_title(model, result, lang))
+                    .filter(|name| !name.is_empty());
+                element.docs = docs;
+                elements.push(element);
+                let entry = elements.len() - 1;
+                Ports {
+                    entry,
+                    exit: entry,
+                    choice: entry,
+                    timeout: entry,
+                }
+            }
+        };
+    }
+
+    // Sequence flows: the start flow, the steps' internal flows, then every
+    // edge of the model in node order.
+    let mut links: Vec<(usize, usize, Option<String>)> = Vec::new();
+    if let (Some(start), Some(first)) = (start, ports.get(graph.start)) {
+        links.push((start, first.entry, None));
+    }
+    for (from, to) in internal {
+        links.push((from, to, None));
+    }
+    for (index, node) in graph.nodes.iter().enumerate() {
+        let step = common::step_def(route, &node.id);
+        for edge in &node.edges {
+            let Some(target) = ports.get(edge.target) else {
+                continue;
+            };
+            let source = &ports[index];
+            let (from, name) = if edge.timeout {
+                (source.timeout, None)
+            } else if let Some(outcome) = &edge.outcome {
+                (
+                    source.choice,
+                    Some(common::outcome_label(step, outcome, lang)),
+                )
+            } else {
+                (source.exit, None)
+            };
+            links.push((from, target.entry, name));
+        }
+    }
+    let mut flows = Vec::new();
+    for (number, (source, target, name)) in links.into_iter().enumerate() {
+        let id = unique(&mut used, format!("Flow_{token}..{}", number + 1), "..flow");
+        let waypoints = route_edge(&elements[source], &elements[target]);
+        elements[source].outgoing.push(id.clone());
+        elements[target].incoming.push(id.clone());
+        flows.push(Flow {
+            id,
+            source,
+            target,
+            name: name.filter(|name| !name.is_empty()),
+            waypoints,
+        });
+    }
+    for (index, element) in elements.iter().enumerate() {
+        if element.tag == "boundaryEvent" {
+            continue;
+        }
+        if let Some(lane) = lanes.get_mut(element.lane) {
+            lane.members.push(index);
+        }
+    }
+    Pool {
+        token: token.to_owned(),
+        name,
+        bounds,
+        lanes,
+        elements,
+        flows,
+    }
+}
+
+/// Adds the timer boundary event of a task's limit (or of its timeout
+/// branch) and returns its index.
+fn add_limit(
+    elements: &mut Vec<Element>,
+    limit: Option<Duration>,
+    has_timeout: bool,
+    task: usize,
+    key: &str,
+    lang: Lang,
+) -> Option<usize> {
+    if limit.is_none() && !has_timeout {
+        return None;
+    }
+    let host = &elements[task];
+    let bounds = Bounds {
+        x: host.bounds.right() - EVENT - 10,
+        y: host.bounds.bottom() - EVENT / 2,
+        w: EVENT,
+        h: EVENT,
+    };
+    let mut element = Element::new(format!("Limit_{key}"), "boundaryEvent", bounds, host.lane);
+    element.attached = Some((host.id.clone(), has_timeout));
+    element.def = Def::Timer(limit);
+    if let Some(limit) = limit {
+        element.name = Some(common::duration_text(limit, lang));
+        element.docs.push(limit.to_string());
+    }
+    elements.push(element);
+    Some(elements.len() - 1)
+}
+
+/// Orthogonal waypoints from one element to another.
+fn route_edge(source: &Element, target: &Element) -> Vec<(i64, i64)> {
+    let s = source.bounds;
+    let t = target.bounds;
+    if t.x > s.right() {
+        if s.cy() == t.cy() {
+            return vec![(s.right(), s.cy()), (t.x, t.cy())];
+        }
+        if source.vertical_exit {
+            let exit_y = if t.cy() < s.cy() { s.y } else { s.bottom() };
+            return vec![(s.cx(), exit_y), (s.cx(), t.cy()), (t.x, t.cy())];
+        }
+        let mx = t.x - 20;
+        return vec![
+            (s.right(), s.cy()),
+            (mx, s.cy()),
+            (mx, t.cy()),
+            (t.x, t.cy()),
+        ];
+    }
+    // Backwards or in the same column: go round underneath both.
+    let low = s.bottom().max(t.bottom()) + 20;
+    vec![
+        (s.cx(), s.bottom()),
+        (s.cx(), low),
+        (t.cx(), low),
+        (t.cx(), t.bottom()),
+    ]
+}
+
+/// The ISO 8601 duration of a limit. Working days are written as days; the
+/// documentation next to it keeps the unit.
+pub fn iso_duration(duration: Duration) -> String {
+    let n = duration.amount;
+    match duration.unit {
+        Unit::Minutes => format!("PT{n}M"),
+        Unit::Hours => format!("PT{n}H"),
+        Unit::WorkingDays | Unit::CalendarDays => format!("P{n}D"),
+        Unit::Months => format!("P{n}M"),
+    }
+}
+
+struct Writer {
+    out: String,
+    depth: usize,
+}
+
+impl Writer {
+    fn indent(&mut self) {
+        for _ in 0..self.depth {
+            self.out.push_str("  ");
+        }
+    }
+
+    fn attrs(&mut self, attrs: &[(&str, &str)]) {
+        for (name, value) in attrs {
+            let _ = write!(self.out, " {name}=\"{}\"", xml_escape(value));
+        }
+    }
+
+    fn open(&mut self, tag: &str, attrs: &[(&str, &str)]) {
+        self.indent();
+        self.out.push('<');
+        self.out.push_str(tag);
+        self.attrs(attrs);
+        self.out.push_str(">\n");
+        self.depth += 1;
+    }
+
+    fn close(&mut self, tag: &str) {
+        self.depth = self.depth.saturating_sub(1);
+        self.indent();
+        let _ = writeln!(self.out, "</{tag}>");
+    }
+
+    fn empty(&mut self, tag: &str, attrs: &[(&str, &str)]) {
+        self.indent();
+        self.out.push('<');
+        self.out.push_str(tag);
+        self.attrs(attrs);
+        self.out.push_str("/>\n");
+    }
+
+    fn text(&mut self, tag: &str, attrs: &[(&str, &str)], text: &str) {
+        self.indent();
+        self.out.push('<');
+        self.out.push_str(tag);
+        self.attrs(attrs);
+        let _ = writeln!(self.out, ">{}</{tag}>", xml_escape(text));
+    }
+}
+
+fn write_document(model: &ProcessModel, pools: &[Pool]) -> String {
+    let mut w = Writer {
+        out: String::new(),
+        depth: 0,
+    };
+    w.out
+        .push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let namespace = format!(
+        "https://qyzmet.kz/regulations/{}",
+        common::xml_id_part(&model.id)
+    );
+    w.open(
+        "bpmn:definitions",
+        &[
+            ("xmlns:bpmn", BPMN_NS),
+            ("xmlns:bpmndi", BPMNDI_NS),
+            ("xmlns:dc", DC_NS),
+            ("xmlns:di", DI_NS),
+            ("xmlns:xsi", XSI_NS),
+            ("id", "Definitions_1"),
+            ("name", &model.id),
+            ("targetNamespace", &namespace),
+            ("exporter", "qyzmet"),
+            ("exporterVersion", env!("CARGO_PKG_VERSION")),
+        ],
+    );
+    w.open("bpmn:collaboration", &[("id", "Collaboration_1")]);
+    for pool in pools {
+        w.empty(
+            "bpmn:participant",
+            &[
+                ("id", &format!("Participant_{}", pool.token)),
+                ("name", &pool.name),
+                ("processRef", &format!("Process_{}", pool.token)),
+            ],
+        );
+    }
+    w.close("bpmn:collaboration");
+    for pool in pools {
+        write_process(&mut w, pool);
+    }
+    w.open(
+        "bpmndi:BPMNDiagram",
+        &[("id", "BPMNDiagram_1"), ("name", &model.id)],
+    );
+    w.open(
+        "bpmndi:BPMNPlane",
+        &[("id", "BPMNPlane_1"), ("bpmnElement", "Collaboration_1")],
+    );
+    for pool in pools {
+        write_pool_di(&mut w, pool);
+    }
+    w.close("bpmndi:BPMNPlane");
+    w.close("bpmndi:BPMNDiagram");
+    w.close("bpmn:definitions");
+    w.out
+}
+
+fn write_process(w: &mut Writer, pool: &Pool) {
+    w.open(
+        "bpmn:process",
+        &[
+            ("id", &format!("Process_{}", pool.token)),
+            ("name", &pool.name),
+            ("isExecutable", "false"),
+        ],
+    );
+    if !pool.lanes.is_empty() {
+        w.open(
+            "bpmn:laneSet",
+            &[("id", &format!("LaneSet_{}", pool.token))],
+        );
+        for lane in &pool.lanes {
+            let mut attrs = vec![("id", lane.id.as_str())];
+            if !lane.name.is_empty() {
+                attrs.push(("name", lane.name.as_str()));
+            }
+            if lane.members.is_empty() {
+                w.empty("bpmn:lane", &attrs);
+                continue;
+            }
+            w.open("bpmn:lane", &attrs);
+            for member in &lane.members {
+                w.text("bpmn:flowNodeRef", &[], &pool.elements[*member].id);
+            }
+            w.close("bpmn:lane");
+        }
+        w.close("bpmn:laneSet");
+    }
+    for element in &pool.elements {
+        let tag = format!("bpmn:{}", element.tag);
+        let mut attrs = vec![("id", element.id.clone())];
+        if let Some(name) = &element.name {
+            attrs.push(("name", name.clone()));
+        }
+        if let Some((host, interrupting)) = &element.attached {
+            attrs.push(("cancelActivity", interrupting.to_string()));
+            attrs.push(("attachedToRef", host.clone()));
+        }
+        let attrs: Vec<(&str, &str)> = attrs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        w.open(&tag, &attrs);
+        for doc in &element.docs {
+            w.text("bpmn:documentation", &[], doc);
+        }
+        for flow in &element.incoming {
+            w.text("bpmn:incoming", &[], flow);
+        }
+        for flow in &element.outgoing {
+            w.text("bpmn:outgoing", &[], flow);
+        }
+        let def_id = format!("{}_def", element.id);
+        match &element.def {
+            Def::None => {}
+            Def::Message => w.empty("bpmn:messageEventDefinition", &[("id", &def_id)]),
+            Def::Timer(None) => w.empty("bpmn:timerEventDefinition", &[("id", &def_id)]),
+            Def::Timer(Some(limit)) => {
+                w.open("bpmn:timerEventDefinition", &[("id", &def_id)]);
+                w.text(
+                    "bpmn:timeDuration",
+                    &[("xsi:type", "bpmn:tFormalExpression")],
+                    &iso_duration(*limit),
+                );
+                w.close("bpmn:timerEventDefinition");
+            }
+        }
+        w.close(&tag);
+    }
+    for flow in &pool.flows {
+        let source = &pool.elements[flow.source].id;
+        let target = &pool.elements[flow.target].id;
+        let mut attrs = vec![("id", flow.id.as_str())];
+        if let Some(name) = &flow.name {
+            attrs.push(("name", name.as_str()));
+        }
+        attrs.push(("sourceRef", source));
+        attrs.push(("targetRef", target));
+        w.empty("bpmn:sequenceFlow", &attrs);
+    }
+    w.close("bpmn:process");
+}
+
+fn bounds_attrs(bounds: &Bounds) -> [(&'static str, String); 4] {
+    [
+        ("x", bounds.x.to_string()),
+        ("y", bounds.y.to_string()),
+        ("width", bounds.w.to_string()),
+        ("height", bounds.h.to_string()),
+    ]
+}
+
+fn write_bounds(w: &mut Writer, bounds: &Bounds) {
+    let attrs = bounds_attrs(bounds);
+    let attrs: Vec<(&str, &str)> = attrs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    w.empty("dc:Bounds", &attrs);
+}
+
+fn write_label(w: &mut Writer, bounds: &Bounds) {
+    w.open("bpmndi:BPMNLabel", &[]);
+    write_bounds(w, bounds);
+    w.close("bpmndi:BPMNLabel");
+}
+
+fn write_pool_di(w: &mut Writer, pool: &Pool) {
+    let participant = format!("Participant_{}", pool.token);
+    w.open(
+        "bpmndi:BPMNShape",
+        &[
+            ("id", &format!("{participant}_di")),
+            ("bpmnElement", &participant),
+            ("isHorizontal", "true"),
+        ],
+    );
+    write_bounds(w, &pool.bounds);
+    w.close("bpmndi:BPMNShape");
+    for lane in &pool.lanes {
+        w.open(
+            "bpmndi:BPMNShape",
+            &[
+                ("id", &format!("{}_di", lane.id)),
+                ("bpmnElement", &lane.id),
+                ("isHorizontal", "true"),
+            ],
+        );
+        write_bounds(w, &lane.bounds);
+        w.close("bpmndi:BPMNShape");
+    }
+    for element in &pool.elements {
+        let id = format!("{}_di", element.id);
+        let mut attrs = vec![("id", id.as_str()), ("bpmnElement", element.id.as_str())];
+        if element.tag == "exclusiveGateway" {
+            attrs.push(("isMarkerVisible", "true"));
+        }
+        w.open("bpmndi:BPMNShape", &attrs);
+        write_bounds(w, &element.bounds);
+        if element.external_label && element.name.is_some() {
+            let b = element.bounds;
+            write_label(
+                w,
+                &Bounds {
+                    x: b.cx() - 60,
+                    y: b.bottom() + 6,
+                    w: 120,
+                    h: 40,
+                },
+            );
+        }
+        w.close("bpmndi:BPMNShape");
+    }
+    for flow in &pool.flows {
+        w.open(
+            "bpmndi:BPMNEdge",
+            &[
+                ("id", &format!("{}_di", flow.id)),
+                ("bpmnElement", &flow.id),
+            ],
+        );
+        for (x, y) in &flow.waypoints {
+            w.empty(
+                "di:waypoint",
+                &[("x", &x.to_string()), ("y", &y.to_string())],
+            );
+        }
+        if flow.name.is_some()
+            && let (Some(first), Some(second)) = (flow.waypoints.first(), flow.waypoints.get(1))
+        {
+            // Beside the first segment, where the choice is made.
+            let (x, y) = if first.0 == second.0 {
+                (first.0 + 6, (first.1 + second.1) / 2 - 10)
+            } else {
+                ((first.0 + second.0) / 2 - 40, first.1 - 30)
+            };
+            write_label(
+                w,
+                &Bounds {
+                    x,
+                    y,
+                    w: 100,
+                    h: 27,
+                },
+            );
+        }
+        w.close("bpmndi:BPMNEdge");
+    }
+}
+
+/// Lookups, text helpers and the abstract swimlane layout shared by the BPMN,
+/// SVG and Mermaid renderers.
+pub(super) mod common {
+    use std::collections::VecDeque;
+
+    use qyzmet_core::{Duration, Lang};
+
+    use crate::model::{ProcessModel, RouteGraph};
+    use crate::syntax::{Route, Step};
+
+    /// The file's route a graph was compiled from: the one at the same index
+    /// when its key matches, else the first with the graph's key.
+    pub fn route_def<'a>(
+        model: &'a ProcessModel,
+        index: usize,
+        graph: &RouteGraph,
+    ) -> Option<&'a Route> {
+        model
+            .file
+            .routes
+            .get(index)
+            .filter(|route| route.key() == graph.key)
+            .or_else(|| {
+                model
+                    .file
+                    .routes
+                    .iter()
+                    .find(|route| route.key() == graph.key)
+            })
+    }
+
+    pub fn step_def<'a>(route: Option<&'a Route>, id: &str) -> Option<&'a Step> {
+        route?.steps.iter().find(|step| step.id == id)
+    }
+
+    pub fn role_title(model: &ProcessModel, id: &str, lang: Lang) -> String {
+        model
+            .file
+            .roles
+            .iter()
+            .find(|role| role.id == id)
+            .map(|role| role.title.get(lang).trim().to_owned())
+            .filter(|title| !title.is_empty())
+            .unwrap_or_else(|| id.to_owned())
+    }
+
+    pub fn result_title(model: &ProcessModel, id: &str, lang: Lang) -> String {
+        let service = &model.file.service;
+        service
+            .results
+            .iter()
+            .find(|result| result.id == id)
+            .map(|result| &result.title)
+            .or_else(|| {
+                service
+                    .refusals
+                    .iter()
+                    .find(|refusal| refusal.id == id)
+                    .map(|refusal| &refusal.title)
+            })
+            .map(|title| title.get(lang).trim().to_owned())
+            .filter(|title| !title.is_empty())
+            .unwrap_or_else(|| id.to_owned())
+    }
+
+    pub fn outcome_label(step: Option<&Step>, outcome: &str, lang: Lang) -> String {
+        step.and_then(|step| step.outcomes.iter().find(|o| o.id == outcome))
+            .map(|o| o.label.get(lang).trim().to_owned())
+            .filter(|label| !label.is_empty())
+            .unwrap_or_else(|| outcome.to_owned())
+    }
+
+    /// The route's title in `lang`, as the step tables head it: the
+    /// channel, and the route's title or variant.
+    pub fn route_title(
+        model: &ProcessModel,
+        index: usize,
+        graph: &RouteGraph,
+        lang: Lang,
+    ) -> String {
+        match route_def(model, index, graph) {
+            Some(route) => crate::render::route_title(route, lang),
+            None => {
+                let channel = crate::render::channel_title(graph.channel, lang);
+                match &graph.variant {
+                    Some(variant) => format!("{channel}: {variant}"),
+                    None => channel.to_owned(),
+                }
+            }
+        }
+    }
+
+    /// "3 жұмыс күні", "15 минут", "2 hours": the step tables' wording.
+    pub fn duration_text(duration: Duration, lang: Lang) -> String {
+        crate::render::duration_text(duration, lang)
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum LegendItem {
+        StartEnd,
+        Action,
+        Choice,
+        Transition,
+    }
+
+    impl LegendItem {
+        pub const ALL: [LegendItem; 4] = [
+            LegendItem::StartEnd,
+            LegendItem::Action,
+            LegendItem::Choice,
+            LegendItem::Transition,
+        ];
+    }
+
+    /// The legend's text in `lang` and the legend's own title.
+    pub fn legend_label(item: LegendItem, lang: Lang) -> &'static str {
+        match (item, lang) {
+            (LegendItem::StartEnd, Lang::Kk) => {
+                "мемлекеттік қызмет көрсетудің басталуы немесе аяқталуы"
+            }
+            (LegendItem::Action, Lang::Kk) => {
+                "көрсетілетін қызметті алушы рәсімінің (іс-қимылының) және (немесе) ҚФБ атауы"
+            }
+            (LegendItem::Choice, Lang::Kk) => "таңдау нұсқасы",
+            (LegendItem::Transition, Lang::Kk) => "келесі рәсімге (іс-қимылға) өту",
+            (LegendItem::StartEnd, Lang::Ru) => {
+                "начало или завершение оказания государственной услуги"
+            }
+            (LegendItem::Action, Lang::Ru) => {
+                "наименование процедуры (действия) услугополучателя и (или) СФЕ"
+            }
+            (LegendItem::Choice, Lang::Ru) => "вариант выбора",
+            (LegendItem::Transition, Lang::Ru) => "переход к следующей процедуре (действию)",
+            (LegendItem::StartEnd, Lang::En) => "start or end of the public service",
+            (LegendItem::Action, Lang::En) => {
+                "procedure (action) of the service recipient and (or) a structural unit"
+            }
+            (LegendItem::Choice, Lang::En) => "choice",
+            (LegendItem::Transition, Lang::En) => "transition to the next procedure (action)",
+        }
+    }
+
+    pub fn legend_title(lang: Lang) -> &'static str {
+        match lang {
+            Lang::Kk => "Шартты белгілер",
+            Lang::Ru => "Условные обозначения",
+            Lang::En => "Legend",
+        }
+    }
+
+    /// Makes a string safe inside an XML id (an NCName), injectively: ASCII
+    /// letters, digits, `-` and `_` stay; every other byte of the UTF-8 text
+    /// becomes `.HH` (upper-case hex). The output never contains `..`, so
+    /// renderers join parts with `..`.
+    pub fn xml_id_part(text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        for byte in text.bytes() {
+            if byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_' {
+                out.push(byte as char);
+            } else {
+                out.push_str(&format!(".{byte:02X}"));
+            }
+        }
+        out
+    }
+
+    /// Escapes text for XML content and attribute values, dropping the
+    /// characters XML 1.0 cannot hold.
+    pub fn xml_escape(text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&apos;"),
+                '\n' => out.push_str("&#10;"),
+                '\r' => out.push_str("&#13;"),
+                '\t' => out.push_str("&#9;"),
+                c if (c as u32) < 0x20 => {}
+                '\u{FFFE}' | '\u{FFFF}' => {}
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    /// Collapses whitespace and cuts the text to `max` characters, ending
+    /// with `…` when cut.
+    pub fn truncate(text: &str, max: usize) -> String {
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if text.chars().count() <= max {
+            return text;
+        }
+        let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+        out = out.trim_end().to_owned();
+        out.push('…');
+        out
+    }
+
+    /// Wraps text into lines of at most `width` characters (a longer word is
+    /// split), at most `max_lines` lines; the last line ends with `…` when
+    /// text was left out.
+    pub fn wrap(text: &str, width: usize, max_lines: usize) -> Vec<String> {
+        let width = width.max(2);
+        let mut lines: Vec<String> = Vec::new();
+        let mut line = String::new();
+        let mut cut = false;
+        'words: for word in text.split_whitespace() {
+            let mut word: Vec<char> = word.chars().collect();
+            loop {
+                let line_len = line.chars().count();
+                let needed = if line.is_empty() {
+                    word.len()
+                } else {
+                    line_len + 1 + word.len()
+                };
+                if needed <= width {
+                    if !line.is_empty() {
+                        line.push(' ');
+                    }
+                    line.extend(word.iter());
+                    break;
+                }
+                if !line.is_empty() {
+                    lines.push(std::mem::take(&mut line));
+                } else {
+                    // A word longer than a line.
+                    let rest = word.split_off(width);
+                    lines.push(word.iter().collect());
+                    word = rest;
+                }
+                if lines.len() >= max_lines {
+                    cut = true;
+                    break 'words;
+                }
+            }
+        }
+        if !cut && !line.is_empty() {
+            if lines.len() < max_lines {
+                lines.push(line);
+            } else {
+                cut = true;
+            }
+        }
+        if cut && let Some(last) = lines.last_mut() {
+            let mut chars: Vec<char> = last.chars().collect();
+            chars.truncate(width.saturating_sub(1));
+            *last = chars.into_iter().collect::<String>().trim_end().to_owned();
+            last.push('…');
+        }
+        lines
+    }
+
+    /// A node's cell: lane, column (0 is the start event's) and row inside
+    /// the lane.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct Place {
+        pub lane: usize,
+        pub column: usize,
+        pub row: usize,
+    }
+
+    /// The abstract swimlane layout of one route.
+    #[derive(Clone, Debug, Default)]
+    pub struct Layout {
+        /// One lane per role, in the order the route first uses them; a
+        /// single role-less lane when no step has a role.
+        pub lanes: Vec<Option<String>>,
+        /// How many rows each lane needs (at least 1).
+        pub lane_rows: Vec<usize>,
+        pub columns: usize,
+        /// The synthetic start event's cell.
+        pub start: Place,
+        /// One per node.
+        pub places: Vec<Place>,
+    }
+
+    /// Lays a route out: column = breadth-first depth from the start step
+    /// (plus one; the start event is in column 0), unreachable steps after
+    /// the deepest reachable one; lane = the step's role (a step without one,
+    /// like an end, takes the lane of its first predecessor with a role);
+    /// steps that share a cell go in separate rows. Every loop is bounded by
+    /// the number of nodes and edges.
+    pub fn layout(graph: &RouteGraph) -> Layout {
+        let n = graph.nodes.len();
+        if n == 0 {
+            return Layout {
+                lanes: Vec::new(),
+                lane_rows: Vec::new(),
+                columns: 1,
+                start: Place::default(),
+                places: Vec::new(),
+            };
+        }
+        // Depths.
+        let mut depth = vec![usize::MAX; n];
+        let mut order = Vec::with_capacity(n);
+        let mut max_depth = 0;
+        let mut roots = Vec::with_capacity(n + 1);
+        if graph.start < n {
+            roots.push(graph.start);
+        }
+        roots.extend(0..n);
+        let mut first_root = true;
+        for root in roots {
+            if depth[root] != usize::MAX {
+                continue;
+            }
+            depth[root] = if first_root { 0 } else { max_depth + 1 };
+            first_root = false;
+            max_depth = max_depth.max(depth[root]);
+            let mut queue = VecDeque::from([root]);
+            while let Some(i) = queue.pop_front() {
+                order.push(i);
+                for edge in &graph.nodes[i].edges {
+                    if edge.target < n && depth[edge.target] == usize::MAX {
+                        depth[edge.target] = depth[i] + 1;
+                        max_depth = max_depth.max(depth[edge.target]);
+                        queue.push_back(edge.target);
+                    }
+                }
+            }
+        }
+        // Lanes.
+        let mut lanes: Vec<Option<String>> = Vec::new();
+        let mut lane = vec![usize::MAX; n];
+        for (i, node) in graph.nodes.iter().enumerate() {
+            if let Some(role) = &node.role {
+                let index = match lanes
+                    .iter()
+                    .position(|l| l.as_deref() == Some(role.as_str()))
+                {
+                    Some(index) => index,
+                    None => {
+                        lanes.push(Some(role.clone()));
+                        lanes.len() - 1
+                    }
+                };
+                lane[i] = index;
+            }
+        }
+        if lanes.is_empty() {
+            lanes.push(None);
+        }
+        // Role-less steps: the lane of the first predecessor (in BFS order)
+        // that has one.
+        for &i in &order {
+            if lane[i] >= lanes.len() {
+                continue;
+            }
+            for edge in &graph.nodes[i].edges {
+                if edge.target < n && lane[edge.target] == usize::MAX {
+                    lane[edge.target] = lane[i] + lanes.len();
+                }
+            }
+        }
+        for value in &mut lane {
+            if *value == usize::MAX {
+                *value = 0;
+            } else if *value >= lanes.len() {
+                *value -= lanes.len();
+            }
+        }
+        // Rows.
+        let start_lane = if graph.start < n {
+            lane[graph.start]
+        } else {
+            0
+        };
+        let start = Place {
+            lane: start_lane,
+            column: 0,
+            row: 0,
+        };
+        let mut cells: std::collections::BTreeMap<(usize, usize), usize> =
+            std::collections::BTreeMap::new();
+        cells.insert((start_lane, 0), 1);
+        let mut places = vec![Place::default(); n];
+        for (i, place) in places.iter_mut().enumerate() {
+            let column = depth[i].saturating_add(1);
+            let count = cells.entry((lane[i], column)).or_insert(0);
+            *place = Place {
+                lane: lane[i],
+                column,
+                row: *count,
+            };
+            *count += 1;
+        }
+        let mut lane_rows = vec![1; lanes.len()];
+        for ((l, _), count) in &cells {
+            if let Some(rows) = lane_rows.get_mut(*l) {
+                *rows = (*rows).max(*count);
+            }
+        }
+        Layout {
+            lanes,
+            lane_rows,
+            columns: max_depth + 2,
+            start,
+            places,
+        }
+    }
+}

@@ -1,0 +1,527 @@
+//! The renderers on every regulation in `regulations/`: the BPMN is valid
+//! against the OMG BPMN 2.0 XSD (checked with `xmllint`, which must be
+//! installed: `apt-get install libxml2-utils`) and parses back into the
+//! model's graph, the SVG is well-formed XML, the Mermaid has its shape, and
+//! every output is deterministic.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use qyzmet_core::{Lang, Unit};
+use qyzmet_regulation::ProcessModel;
+use qyzmet_regulation::render::{bpmn, mermaid, svg};
+use qyzmet_regulation::syntax::StepKind;
+
+const LANGS: [Lang; 2] = [Lang::Kk, Lang::Ru];
+const BPMN_NS: &str = "http://www.omg.org/spec/BPMN/20100524/MODEL";
+const SVG_NS: &str = "http://www.w3.org/2000/svg";
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn xsd() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bpmn20-xsd/BPMN20.xsd")
+}
+
+fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            yaml_files(&path, out);
+        } else if path
+            .extension()
+            .is_some_and(|ext| ext == "yaml" || ext == "yml")
+        {
+            out.push(path);
+        }
+    }
+}
+
+/// Every regulation that parses, compiled. Files other engineers are still
+/// writing may not parse yet; `qyzmet check`'s own tests cover those.
+fn models() -> Vec<(String, ProcessModel)> {
+    let mut paths = Vec::new();
+    yaml_files(&workspace_root().join("regulations"), &mut paths);
+    let mut models = Vec::new();
+    for path in paths {
+        let text = std::fs::read_to_string(&path).expect("readable regulation file");
+        let parsed = qyzmet_regulation::parse(&text);
+        if let Some(file) = parsed.file {
+            let name = path
+                .strip_prefix(workspace_root())
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            models.push((name, qyzmet_regulation::compile(file, &text)));
+        }
+    }
+    assert!(!models.is_empty(), "no regulation in regulations/ parsed");
+    models
+}
+
+fn slug(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+#[test]
+fn bpmn_of_every_regulation_is_valid_against_the_xsd() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("render-bpmn");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut files = Vec::new();
+    for (name, model) in models() {
+        for lang in LANGS {
+            let path = dir.join(format!("{}.{lang}.bpmn", slug(&name)));
+            std::fs::write(&path, bpmn::render(&model, lang)).expect("write bpmn");
+            files.push(path);
+        }
+    }
+    let output = Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(xsd())
+        .args(&files)
+        .output()
+        .unwrap_or_else(|error| {
+            panic!(
+                "xmllint could not be run ({error}); install it: apt-get install -y libxml2-utils"
+            )
+        });
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "xmllint rejected BPMN output:\n{stderr}"
+    );
+    for file in &files {
+        let line = format!("{} validates", file.display());
+        assert!(stderr.contains(&line), "no `{line}` in:\n{stderr}");
+    }
+}
+
+/// A step and its BPMN element, decoded from the renderer's id scheme
+/// `Prefix_ROUTE..STEP` (non `[A-Za-z0-9_-]` bytes written `.HH`).
+fn decode_id(id: &str) -> Option<(String, String, String)> {
+    let (prefix, rest) = id.split_once('_')?;
+    let (route, step) = rest.split_once("..")?;
+    Some((prefix.to_owned(), decode(route), decode(step)))
+}
+
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'.'
+            && i + 2 < bytes.len()
+            && let Ok(byte) = u8::from_str_radix(&text[i + 1..i + 3], 16)
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+type Graph = (BTreeMap<String, String>, Vec<(String, String, String)>);
+
+fn kind_name(kind: StepKind) -> &'static str {
+    match kind {
+        StepKind::Task => "task",
+        StepKind::Decision => "decision",
+        StepKind::Auto => "auto",
+        StepKind::Wait => "wait",
+        StepKind::End => "end",
+    }
+}
+
+/// The graph of one route as the model has it: step id → kind, and edges
+/// (source, target, `next` | `timeout` | outcome label).
+fn model_graph(model: &ProcessModel, index: usize, lang: Lang) -> Graph {
+    let graph = &model.routes[index];
+    let route = &model.file.routes[index];
+    let nodes = graph
+        .nodes
+        .iter()
+        .map(|node| (node.id.clone(), kind_name(node.kind).to_owned()))
+        .collect();
+    let mut edges = Vec::new();
+    for node in &graph.nodes {
+        let step = route.steps.iter().find(|step| step.id == node.id);
+        for edge in &node.edges {
+            let tag = if edge.timeout {
+                "timeout".to_owned()
+            } else if let Some(outcome) = &edge.outcome {
+                step.and_then(|step| step.outcomes.iter().find(|o| &o.id == outcome))
+                    .map(|o| o.label.get(lang).trim().to_owned())
+                    .unwrap_or_else(|| outcome.clone())
+            } else {
+                "next".to_owned()
+            };
+            edges.push((node.id.clone(), graph.nodes[edge.target].id.clone(), tag));
+        }
+    }
+    edges.sort();
+    (nodes, edges)
+}
+
+/// The graph of one `bpmn:process`, rebuilt from the XML alone.
+fn bpmn_graph(process: roxmltree::Node) -> Graph {
+    let mut kinds: BTreeMap<String, String> = BTreeMap::new();
+    let mut element_step: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut gateways = BTreeSet::new();
+    for child in process.children().filter(|n| n.is_element()) {
+        let tag = child.tag_name().name();
+        if matches!(tag, "laneSet" | "sequenceFlow") {
+            continue;
+        }
+        let id = child.attribute("id").expect("flow node id");
+        if id.starts_with("Start_") {
+            assert_eq!(tag, "startEvent");
+            continue;
+        }
+        let (prefix, _route, step) = decode_id(id).unwrap_or_else(|| panic!("undecodable id {id}"));
+        element_step.insert(id.to_owned(), (prefix.clone(), step.clone()));
+        match prefix.as_str() {
+            "Step" => {
+                let kind = match tag {
+                    "userTask" | "task" => "task",
+                    "serviceTask" => "auto",
+                    "exclusiveGateway" => "decision",
+                    "eventBasedGateway" | "intermediateCatchEvent" => "wait",
+                    "endEvent" => "end",
+                    other => panic!("unexpected step element {other}"),
+                };
+                kinds.insert(step, kind.to_owned());
+            }
+            "Gateway" => {
+                assert_eq!(tag, "exclusiveGateway");
+                gateways.insert(step);
+            }
+            "Limit" => assert_eq!(tag, "boundaryEvent"),
+            "Event" | "Timer" => assert_eq!(tag, "intermediateCatchEvent"),
+            other => panic!("unexpected id prefix {other}"),
+        }
+    }
+    for step in gateways {
+        assert_eq!(
+            kinds.get(&step).map(String::as_str),
+            Some("task"),
+            "gateway of {step}"
+        );
+        kinds.insert(step, "decision".to_owned());
+    }
+    let mut edges = Vec::new();
+    for flow in process
+        .children()
+        .filter(|n| n.has_tag_name((BPMN_NS, "sequenceFlow")))
+    {
+        let source = flow.attribute("sourceRef").expect("sourceRef");
+        let target = flow.attribute("targetRef").expect("targetRef");
+        if source.starts_with("Start_") {
+            continue;
+        }
+        let (source_prefix, source_step) = element_step[source].clone();
+        let (target_prefix, target_step) = element_step[target].clone();
+        if target_prefix != "Step" {
+            // Inside one step: task → its gateway, wait → its events.
+            assert_eq!(source_step, target_step);
+            continue;
+        }
+        let tag = if matches!(source_prefix.as_str(), "Timer" | "Limit") {
+            "timeout".to_owned()
+        } else {
+            flow.attribute("name").unwrap_or("next").to_owned()
+        };
+        edges.push((source_step, target_step, tag));
+    }
+    edges.sort();
+    (kinds, edges)
+}
+
+#[test]
+fn bpmn_parses_back_into_the_model_graph() {
+    for (name, model) in models() {
+        for lang in LANGS {
+            let xml = bpmn::render(&model, lang);
+            let doc = roxmltree::Document::parse(&xml)
+                .unwrap_or_else(|error| panic!("{name}: BPMN is not XML: {error}"));
+            let root = doc.root_element();
+            let processes: Vec<_> = root
+                .children()
+                .filter(|n| n.has_tag_name((BPMN_NS, "process")))
+                .collect();
+            assert_eq!(
+                processes.len(),
+                model.routes.len(),
+                "{name}: one process per route"
+            );
+            let participants = root
+                .descendants()
+                .filter(|n| n.has_tag_name((BPMN_NS, "participant")))
+                .count();
+            assert_eq!(
+                participants,
+                model.routes.len(),
+                "{name}: one participant per route"
+            );
+            for (index, process) in processes.into_iter().enumerate() {
+                let key = &model.routes[index].key;
+                assert_eq!(
+                    bpmn_graph(process),
+                    model_graph(&model, index, lang),
+                    "{name} route {key} ({lang})"
+                );
+                check_lanes_and_limits(&model, index, process, lang);
+                // The start event leads to the route's start step.
+                let start = &model.routes[index].nodes[model.routes[index].start].id;
+                let start_flow = process
+                    .children()
+                    .filter(|n| n.has_tag_name((BPMN_NS, "sequenceFlow")))
+                    .find(|n| {
+                        n.attribute("sourceRef")
+                            .is_some_and(|s| s.starts_with("Start_"))
+                    })
+                    .unwrap_or_else(|| panic!("{name} {key}: no start flow"));
+                let target = decode_id(start_flow.attribute("targetRef").unwrap_or_default());
+                assert_eq!(target.map(|t| t.2).as_ref(), Some(start), "{name} {key}");
+            }
+            // Every flow node and flow has a diagram element.
+            let shapes: BTreeSet<&str> = root
+                .descendants()
+                .filter(|n| n.tag_name().name() == "BPMNShape" || n.tag_name().name() == "BPMNEdge")
+                .filter_map(|n| n.attribute("bpmnElement"))
+                .collect();
+            for node in root.descendants().filter(|n| {
+                n.tag_name().namespace() == Some(BPMN_NS)
+                    && n.parent_element().is_some_and(|p| {
+                        p.has_tag_name((BPMN_NS, "process")) || p.has_tag_name((BPMN_NS, "laneSet"))
+                    })
+                    && n.tag_name().name() != "laneSet"
+            }) {
+                let id = node.attribute("id").unwrap_or_default();
+                assert!(shapes.contains(id), "{name}: no DI for {id}");
+            }
+        }
+    }
+}
+
+/// Lanes are the route's roles (named by title); a step is in its role's
+/// lane; each limit is a timer with the ISO duration.
+fn check_lanes_and_limits(
+    model: &ProcessModel,
+    index: usize,
+    process: roxmltree::Node,
+    lang: Lang,
+) {
+    let graph = &model.routes[index];
+    let title = |role: &str| {
+        model
+            .file
+            .roles
+            .iter()
+            .find(|r| r.id == role)
+            .map(|r| r.title.get(lang).trim().to_owned())
+            .unwrap_or_else(|| role.to_owned())
+    };
+    let mut roles: Vec<String> = Vec::new();
+    for node in &graph.nodes {
+        if let Some(role) = &node.role
+            && !roles.contains(role)
+        {
+            roles.push(role.clone());
+        }
+    }
+    let lanes: Vec<_> = process
+        .descendants()
+        .filter(|n| n.has_tag_name((BPMN_NS, "lane")))
+        .collect();
+    let names: Vec<String> = lanes
+        .iter()
+        .map(|lane| lane.attribute("name").unwrap_or_default().to_owned())
+        .collect();
+    let expected: Vec<String> = roles.iter().map(|role| title(role)).collect();
+    assert_eq!(names, expected, "lanes of {}", graph.key);
+    for node in &graph.nodes {
+        let Some(role) = &node.role else { continue };
+        let lane = lanes
+            .iter()
+            .find(|lane| {
+                lane.children().any(|r| {
+                    r.has_tag_name((BPMN_NS, "flowNodeRef"))
+                        && r.text()
+                            .and_then(decode_id)
+                            .is_some_and(|(prefix, _, step)| prefix == "Step" && step == node.id)
+                })
+            })
+            .and_then(|lane| lane.attribute("name"))
+            .map(str::to_owned);
+        assert_eq!(lane, Some(title(role)), "lane of {} {}", graph.key, node.id);
+        if let Some(limit) = node.limit {
+            let iso = bpmn::iso_duration(limit);
+            let expected_iso = match limit.unit {
+                Unit::Minutes => format!("PT{}M", limit.amount),
+                Unit::Hours => format!("PT{}H", limit.amount),
+                Unit::WorkingDays | Unit::CalendarDays => format!("P{}D", limit.amount),
+                Unit::Months => format!("P{}M", limit.amount),
+            };
+            assert_eq!(iso, expected_iso);
+            let found = process.descendants().any(|timer| {
+                timer.has_tag_name((BPMN_NS, "timerEventDefinition"))
+                    && timer
+                        .parent()
+                        .and_then(|p| p.attribute("id"))
+                        .and_then(decode_id)
+                        .is_some_and(|(prefix, _, step)| {
+                            matches!(prefix.as_str(), "Limit" | "Timer" | "Step") && step == node.id
+                        })
+                    && timer.children().any(|d| {
+                        d.has_tag_name((BPMN_NS, "timeDuration")) && d.text() == Some(iso.as_str())
+                    })
+                    && timer.parent().is_some_and(|p| {
+                        p.children().any(|d| {
+                            d.has_tag_name((BPMN_NS, "documentation"))
+                                && d.text() == Some(limit.to_string().as_str())
+                        })
+                    })
+            });
+            assert!(
+                found,
+                "no timer {iso} ({limit}) for {} {}",
+                graph.key, node.id
+            );
+        }
+    }
+}
+
+#[test]
+fn svg_of_every_regulation_is_well_formed_with_lanes_and_legend() {
+    for (name, model) in models() {
+        for lang in LANGS {
+            let text = svg::render(&model, lang);
+            let doc = roxmltree::Document::parse(&text)
+                .unwrap_or_else(|error| panic!("{name} ({lang}): SVG is not well-formed: {error}"));
+            let root = doc.root_element();
+            assert!(root.has_tag_name((SVG_NS, "svg")), "{name}: root is <svg>");
+            let all_text: String = root
+                .descendants()
+                .filter(|n| n.is_text())
+                .filter_map(|n| n.text())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let legend: &[&str] = match lang {
+                Lang::Kk => &[
+                    "мемлекеттік қызмет көрсетудің басталуы немесе аяқталуы",
+                    "таңдау нұсқасы",
+                    "келесі рәсімге (іс-қимылға) өту",
+                ],
+                _ => &["вариант выбора", "переход к следующей процедуре (действию)"],
+            };
+            for label in legend {
+                assert!(
+                    all_text.contains(label),
+                    "{name} ({lang}): legend lacks `{label}`"
+                );
+            }
+            for graph in &model.routes {
+                assert!(
+                    all_text.contains(&graph.key),
+                    "{name} ({lang}): no band titled with route {}",
+                    graph.key
+                );
+            }
+            // Every step is drawn (its id is in a group's data attribute).
+            let steps: BTreeSet<(&str, &str)> = root
+                .descendants()
+                .filter_map(|n| Some((n.attribute("data-route")?, n.attribute("data-step")?)))
+                .collect();
+            for graph in &model.routes {
+                for node in &graph.nodes {
+                    assert!(
+                        steps.contains(&(graph.key.as_str(), node.id.as_str())),
+                        "{name}: step {} {} not drawn",
+                        graph.key,
+                        node.id
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn mermaid_of_every_regulation_has_a_subgraph_per_route_and_lane() {
+    for (name, model) in models() {
+        for lang in LANGS {
+            let text = mermaid::render(&model, lang);
+            assert!(text.starts_with("flowchart LR\n"), "{name}: {text}");
+            let subgraphs = text
+                .lines()
+                .filter(|l| l.trim_start().starts_with("subgraph "))
+                .count();
+            let ends = text.lines().filter(|l| l.trim() == "end").count();
+            assert_eq!(subgraphs, ends, "{name}: balanced subgraphs");
+            let lanes: usize = model
+                .routes
+                .iter()
+                .map(|graph| {
+                    let roles: BTreeSet<_> =
+                        graph.nodes.iter().filter_map(|n| n.role.as_ref()).collect();
+                    roles.len().max(usize::from(!graph.nodes.is_empty()))
+                })
+                .sum();
+            assert_eq!(subgraphs, model.routes.len() + lanes, "{name}: subgraphs");
+            let edges: usize = model
+                .routes
+                .iter()
+                .map(|g| g.nodes.iter().map(|n| n.edges.len()).sum::<usize>())
+                .sum();
+            let arrows = text
+                .lines()
+                .filter(|l| l.contains("-->") || l.contains("-.->"))
+                .count();
+            // Every model edge plus one start arrow per non-empty route.
+            let starts = model.routes.iter().filter(|g| !g.nodes.is_empty()).count();
+            assert_eq!(arrows, edges + starts, "{name}: arrows");
+        }
+    }
+}
+
+#[test]
+fn rendering_is_deterministic() {
+    for (name, model) in models() {
+        for lang in [Lang::Kk, Lang::Ru, Lang::En] {
+            assert_eq!(
+                bpmn::render(&model, lang),
+                bpmn::render(&model, lang),
+                "{name} bpmn"
+            );
+            assert_eq!(
+                svg::render(&model, lang),
+                svg::render(&model, lang),
+                "{name} svg"
+            );
+            assert_eq!(
+                mermaid::render(&model, lang),
+                mermaid::render(&model, lang),
+                "{name} mermaid"
+            );
+            // A fresh compile of the same text gives the same bytes too.
+            let copy = model.clone();
+            assert_eq!(
+                bpmn::render(&copy, lang),
+                bpmn::render(&model, lang),
+                "{name} bpmn (copy)"
+            );
+        }
+    }
+}
