@@ -60,6 +60,27 @@ pub fn parse(text: &str) -> Parsed {
         }
     };
     let yaml::Document { value, spans } = document;
+    if !value.is_object() {
+        let found = match &value {
+            serde_json::Value::Null => "nothing",
+            serde_json::Value::Array(_) => "a list",
+            _ => "a single value",
+        };
+        return Parsed {
+            file: None,
+            diagnostics: vec![
+                Diagnostic::error(
+                    "not-a-mapping",
+                    spans.nearest("."),
+                    format!("a regulation file is a mapping of keys, this one holds {found}"),
+                )
+                .with_hint(
+                    "start with `format: qyzmet.regulation/1`; see docs/regulation-format.md",
+                ),
+            ],
+            spans,
+        };
+    }
     match serde_path_to_error::deserialize::<_, RegulationFile>(value) {
         Ok(file) => Parsed {
             file: Some(file),
@@ -88,10 +109,17 @@ fn shape_diagnostic(spans: &yaml::SpanMap, path: &str, message: String) -> Diagn
             yaml::child_key(path, field)
         };
         let span = spans.key(&key_path).unwrap_or_else(|| spans.nearest(path));
-        let expected = message
-            .split_once(", expected ")
-            .map(|(_, expected)| format!("expected {expected}"))
-            .unwrap_or_else(|| "remove it or check its spelling".into());
+        // A comma inside an unquoted `{kk: ..., ru: ...}` splits the text
+        // and makes its tail look like a key.
+        let split_text = field.contains(' ') || !field.is_ascii();
+        let expected = if split_text {
+            "a comma inside an unquoted flow mapping `{kk: a, b}` ends the text at the comma; quote the text or write the mapping in block style".to_owned()
+        } else {
+            message
+                .split_once(", expected ")
+                .map(|(_, expected)| format!("expected {expected}"))
+                .unwrap_or_else(|| "remove it or check its spelling".into())
+        };
         return Diagnostic::error(
             "unknown-field",
             span,
