@@ -1333,3 +1333,276 @@ pub(super) mod common {
         }
     }
 }
+
+/// Small hand-built models for the renderers' unit tests.
+#[cfg(test)]
+pub(super) mod test_support {
+    use crate::model::{Edge, ProcessModel};
+
+    const YAML: &str = r#"
+format: qyzmet.regulation/1
+id: test/2020-1/sample
+seed: {file: sample.txt, lines: [1, 2]}
+act:
+  region: test
+  issuer: {kk: Әкімдік}
+  title: {kk: Қаулы}
+  number: "1"
+  date: 2020-01-01
+  in_force: {days_after_publication: 10, source: {line: 1}}
+  source: {line: 1}
+service:
+  id: sample
+  title: {kk: Үлгі <қызмет> & "тест", ru: Образец}
+  provider: {kk: Беруші}
+  recipients: [individuals]
+  fee: {free: true}
+  forms: [paper]
+  results:
+    - {id: ok, kind: notice, title: {kk: хабарлама <ok>, ru: уведомление}, delivery: [paper], source: {line: 1}}
+  refusals:
+    - {id: no, kind: motivated_refusal, title: {kk: бас тарту, ru: отказ}, source: {line: 1}}
+  source: {line: 1}
+roles:
+  - {id: applicant, org: applicant, title: {kk: алушы, ru: получатель}}
+  - {id: clerk, org: provider, title: {kk: "қызметкер <&> \"x\"", ru: сотрудник}}
+  - {id: system, org: information_system, title: {kk: жүйе}}
+routes:
+  - channel: provider_office
+    variant: "a/b c"
+    start: "1"
+    steps:
+      - {id: "1", role: applicant, action: {kk: "өтініш береді <a> & 'b' \"c\"\u0001"}, next: "check/2", source: {line: 1}}
+      - id: "check/2"
+        kind: decision
+        role: clerk
+        label: "2"
+        action: {kk: тексереді}
+        limit: {amount: 3, unit: working_days, source: {line: 1}}
+        outcomes:
+          - {id: yes, label: {kk: иә <ok>}, next: lookup}
+          - {id: again, label: {kk: қайта}, next: "1"}
+          - {id: no, label: {kk: жоқ}, next: refused}
+        source: {line: 1}
+      - {id: lookup, kind: auto, role: system, action: {kk: іздейді}, limit: {amount: 15, unit: minutes, source: {line: 1}}, next: wait, source: {line: 1}}
+      - id: wait
+        kind: wait
+        role: applicant
+        action: {kk: құжаттарды әкеледі}
+        hands_on: {kk: құжаттар}
+        limit: {amount: 20, unit: working_days, source: {line: 1}}
+        next: qazaq-қадам
+        on_timeout: refused
+        source: {line: 1}
+      - {id: qazaq-қадам, role: clerk, action: {kk: береді}, limit: {amount: 2, unit: hours, source: {line: 1}}, next: done, source: {line: 1}}
+      - {id: done, kind: end, result: ok, source: {line: 1}}
+      - {id: refused, kind: end, result: no, source: {line: 1}}
+  - channel: portal
+    start: p1
+    steps:
+      - {id: p1, kind: wait, role: applicant, limit: {amount: 1, unit: months, source: {line: 1}}, next: p2, source: {line: 1}}
+      - {id: p2, kind: decision, outcomes: [{id: x, label: {kk: x}, next: p3}], source: {line: 1}}
+      - {id: p3, kind: end, source: {line: 1}}
+"#;
+
+    /// A model with two routes: a cycle, a decision, an automatic step, a
+    /// wait with a timeout, odd ids and text that needs escaping.
+    pub fn sample() -> ProcessModel {
+        let parsed = crate::parse(YAML);
+        let file = parsed
+            .file
+            .unwrap_or_else(|| panic!("sample does not parse: {:?}", parsed.diagnostics));
+        crate::compile(file, YAML)
+    }
+
+    /// Models that break the compiler's guarantees: a dangling edge, an
+    /// out-of-range start, an empty route, duplicate step ids, an unknown
+    /// role and result, a self-loop, a timeout on a task, a duplicate route.
+    pub fn broken() -> Vec<ProcessModel> {
+        let mut models = Vec::new();
+
+        let mut model = sample();
+        model.routes[0].nodes[0].edges.push(Edge {
+            target: 99,
+            outcome: Some("ghost".into()),
+            timeout: false,
+        });
+        model.routes[0].start = 42;
+        models.push(model);
+
+        let mut model = sample();
+        model.routes[1].nodes.clear();
+        models.push(model);
+
+        let mut model = sample();
+        let copy = model.routes[0].nodes[1].clone();
+        model.routes[0].nodes.push(copy);
+        model.routes[0].nodes[2].role = Some("nobody".into());
+        model.routes[0].nodes[5].result = Some("unknown".into());
+        let route = model.routes[0].clone();
+        model.routes.push(route);
+        models.push(model);
+
+        let mut model = sample();
+        for node in &mut model.routes[0].nodes {
+            node.role = None;
+            node.edges.push(Edge {
+                target: 0,
+                outcome: None,
+                timeout: true,
+            });
+        }
+        model.routes[1].nodes[0].edges.push(Edge {
+            target: 0,
+            outcome: None,
+            timeout: false,
+        });
+        models.push(model);
+
+        let mut model = sample();
+        model.routes.clear();
+        models.push(model);
+        models
+    }
+
+    /// Runs xmllint on a BPMN document against the project's copy of the
+    /// OMG schema; panics (fails the test) when xmllint is missing.
+    pub fn assert_valid_bpmn(xml: &str) {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        let xsd = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/bpmn20-xsd/BPMN20.xsd"
+        );
+        let mut child = Command::new("xmllint")
+            .args(["--noout", "--schema", xsd, "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|error| {
+                panic!("xmllint could not be run ({error}); apt-get install -y libxml2-utils")
+            });
+        child
+            .stdin
+            .take()
+            .map(|mut stdin| stdin.write_all(xml.as_bytes()))
+            .transpose()
+            .expect("write to xmllint");
+        let output = child.wait_with_output().expect("xmllint output");
+        assert!(
+            output.status.success(),
+            "xmllint: {}\n{xml}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::{assert_valid_bpmn, broken, sample};
+    use super::*;
+
+    #[test]
+    fn sample_is_valid_and_deterministic() {
+        let model = sample();
+        for lang in Lang::ALL {
+            let xml = render(&model, lang);
+            assert_valid_bpmn(&xml);
+            assert_eq!(xml, render(&model, lang));
+        }
+    }
+
+    #[test]
+    fn maps_kinds_limits_and_waits() {
+        let xml = render(&sample(), Lang::Kk);
+        // Route key `provider_office/a/b c` and step `check/2` made safe.
+        assert!(xml.contains(r#"<bpmn:userTask id="Step_provider_office.2Fa.2Fb.20c..check.2F2""#));
+        assert!(xml.contains(
+            r#"<bpmn:exclusiveGateway id="Gateway_provider_office.2Fa.2Fb.20c..check.2F2""#
+        ));
+        assert!(xml.contains(r#"<bpmn:serviceTask id="Step_provider_office.2Fa.2Fb.20c..lookup""#));
+        assert!(
+            xml.contains(r#"<bpmn:eventBasedGateway id="Step_provider_office.2Fa.2Fb.20c..wait""#)
+        );
+        assert!(xml.contains(r#"<bpmn:boundaryEvent id="Limit_provider_office.2Fa.2Fb.20c..check.2F2" name="3 жұмыс күні" cancelActivity="false""#));
+        assert!(xml.contains(">P3D</bpmn:timeDuration>"));
+        assert!(xml.contains(">P20D</bpmn:timeDuration>"));
+        assert!(xml.contains(">PT15M</bpmn:timeDuration>"));
+        assert!(xml.contains(">PT2H</bpmn:timeDuration>"));
+        assert!(xml.contains(">P1M</bpmn:timeDuration>"));
+        assert!(xml.contains("<bpmn:documentation>3 working_days</bpmn:documentation>"));
+        assert!(xml.contains(r#"name="иә &lt;ok&gt;""#));
+        assert!(xml.contains(r#"<bpmn:endEvent id="Step_provider_office.2Fa.2Fb.20c..done" name="хабарлама &lt;ok&gt;""#));
+        // The control character is dropped, the rest escaped.
+        assert!(xml.contains(
+            "өтініш береді &lt;a&gt; &amp; &apos;b&apos; &quot;c&quot;</bpmn:documentation>"
+        ));
+        // A role-less decision with no action is a bare gateway.
+        assert!(xml.contains(r#"<bpmn:exclusiveGateway id="Step_portal..p2""#));
+        assert!(xml.contains(r#"<bpmn:intermediateCatchEvent id="Step_portal..p1""#));
+    }
+
+    #[test]
+    fn broken_models_render_valid_bpmn_without_panicking() {
+        for model in broken() {
+            for lang in Lang::ALL {
+                let xml = render(&model, lang);
+                assert_valid_bpmn(&xml);
+                assert_eq!(xml, render(&model, lang));
+            }
+        }
+    }
+
+    #[test]
+    fn layout_is_bounded_on_cycles_and_places_by_depth() {
+        let model = sample();
+        let layout = common::layout(&model.routes[0]);
+        let columns: Vec<usize> = layout.places.iter().map(|p| p.column).collect();
+        // 1 → check/2 → {lookup, 1 (back), refused} → wait → … → done.
+        assert_eq!(columns, vec![1, 2, 3, 4, 5, 6, 3]);
+        assert_eq!(layout.columns, 7);
+        assert_eq!(
+            layout.lanes,
+            vec![
+                Some("applicant".to_owned()),
+                Some("clerk".to_owned()),
+                Some("system".to_owned())
+            ]
+        );
+        // Ends take the lane of their first predecessor with a role.
+        assert_eq!(layout.places[5].lane, 1);
+        assert_eq!(layout.places[6].lane, 1);
+        for model in broken() {
+            for graph in &model.routes {
+                let layout = common::layout(graph);
+                assert_eq!(layout.places.len(), graph.nodes.len());
+                assert!(
+                    layout
+                        .places
+                        .iter()
+                        .all(|p| p.lane < layout.lanes.len().max(1))
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn ids_are_injective_and_ncnames() {
+        assert_eq!(common::xml_id_part("a/b"), "a.2Fb");
+        assert_eq!(common::xml_id_part("a_b"), "a_b");
+        assert_eq!(common::xml_id_part("a.b"), "a.2Eb");
+        assert_eq!(common::xml_id_part("қ"), ".D2.9B");
+        assert!(!common::xml_id_part("a..b").contains(".."));
+    }
+
+    #[test]
+    fn wraps_and_truncates() {
+        assert_eq!(common::wrap("aa bb cc", 5, 5), vec!["aa bb", "cc"]);
+        assert_eq!(common::wrap("abcdefgh", 3, 5), vec!["abc", "def", "gh"]);
+        assert_eq!(common::wrap("aa bb cc dd", 5, 1), vec!["aa b…"]);
+        assert!(common::wrap("", 5, 2).is_empty());
+        assert_eq!(common::truncate("a  b\nc", 10), "a b c");
+        assert_eq!(common::truncate("abcdef", 4), "abc…");
+    }
+}

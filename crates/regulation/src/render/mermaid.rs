@@ -26,8 +26,8 @@ pub fn render(model: &ProcessModel, lang: Lang) -> String {
         let layout = common::layout(graph);
         let title = format!(
             "{} · {}",
-            common::route_title(model, r, graph, lang),
-            graph.key
+            graph.key,
+            common::route_title(model, r, graph, lang)
         );
         let _ = writeln!(out, "  subgraph r{r}[\"{}\"]", label(&title));
         let _ = writeln!(out, "    direction LR");
@@ -141,4 +141,43 @@ fn label(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::bpmn::test_support::{broken, sample};
+    use super::*;
+
+    #[test]
+    fn sample_has_subgraphs_shapes_and_labels() {
+        let text = render(&sample(), Lang::Kk);
+        assert!(text.starts_with("flowchart LR\n"));
+        assert!(text.contains("  subgraph r0[\"provider_office/a/b c · "));
+        assert!(text.contains("    subgraph r0_l1[\"қызметкер #lt;#38;#gt; #quot;x#quot;\"]"));
+        assert!(text.contains("      r0_n1{\"2. тексереді<br/>⏱ 3 жұмыс күні\"}"));
+        assert!(text.contains("      r0_n2[[\"іздейді<br/>⏱ 15 минут\"]]"));
+        assert!(text.contains("      r0_n3{{\"құжаттарды әкеледі<br/>⏱ 20 жұмыс күні\"}}"));
+        assert!(text.contains("      r0_n5(((\"хабарлама #lt;ok#gt;\")))"));
+        assert!(text.contains("  r0_start --> r0_n0\n"));
+        assert!(text.contains("  r0_n1 -->|\"иә #lt;ok#gt;\"| r0_n2\n"));
+        assert!(text.contains("  r0_n1 -->|\"қайта\"| r0_n0\n"));
+        assert!(text.contains("  r0_n3 -.->|\"⏱ 20 жұмыс күні\"| r0_n6\n"));
+        let opens = text
+            .lines()
+            .filter(|l| l.trim_start().starts_with("subgraph "))
+            .count();
+        let ends = text.lines().filter(|l| l.trim() == "end").count();
+        assert_eq!(opens, ends);
+    }
+
+    #[test]
+    fn broken_models_render_without_panicking() {
+        for model in broken() {
+            for lang in Lang::ALL {
+                let text = render(&model, lang);
+                assert_eq!(text, render(&model, lang));
+                assert!(!text.contains("r0_n99"));
+            }
+        }
+    }
 }

@@ -570,3 +570,48 @@ fn draw_legend(out: &mut String, lang: Lang, top: i64) -> i64 {
     let _ = writeln!(out, "</g>");
     24 + LegendItem::ALL.len() as i64 * LEGEND_ROW_H
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::bpmn::test_support::{broken, sample};
+    use super::*;
+
+    fn parse(svg: &str) {
+        if let Err(error) = roxmltree::Document::parse(svg) {
+            panic!("not well-formed: {error}\n{svg}");
+        }
+    }
+
+    #[test]
+    fn sample_is_well_formed_escaped_and_deterministic() {
+        let model = sample();
+        for lang in Lang::ALL {
+            let svg = render(&model, lang);
+            parse(&svg);
+            assert_eq!(svg, render(&model, lang));
+        }
+        let svg = render(&model, Lang::Kk);
+        assert!(svg.contains("Үлгі &lt;қызмет&gt; &amp; &quot;тест&quot;"));
+        assert!(svg.contains("data-step=\"check/2\""));
+        assert!(svg.contains("⏱ 3 жұмыс күні"));
+        assert!(svg.contains("class=\"flow timeout\""));
+        assert!(svg.contains("иә &lt;ok&gt;"));
+        for item in LegendItem::ALL {
+            assert!(svg.contains(&xml_escape(common::legend_label(item, Lang::Kk))));
+        }
+        let svg = render(&model, Lang::Ru);
+        assert!(svg.contains("вариант выбора"));
+        assert!(svg.contains("сотрудник"));
+    }
+
+    #[test]
+    fn broken_models_render_well_formed_svg_without_panicking() {
+        for model in broken() {
+            for lang in Lang::ALL {
+                let svg = render(&model, lang);
+                parse(&svg);
+                assert_eq!(svg, render(&model, lang));
+            }
+        }
+    }
+}
