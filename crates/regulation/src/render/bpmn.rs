@@ -45,7 +45,7 @@ const ORIGIN_Y: i64 = 40;
 const POOL_LABEL_W: i64 = 30;
 const LANE_LABEL_W: i64 = 30;
 const CONTENT_PAD: i64 = 30;
-const COL_W: i64 = 270;
+const COL_W: i64 = 300;
 const ROW_H: i64 = 150;
 const POOL_GAP: i64 = 60;
 const TASK_W: i64 = 150;
@@ -906,23 +906,25 @@ fn write_pool_di(w: &mut Writer, pool: &Pool) {
             );
         }
         if flow.name.is_some()
-            && let (Some(first), Some(second)) = (flow.waypoints.first(), flow.waypoints.get(1))
+            && let [.., before, last] = flow.waypoints.as_slice()
         {
-            // Beside the first segment, where the choice is made.
-            let (x, y) = if first.0 == second.0 {
-                (first.0 + 6, (first.1 + second.1) / 2 - 10)
-            } else {
-                ((first.0 + second.0) / 2 - 40, first.1 - 30)
-            };
-            write_label(
-                w,
-                &Bounds {
-                    x,
-                    y,
+            // At the arrow's head, where the label is the only one.
+            let bounds = if before.1 == last.1 {
+                Bounds {
+                    x: last.0 - 106,
+                    y: last.1 - 32,
                     w: 100,
                     h: 27,
-                },
-            );
+                }
+            } else {
+                Bounds {
+                    x: last.0 + 6,
+                    y: last.1 + 4,
+                    w: 100,
+                    h: 27,
+                }
+            };
+            write_label(w, &bounds);
         }
         w.close("bpmndi:BPMNEdge");
     }

@@ -28,15 +28,15 @@ const BAND_TITLE_H: i64 = 30;
 const BAND_GAP: i64 = 24;
 const LANE_LABEL_W: i64 = 170;
 const CONTENT_PAD: i64 = 24;
-const COL_W: i64 = 280;
+const COL_W: i64 = 340;
 const ROW_H: i64 = 170;
-const BOX_W: i64 = 180;
+const BOX_W: i64 = 200;
 const BOX_H: i64 = 124;
 const DIAMOND: i64 = 56;
 const EVENT_R: i64 = 18;
 const FONT: i64 = 10;
 const LINE_H: i64 = 12;
-const BOX_CHARS: usize = 32;
+const BOX_CHARS: usize = 30;
 const BOX_LINES: usize = 7;
 const LEGEND_ROW_H: i64 = 34;
 
@@ -184,7 +184,7 @@ fn draw_band(
             out,
             "<rect class=\"lane-title\" x=\"{band_x}\" y=\"{y}\" width=\"{LANE_LABEL_W}\" height=\"{h}\"/>"
         );
-        let lines = common::wrap(&name, 26, ((h - 16) / 14).max(1) as usize);
+        let lines = common::wrap(&name, 22, ((h - 16) / 14).max(1) as usize);
         let text_top = y + h / 2 - (lines.len() as i64 * 14) / 2 + 10;
         let _ = write!(out, "<text font-size=\"11\" font-weight=\"bold\">");
         for (i, line) in lines.iter().enumerate() {
@@ -481,20 +481,23 @@ fn draw_arrow(out: &mut String, source: &Ports, target: &Ports, label: Option<&s
         out,
         "<path class=\"{class}\" d=\"{d}\" marker-end=\"url(#arrow)\"/>"
     );
+    // The label sits at the arrow's head, where it is the only one: above
+    // a final horizontal segment (ending at the target), or beside a final
+    // vertical one.
     if let Some(label) = label.filter(|label| !label.trim().is_empty())
-        && let (Some(first), Some(second)) = (points.first(), points.get(1))
+        && let [.., before, last] = points.as_slice()
     {
-        let lines = common::wrap(label, 26, 3);
-        let (x, y, anchor) = if first.0 == second.0 {
-            (first.0 + 6, (first.1 + second.1) / 2, "start")
+        let lines = common::wrap(label, 24, 3);
+        let count = lines.len() as i64;
+        let (x, y, anchor) = if before.1 == last.1 {
+            (last.0 - 6, last.1 - 5 - (count - 1) * LINE_H, "end")
         } else {
-            (
-                (first.0 + second.0) / 2 + 4,
-                first.1 - 6 - (lines.len() as i64 - 1) * LINE_H,
-                "start",
-            )
+            (last.0 + 5, last.1 + 12, "start")
         };
-        let _ = write!(out, "<text class=\"outcome\" text-anchor=\"{anchor}\">");
+        let _ = write!(
+            out,
+            "<text class=\"outcome\" text-anchor=\"{anchor}\" paint-order=\"stroke\" stroke=\"#fff\" stroke-width=\"3\">"
+        );
         for (i, line) in lines.iter().enumerate() {
             let _ = write!(
                 out,
