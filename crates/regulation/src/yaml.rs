@@ -61,7 +61,9 @@ pub fn parent(path: &str) -> Option<String> {
     if path == "." {
         return None;
     }
-    let cut = path.rfind(['.', '['])?;
+    let Some(cut) = path.rfind(['.', '[']) else {
+        return Some(".".into());
+    };
     if cut == 0 {
         return Some(".".into());
     }

@@ -170,8 +170,7 @@ fn rows(model: &ProcessModel, route: &Route, lang: Lang) -> Vec<Row> {
         .steps
         .iter()
         .filter(|step| step.kind != StepKind::End)
-        .enumerate()
-        .map(|(index, step)| {
+        .map(|step| {
             let unit = step
                 .role
                 .as_deref()
@@ -188,10 +187,8 @@ fn rows(model: &ProcessModel, route: &Route, lang: Lang) -> Vec<Row> {
                 action.push_str(&format!(" [{}]", outcomes.join("; ")));
             }
             Row {
-                number: step
-                    .label
-                    .clone()
-                    .unwrap_or_else(|| (index + 1).to_string()),
+                // A step the regulation does not number stays unnumbered.
+                number: step.label.clone().unwrap_or_else(|| "—".into()),
                 unit,
                 action,
                 hands_on: text(step.hands_on.as_ref(), lang),
