@@ -61,7 +61,9 @@ pub enum ParseDurationError {
     Shape,
     #[error("the amount `{0}` is not a whole non-negative number")]
     Amount(String),
-    #[error("unknown unit `{0}`; expected one of minutes, hours, working_days, calendar_days, months")]
+    #[error(
+        "unknown unit `{0}`; expected one of minutes, hours, working_days, calendar_days, months"
+    )]
     Unit(String),
 }
 

@@ -22,7 +22,9 @@ fn check_digit(digits: &[u8; 12]) -> Option<u8> {
         return Some(first);
     }
     const SECOND_WEIGHTS: [u32; 11] = [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2];
-    let second: u32 = (0..11).map(|i| u32::from(digits[i]) * SECOND_WEIGHTS[i]).sum();
+    let second: u32 = (0..11)
+        .map(|i| u32::from(digits[i]) * SECOND_WEIGHTS[i])
+        .sum();
     let second = (second % 11) as u8;
     (second != 10).then_some(second)
 }
@@ -53,7 +55,10 @@ impl Iin {
         let month = digits[2] * 10 + digits[3];
         let day = digits[4] * 10 + digits[5];
         let century_and_sex = digits[6];
-        if !(1..=12).contains(&month) || !(1..=31).contains(&day) || !(1..=6).contains(&century_and_sex) {
+        if !(1..=12).contains(&month)
+            || !(1..=31).contains(&day)
+            || !(1..=6).contains(&century_and_sex)
+        {
             return Err(IdentError::BirthDate);
         }
         Ok(Iin(digits))
@@ -128,7 +133,11 @@ mod tests {
         let prefix = (0..100_000u32)
             .map(|n| format!("8501013{n:04}"))
             .find(|p| {
-                let sum: u32 = p.bytes().enumerate().map(|(i, b)| u32::from(b - b'0') * (i as u32 + 1)).sum();
+                let sum: u32 = p
+                    .bytes()
+                    .enumerate()
+                    .map(|(i, b)| u32::from(b - b'0') * (i as u32 + 1))
+                    .sum();
                 sum % 11 == 10
             })
             .unwrap();

@@ -9,5 +9,5 @@ mod ident;
 mod text;
 
 pub use duration::{Duration, ParseDurationError, Unit};
-pub use ident::{Bin, Iin, IdentError};
+pub use ident::{Bin, IdentError, Iin};
 pub use text::{Lang, Text};
