@@ -33,7 +33,11 @@ fn bench(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter(|| {
                 for &start in &starts {
-                    black_box(clock.deadline(black_box(start), limit, TermRule::default()).ok());
+                    black_box(
+                        clock
+                            .deadline(black_box(start), limit, TermRule::default())
+                            .ok(),
+                    );
                 }
             })
         });

@@ -319,7 +319,10 @@ impl Calendar {
                     days_from_civil(year, christmas.month, christmas.day),
                     Note {
                         kind: DayKind::ReligiousHoliday,
-                        reason: format!("{} (day off, never moved) — {LAW}", christmas.name),
+                        reason: format!(
+                            "{} (day off under the Labour Code; never moved)",
+                            christmas.name
+                        ),
                         source: None,
                     },
                 );
@@ -331,8 +334,10 @@ impl Calendar {
                     days_of(kurban),
                     Note {
                         kind: DayKind::ReligiousHoliday,
-                        reason: format!("first day of Kurban Ait (day off, never moved) — {LAW}"),
-                        source: table.and_then(YearTable::source_text),
+                        reason: format!(
+                            "first day of Kurban Ait (day off under the Labour Code; never moved; date from the calendar data for {year})"
+                        ),
+                        source: None,
                     },
                 );
             }
