@@ -23,10 +23,6 @@ impl Entry {
     pub fn display_path(&self) -> String {
         self.path.display().to_string()
     }
-
-    pub fn has_errors(&self) -> bool {
-        self.checked.diagnostics.iter().any(Diagnostic::is_error)
-    }
 }
 
 /// All `.yaml`/`.yml` files under `paths` (files are taken as given),

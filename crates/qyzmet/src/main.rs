@@ -1,7 +1,35 @@
 //! The `qyzmet` command: thin glue over the library crates.
 
+/// `print!` that ends the program quietly when standard output is a closed
+/// pipe (`qyzmet list | head`) instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::write_stdout(&format!($($arg)*)) };
+}
+
+/// `println!` with the behaviour of [`out!`].
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::write_stdout(&format!("{}\n", format_args!($($arg)*))) };
+}
+
 mod catalog;
 mod cmd;
+
+/// Writes to standard output; a closed pipe exits with status 0, any other
+/// write error with status 2.
+pub fn write_stdout(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to standard output: {error}");
+        std::process::exit(2);
+    }
+}
 
 use clap::{Parser, Subcommand};
 

@@ -52,7 +52,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
                     &entry.text,
                     &entry.checked.diagnostics,
                 );
-                print!("{rendered}");
+                out!("{rendered}");
             }
             Format::Json => located.extend(entry.checked.diagnostics.iter().map(|diagnostic| {
                 LocatedDiagnostic::new(&entry.display_path(), &entry.text, diagnostic)
@@ -64,7 +64,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             "checked {} file(s): {errors} error(s), {warnings} warning(s)",
             entries.len()
         ),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&located)?),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&located)?),
     }
     let failed = errors > 0 || (args.deny_warnings && warnings > 0);
     Ok(if failed {

@@ -66,14 +66,14 @@ pub fn run(args: ListArgs) -> anyhow::Result<ExitCode> {
         }));
     }
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&rows)?),
         Format::Text => {
             for row in &rows {
                 let status = match row["repealed_on"].as_str() {
                     Some(date) => format!("repealed {date}"),
                     None => "in force".into(),
                 };
-                println!(
+                outln!(
                     "{:<58} {:<20} № {:<6} {} [{}] — {}",
                     row["id"].as_str().unwrap_or_default(),
                     row["region"].as_str().unwrap_or_default(),
@@ -89,7 +89,7 @@ pub fn run(args: ListArgs) -> anyhow::Result<ExitCode> {
                         .unwrap_or_default(),
                     status
                 );
-                println!("    {}", row["title"].as_str().unwrap_or_default());
+                outln!("    {}", row["title"].as_str().unwrap_or_default());
             }
         }
     }

@@ -45,7 +45,7 @@ pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
     match args.output {
         Some(path) => std::fs::write(&path, output)
             .map_err(|error| anyhow::anyhow!("cannot write {}: {error}", path.display()))?,
-        None => print!("{output}"),
+        None => out!("{output}"),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -35,9 +35,9 @@ pub fn run(args: ShowArgs) -> anyhow::Result<ExitCode> {
     let entry = catalog::find(&args.id, &args.dir, &calendar)?;
     let model = catalog::model(&entry)?;
     match args.format {
-        Format::Md => print!("{}", render::markdown(model, args.lang)),
-        Format::Html => print!("{}", render::html(model, args.lang)),
-        Format::Json => println!(
+        Format::Md => out!("{}", render::markdown(model, args.lang)),
+        Format::Html => out!("{}", render::html(model, args.lang)),
+        Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&render::json(model, args.lang))?
         ),
