@@ -71,7 +71,8 @@ fn committed_json_schema_is_current() {
     // Editors read schema/regulation.schema.json (the `$schema` comment at
     // the top of each file); regenerate it with
     // `qyzmet schema > schema/regulation.schema.json` when the format changes.
-    let committed = std::fs::read_to_string(workspace_root().join("schema/regulation.schema.json")).unwrap();
+    let committed =
+        std::fs::read_to_string(workspace_root().join("schema/regulation.schema.json")).unwrap();
     let generated = serde_json::to_string_pretty(&qyzmet_regulation::json_schema()).unwrap();
     assert_eq!(committed.trim_end(), generated.trim_end());
 }
