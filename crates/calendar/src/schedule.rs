@@ -25,8 +25,17 @@ pub struct Schedule {
 /// The built-in schedules: `(name, zone, open, close, lunch)`, times as
 /// `(hour, minute)`.
 type Hm = (u32, u32);
+/// `(name, zone, open, close, lunch, description)`.
+type NamedSchedule = (
+    &'static str,
+    &'static str,
+    Hm,
+    Hm,
+    Option<(Hm, Hm)>,
+    &'static str,
+);
 #[rustfmt::skip]
-const NAMED: &[(&str, &str, Hm, Hm, Option<(Hm, Hm)>, &str)] = &[
+const NAMED: &[NamedSchedule] = &[
     ("standard", "Asia/Almaty", (9, 0), (18, 0), Some(((13, 0), (14, 0))),
      "09:00–18:00, lunch 13:00–14:00, Asia/Almaty (the common schedule of local executive bodies)"),
     ("balkhash-2012", "Asia/Almaty", (9, 0), (18, 0), Some(((13, 0), (14, 0))),
