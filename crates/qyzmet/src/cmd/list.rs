@@ -28,7 +28,7 @@ pub enum Format {
 
 pub fn run(args: ListArgs) -> anyhow::Result<ExitCode> {
     let calendar = Calendar::kazakhstan();
-    let entries = catalog::load_all(&[args.dir.clone()], &calendar)?;
+    let entries = catalog::load_all(std::slice::from_ref(&args.dir), &calendar)?;
     let mut rows = Vec::new();
     let mut broken = 0usize;
     for entry in &entries {
