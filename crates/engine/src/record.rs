@@ -1,0 +1,184 @@
+//! What the engine hands to the store: events to append and the projection
+//! and timer operations that go with them, in one transaction.
+//!
+//! These are *storage* types: plain data with explicit names, versioned by
+//! `kind` strings, separate from the engine's own event enum so that the
+//! store never needs to understand business rules.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// An event to append to a case's log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewEvent {
+    /// 1-based position in the case's log; `(case_id, seq)` is unique.
+    pub seq: u64,
+    /// Stable event type name, e.g. `case_submitted`, `task_completed`.
+    pub kind: String,
+    /// The event's data (the engine's event serialized to JSON).
+    pub payload: Value,
+    /// When the event happened (the caller's clock).
+    pub at: Timestamp,
+}
+
+/// An event as stored, with its place in both hash chains.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoredEvent {
+    pub case_id: String,
+    pub seq: u64,
+    /// Position in the global log (1-based, gapless).
+    pub global_seq: u64,
+    pub kind: String,
+    pub payload: Value,
+    pub at: Timestamp,
+    /// `sha256:<hex>` of the previous event of the same case (`""` for the first).
+    pub prev_case_hash: String,
+    /// `sha256:<hex>` of the previous event in the global log (`""` for the first).
+    pub prev_global_hash: String,
+    /// `sha256:<hex>` over this event's fields and both previous hashes.
+    pub hash: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    /// Submitted, not yet accepted (service centre intake, portal checks).
+    Submitted,
+    /// Accepted and being worked on.
+    InProgress,
+    /// Waiting for something outside the provider (a `wait` step).
+    Waiting,
+    /// Ended with a positive result.
+    Completed,
+    /// Ended with a motivated refusal.
+    Refused,
+    /// Not accepted (refusal-to-accept receipt).
+    RefusedToAccept,
+    /// Withdrawn by the applicant.
+    Withdrawn,
+}
+
+impl CaseStatus {
+    pub fn is_closed(self) -> bool {
+        matches!(
+            self,
+            CaseStatus::Completed
+                | CaseStatus::Refused
+                | CaseStatus::RefusedToAccept
+                | CaseStatus::Withdrawn
+        )
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    Open,
+    Claimed,
+    Done,
+    Cancelled,
+}
+
+/// The case view kept for work lists, supervisors and the applicant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CaseRow {
+    pub case_id: String,
+    pub regulation_id: String,
+    /// The content hash of the regulation edition the case runs under.
+    pub regulation_hash: String,
+    pub service_id: String,
+    /// `channel` or `channel/variant`.
+    pub route: String,
+    pub provider_id: String,
+    /// The applicant's IIN or BIN. Personal data: never logged.
+    pub applicant_id: String,
+    pub status: CaseStatus,
+    /// Steps the case currently stands at.
+    pub current_steps: Vec<String>,
+    pub submitted_at: Timestamp,
+    /// The case's overall legal due instant, when the route has a term.
+    pub due: Option<Timestamp>,
+    pub closed_at: Option<Timestamp>,
+    /// The result or refusal id the case ended with.
+    pub result: Option<String>,
+    /// Last applied event's sequence number.
+    pub version: u64,
+}
+
+/// One task of a work list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskRow {
+    pub task_id: String,
+    pub case_id: String,
+    pub step_id: String,
+    pub role: String,
+    /// The organisation unit whose staff in `role` may take the task.
+    pub unit: String,
+    pub assignee: Option<String>,
+    pub status: TaskStatus,
+    pub created_at: Timestamp,
+    /// The step's legal due instant, when the step has a limit.
+    pub due: Option<Timestamp>,
+    /// An escalation task for the unit head about an overdue step or case.
+    pub escalation: bool,
+}
+
+/// A registry record kept as a projection of issued results.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RegistryRow {
+    /// `unemployed`, `targeted_social_assistance`, `semipalatinsk_victims`,
+    /// `oralman`, `foreign_labour_permits`.
+    pub registry: String,
+    /// The person's IIN (or the employer's BIN).
+    pub key: String,
+    pub region: String,
+    /// The record's fields as rules see them (`active`, `since`, `quarters`, …).
+    pub record: Value,
+    /// The case that produced the record.
+    pub case_id: String,
+}
+
+/// A timer: fires once at `due` (step limit passed, wait over, case overdue).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TimerRow {
+    pub timer_id: String,
+    pub case_id: String,
+    pub due: Timestamp,
+    /// e.g. `step_overdue`, `wait_timeout`, `case_overdue`.
+    pub kind: String,
+    pub payload: Value,
+}
+
+/// A change to the projections, applied in the transaction of the events
+/// that caused it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum ProjectionOp {
+    /// Insert or replace the case view.
+    PutCase(CaseRow),
+    /// Insert or replace a task.
+    PutTask(TaskRow),
+    /// Insert or replace a registry record (by registry and key).
+    PutRegistry(RegistryRow),
+    /// Remove a registry record.
+    DeleteRegistry { registry: String, key: String },
+    /// Schedule a timer (replaces a timer with the same id).
+    SetTimer(TimerRow),
+    /// Cancel a timer that has not fired.
+    CancelTimer { timer_id: String },
+}
+
+/// Everything one command writes, atomically.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Batch {
+    pub case_id: String,
+    /// The case's last sequence number the command was decided on (0 for a
+    /// new case); the append fails with a conflict if the log moved on.
+    pub expected_seq: u64,
+    /// Retrying a command with the same key changes nothing and returns the
+    /// first outcome.
+    pub idempotency_key: Option<String>,
+    pub events: Vec<NewEvent>,
+    pub ops: Vec<ProjectionOp>,
+}
