@@ -248,65 +248,10 @@ pub fn parse(text: &str) -> Result<Document, Diagnostic> {
                 .with_hint("remove the `!tag`"));
             }
             Event::MappingStart(anchor, _) => {
-                if matches!(
-                    stack.last(),
-                    Some(Frame::Mapping {
-                        pending_key: None,
-                        ..
-                    })
-                ) {
-                    return Err(Diagnostic::error(
-                        "yaml-complex-key",
-                        span,
-                        "mapping keys must be plain strings",
-                    ));
-                }
-                if stack.len() >= MAX_DEPTH {
-                    return Err(Diagnostic::error(
-                        "yaml-too-deep",
-                        span,
-                        format!("nesting deeper than {MAX_DEPTH} levels"),
-                    ));
-                }
-                count(&mut builder, span, 1)?;
-                let path = next_path(&stack).unwrap_or_else(|| ".".into());
-                stack.push(Frame::Mapping {
-                    path,
-                    anchor,
-                    start: span.start,
-                    map: Map::new(),
-                    pending_key: None,
-                });
+                open_collection(&mut builder, &mut stack, span, anchor, true)?;
             }
             Event::SequenceStart(anchor, _) => {
-                if matches!(
-                    stack.last(),
-                    Some(Frame::Mapping {
-                        pending_key: None,
-                        ..
-                    })
-                ) {
-                    return Err(Diagnostic::error(
-                        "yaml-complex-key",
-                        span,
-                        "mapping keys must be plain strings",
-                    ));
-                }
-                if stack.len() >= MAX_DEPTH {
-                    return Err(Diagnostic::error(
-                        "yaml-too-deep",
-                        span,
-                        format!("nesting deeper than {MAX_DEPTH} levels"),
-                    ));
-                }
-                count(&mut builder, span, 1)?;
-                let path = next_path(&stack).unwrap_or_else(|| ".".into());
-                stack.push(Frame::Sequence {
-                    path,
-                    anchor,
-                    start: span.start,
-                    items: Vec::new(),
-                });
+                open_collection(&mut builder, &mut stack, span, anchor, false)?;
             }
             Event::MappingEnd | Event::SequenceEnd => {
                 let Some(frame) = stack.pop() else {
@@ -347,6 +292,57 @@ pub fn parse(text: &str) -> Result<Document, Diagnostic> {
         value,
         spans: builder.spans,
     })
+}
+
+/// Pushes a new mapping or sequence frame, checking that it is not used as a
+/// key and that the nesting stays bounded.
+fn open_collection(
+    builder: &mut Builder<'_>,
+    stack: &mut Vec<Frame>,
+    span: Span,
+    anchor: usize,
+    mapping: bool,
+) -> Result<(), Diagnostic> {
+    if matches!(
+        stack.last(),
+        Some(Frame::Mapping {
+            pending_key: None,
+            ..
+        })
+    ) {
+        return Err(Diagnostic::error(
+            "yaml-complex-key",
+            span,
+            "mapping keys must be plain strings",
+        ));
+    }
+    if stack.len() >= MAX_DEPTH {
+        return Err(Diagnostic::error(
+            "yaml-too-deep",
+            span,
+            format!("nesting deeper than {MAX_DEPTH} levels"),
+        ));
+    }
+    count(builder, span, 1)?;
+    let path = next_path(stack).unwrap_or_else(|| ".".into());
+    let start = span.start;
+    stack.push(if mapping {
+        Frame::Mapping {
+            path,
+            anchor,
+            start,
+            map: Map::new(),
+            pending_key: None,
+        }
+    } else {
+        Frame::Sequence {
+            path,
+            anchor,
+            start,
+            items: Vec::new(),
+        }
+    });
+    Ok(())
 }
 
 fn count(builder: &mut Builder<'_>, span: Span, nodes: usize) -> Result<(), Diagnostic> {
