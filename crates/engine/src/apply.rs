@@ -1,0 +1,252 @@
+//! `apply`: fold one event into the case state. Total and infallible: it
+//! never fails and never panics; an event that does not fit the state (only
+//! possible with a hand-made log, which `replay` rejects first) is recorded
+//! as far as it makes sense.
+
+use crate::case::{Case, StepVisit, Task, Timer};
+use crate::event::{Event, EventData};
+use crate::record::{CaseStatus, TaskStatus};
+
+pub fn apply(state: Option<Case>, event: &Event) -> Case {
+    let mut case = state.unwrap_or_default();
+    case.version += 1;
+    let at = event.at;
+    match &event.data {
+        EventData::CaseSubmitted {
+            case_id,
+            regulation_id,
+            regulation_hash,
+            service_id,
+            route,
+            channel,
+            variant,
+            applicant,
+            form,
+            documents,
+            provider,
+            checks,
+            due,
+            by,
+        } => {
+            case.case_id = case_id.clone();
+            case.regulation_id = regulation_id.clone();
+            case.regulation_hash = regulation_hash.clone();
+            case.service_id = service_id.clone();
+            case.route = route.clone();
+            case.channel = Some(*channel);
+            case.variant = variant.clone();
+            case.applicant = applicant.clone();
+            case.form = form.clone();
+            case.documents = documents.clone();
+            case.provider = provider.clone();
+            case.checks = checks.clone();
+            case.submitted_by = by.clone();
+            case.status = Some(CaseStatus::Submitted);
+            case.submitted_at = Some(at);
+            case.due = *due;
+        }
+        EventData::CaseAccepted { receipt } => {
+            case.receipt = Some(receipt.clone());
+            case.accepted_at = Some(at);
+            if case.status() == CaseStatus::Submitted {
+                case.status = Some(CaseStatus::InProgress);
+            }
+        }
+        EventData::StepEntered { step } => {
+            case.current_step = Some(step.clone());
+            case.trail.push(StepVisit {
+                step: step.clone(),
+                entered_at: at,
+                left_at: None,
+                outcome: None,
+                by: None,
+            });
+        }
+        EventData::StepPassed { step, outcome, by } => {
+            leave_step(&mut case, step, outcome.clone(), Some(by.clone()), at);
+        }
+        EventData::RuleFailed {
+            rule,
+            refusal: _,
+            ground,
+            step: _,
+        } => {
+            case.refused_by_rule = Some(rule.clone());
+            case.refusal_ground = ground.clone();
+        }
+        EventData::TaskCreated {
+            task_id,
+            step,
+            role,
+            unit,
+            assignee,
+            due,
+            escalation,
+            about,
+            wait,
+        } => {
+            let status = if assignee.is_some() {
+                TaskStatus::Claimed
+            } else {
+                TaskStatus::Open
+            };
+            case.tasks.insert(
+                task_id.clone(),
+                Task {
+                    task_id: task_id.clone(),
+                    step: step.clone(),
+                    role: role.clone(),
+                    unit: unit.clone(),
+                    assignee: assignee.clone(),
+                    status,
+                    created_at: at,
+                    due: *due,
+                    escalation: *escalation,
+                    about: about.clone(),
+                    outcome: None,
+                    completed_by: None,
+                    closed_at: None,
+                },
+            );
+            if *wait && !case.is_closed() {
+                case.status = Some(CaseStatus::Waiting);
+            }
+        }
+        EventData::TaskClaimed { task_id, by } => {
+            if let Some(task) = case.tasks.get_mut(task_id) {
+                task.assignee = Some(by.clone());
+                task.status = TaskStatus::Claimed;
+            }
+        }
+        EventData::TaskAssigned {
+            task_id, assignee, ..
+        } => {
+            if let Some(task) = case.tasks.get_mut(task_id) {
+                task.assignee = assignee.clone();
+                task.status = if assignee.is_some() {
+                    TaskStatus::Claimed
+                } else {
+                    TaskStatus::Open
+                };
+            }
+        }
+        EventData::TaskCompleted {
+            task_id,
+            by,
+            outcome,
+            data,
+        } => {
+            let mut left = None;
+            if let Some(task) = case.tasks.get_mut(task_id) {
+                task.status = TaskStatus::Done;
+                task.outcome = outcome.clone();
+                task.completed_by = Some(by.clone());
+                task.closed_at = Some(at);
+                if task.assignee.is_none() {
+                    task.assignee = Some(by.clone());
+                }
+                if !task.escalation {
+                    left = Some(task.step.clone());
+                }
+            }
+            if let Some(step) = left {
+                if !data.is_null() {
+                    case.data.insert(step.clone(), data.clone());
+                }
+                leave_step(&mut case, &step, outcome.clone(), Some(by.clone()), at);
+                end_wait(&mut case);
+            }
+        }
+        EventData::TaskCancelled { task_id } => {
+            if let Some(task) = case.tasks.get_mut(task_id) {
+                task.status = TaskStatus::Cancelled;
+                task.closed_at = Some(at);
+            }
+            end_wait(&mut case);
+        }
+        EventData::ExecutorAssigned { role, executor, .. } => {
+            case.executors.insert(role.clone(), executor.clone());
+        }
+        EventData::TimerSet {
+            timer_id,
+            kind,
+            due,
+            step,
+            task,
+        } => {
+            case.timers.insert(
+                timer_id.clone(),
+                Timer {
+                    timer_id: timer_id.clone(),
+                    kind: *kind,
+                    due: *due,
+                    step: step.clone(),
+                    task: task.clone(),
+                },
+            );
+        }
+        EventData::TimerCancelled { timer_id } | EventData::TimerFired { timer_id } => {
+            case.timers.remove(timer_id);
+        }
+        EventData::StepOverdue { .. } => {}
+        EventData::CaseOverdue { .. } => {
+            case.overdue = true;
+        }
+        EventData::TermExtended { reason, due, .. } => {
+            case.extended = true;
+            case.extension_reason = Some(reason.clone());
+            case.due = Some(*due);
+            case.overdue = false;
+        }
+        EventData::RegistryRecorded { row } => {
+            case.registry.push(row.clone());
+        }
+        EventData::CaseWithdrawn { reason, .. } => {
+            case.withdrawal_reason = reason.clone();
+        }
+        EventData::CaseClosed { status, result } => {
+            case.status = Some(*status);
+            case.result = result.clone();
+            case.closed_at = Some(at);
+            case.current_step = None;
+            if let Some(visit) = case.trail.last_mut()
+                && visit.left_at.is_none()
+            {
+                visit.left_at = Some(at);
+            }
+        }
+    }
+    case
+}
+
+fn leave_step(
+    case: &mut Case,
+    step: &str,
+    outcome: Option<String>,
+    by: Option<String>,
+    at: jiff::Timestamp,
+) {
+    if let Some(visit) = case
+        .trail
+        .iter_mut()
+        .rev()
+        .find(|visit| visit.step == step && visit.left_at.is_none())
+    {
+        visit.left_at = Some(at);
+        visit.outcome = outcome;
+        visit.by = by;
+    }
+    if case.current_step.as_deref() == Some(step) {
+        case.current_step = None;
+    }
+}
+
+fn end_wait(case: &mut Case) {
+    if case.status() == CaseStatus::Waiting {
+        case.status = Some(if case.accepted_at.is_some() {
+            CaseStatus::InProgress
+        } else {
+            CaseStatus::Submitted
+        });
+    }
+}

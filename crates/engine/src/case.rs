@@ -1,0 +1,192 @@
+//! The case state: what `apply` folds events into.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use qyzmet_regulation::syntax::Channel;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::record::{CaseStatus, RegistryRow, TaskStatus};
+
+/// Whether the applicant is a person (IIN) or an organisation (BIN).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicantKind {
+    #[default]
+    Individual,
+    LegalEntity,
+}
+
+/// The service recipient as the submission names them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applicant {
+    /// IIN for an individual, BIN for a legal entity (check digit verified
+    /// at submission). Personal data: never logged.
+    pub id: String,
+    pub kind: ApplicantKind,
+    /// Region slug of the applicant's registered address.
+    pub region: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<jiff::civil::Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citizen: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resident: Option<bool>,
+}
+
+/// The provider the case is filed with, and the organisation units that
+/// take its tasks.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provider {
+    pub id: String,
+    /// Region slug, compared with registry records by cross-service rules.
+    pub region: String,
+    /// Organisation kind (`provider`, `service_centre`, `rural_akimat`,
+    /// `other`) → the unit id whose staff take that organisation's tasks.
+    /// `provider` defaults to `id`.
+    #[serde(default)]
+    pub units: BTreeMap<String, String>,
+}
+
+/// A work item for a role in an organisation unit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub task_id: String,
+    pub step: String,
+    pub role: String,
+    pub unit: String,
+    pub assignee: Option<String>,
+    pub status: TaskStatus,
+    pub created_at: Timestamp,
+    pub due: Option<Timestamp>,
+    /// An escalation task for a head about an overdue step or case.
+    pub escalation: bool,
+    /// For an escalation: the overdue task's id, or `case` for the case term.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<Timestamp>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimerKind {
+    /// A step's limit passes while its task is still open.
+    StepOverdue,
+    /// A wait step's limit passes without the awaited event.
+    WaitTimeout,
+    /// The route's overall term passes while the case is open.
+    CaseOverdue,
+}
+
+impl TimerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimerKind::StepOverdue => "step_overdue",
+            TimerKind::WaitTimeout => "wait_timeout",
+            TimerKind::CaseOverdue => "case_overdue",
+        }
+    }
+}
+
+/// A timer that has been set and has neither fired nor been cancelled.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Timer {
+    pub timer_id: String,
+    pub kind: TimerKind,
+    pub due: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+}
+
+/// One step the case went through, in order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepVisit {
+    pub step: String,
+    pub entered_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// Who left the step: a user id, or the role id of an automatic or
+    /// applicant step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+}
+
+/// The state of one case, rebuilt from its events alone.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Case {
+    pub case_id: String,
+    pub regulation_id: String,
+    /// The content hash of the edition the case runs under.
+    pub regulation_hash: String,
+    pub service_id: String,
+    /// `channel` or `channel/variant`.
+    pub route: String,
+    pub channel: Option<Channel>,
+    pub variant: Option<String>,
+    pub applicant: Applicant,
+    pub form: serde_json::Map<String, Value>,
+    pub documents: BTreeMap<String, bool>,
+    pub provider: Provider,
+    /// Outcomes of system decisions (portal signature check, state database
+    /// look-up …) reported with the submission: step id → outcome id.
+    pub checks: BTreeMap<String, String>,
+    pub submitted_by: String,
+    pub status: Option<CaseStatus>,
+    /// The step the case stands at (none once closed).
+    pub current_step: Option<String>,
+    pub submitted_at: Option<Timestamp>,
+    pub accepted_at: Option<Timestamp>,
+    /// The acceptance receipt's number.
+    pub receipt: Option<String>,
+    /// The overall legal due instant (route term, plus the extension).
+    pub due: Option<Timestamp>,
+    pub extended: bool,
+    pub extension_reason: Option<String>,
+    pub overdue: bool,
+    pub closed_at: Option<Timestamp>,
+    /// The result or refusal id the case ended with.
+    pub result: Option<String>,
+    /// The rule whose failure refused the case, with its ground.
+    pub refused_by_rule: Option<String>,
+    pub refusal_ground: Option<String>,
+    pub withdrawal_reason: Option<String>,
+    /// The head's resolution: role → the responsible executor (user id).
+    pub executors: BTreeMap<String, String>,
+    pub tasks: BTreeMap<String, Task>,
+    /// Active timers only.
+    pub timers: BTreeMap<String, Timer>,
+    pub trail: Vec<StepVisit>,
+    /// Data handed in with each completed task, by step id.
+    pub data: BTreeMap<String, Value>,
+    /// Registry records this case produced.
+    pub registry: Vec<RegistryRow>,
+    /// Number of events applied = the last event's sequence number.
+    pub version: u64,
+}
+
+impl Case {
+    pub fn status(&self) -> CaseStatus {
+        self.status.unwrap_or(CaseStatus::Submitted)
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.status().is_closed()
+    }
+
+    /// Tasks that are neither done nor cancelled.
+    pub fn open_tasks(&self) -> impl Iterator<Item = &Task> {
+        self.tasks
+            .values()
+            .filter(|task| matches!(task.status, TaskStatus::Open | TaskStatus::Claimed))
+    }
+}
