@@ -453,4 +453,13 @@ macro_rules! scenarios {
     };
 }
 
-scenarios!(kyzylorda_certificate_portal_automated,);
+scenarios!(
+    balkhash_referral_cross_service,
+    kyzylorda_certificate_centre,
+    kyzylorda_certificate_office,
+    kyzylorda_certificate_portal_automated,
+    kyzylorda_referral,
+    kyzylorda_registration_centre,
+    kyzylorda_registration_office,
+    kyzylorda_registration_portal,
+);
