@@ -454,7 +454,9 @@ macro_rules! scenarios {
 }
 
 scenarios!(
+    aktobe_referral,
     balkhash_referral_cross_service,
+    kostanay_foreign_labour_wait,
     kyzylorda_certificate_centre,
     kyzylorda_certificate_office,
     kyzylorda_certificate_portal_automated,
@@ -462,4 +464,7 @@ scenarios!(
     kyzylorda_registration_centre,
     kyzylorda_registration_office,
     kyzylorda_registration_portal,
+    west_kazakhstan_assistance_then_certificate,
+    west_kazakhstan_oralman,
+    west_kazakhstan_unemployed_registration,
 );
