@@ -1,0 +1,247 @@
+//! The algorithm layer: digests and signature checks behind a trait keyed by
+//! algorithm OID, so that a GOST provider (NCA's GOST 34.310-2004 and
+//! GOST R 34.10-2015 need a proprietary library) can be registered beside
+//! OpenSSL's RSA and ECDSA.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use const_oid::ObjectIdentifier;
+use openssl::hash::MessageDigest;
+use openssl::pkey::{Id, PKey};
+
+/// Object identifiers this crate knows.
+pub mod oids {
+    use const_oid::ObjectIdentifier as Oid;
+
+    pub const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
+    pub const SHA384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.2");
+    pub const SHA512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.3");
+    pub const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
+    pub const SHA256_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.11");
+    pub const SHA384_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.12");
+    pub const SHA512_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.13");
+    pub const EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
+    pub const ECDSA_WITH_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
+    pub const ECDSA_WITH_SHA384: Oid = Oid::new_unwrap("1.2.840.10045.4.3.3");
+    pub const ECDSA_WITH_SHA512: Oid = Oid::new_unwrap("1.2.840.10045.4.3.4");
+
+    pub const ID_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.1");
+    pub const ID_SIGNED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.2");
+    pub const CONTENT_TYPE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.3");
+    pub const MESSAGE_DIGEST: Oid = Oid::new_unwrap("1.2.840.113549.1.9.4");
+    pub const SIGNING_TIME: Oid = Oid::new_unwrap("1.2.840.113549.1.9.5");
+
+    pub const SERIAL_NUMBER: Oid = Oid::new_unwrap("2.5.4.5");
+    pub const COMMON_NAME: Oid = Oid::new_unwrap("2.5.4.3");
+    pub const SURNAME: Oid = Oid::new_unwrap("2.5.4.4");
+    pub const GIVEN_NAME: Oid = Oid::new_unwrap("2.5.4.42");
+    pub const COUNTRY: Oid = Oid::new_unwrap("2.5.4.6");
+    pub const ORGANIZATION: Oid = Oid::new_unwrap("2.5.4.10");
+    pub const ORGANIZATIONAL_UNIT: Oid = Oid::new_unwrap("2.5.4.11");
+
+    pub const KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.15");
+    pub const BASIC_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.19");
+    pub const CRL_NUMBER: Oid = Oid::new_unwrap("2.5.29.20");
+    pub const CRL_REASON: Oid = Oid::new_unwrap("2.5.29.21");
+    pub const DELTA_CRL_INDICATOR: Oid = Oid::new_unwrap("2.5.29.27");
+}
+
+/// A signature algorithm as it appears in a certificate, CRL or SignerInfo.
+/// In CMS the signature OID may name only the key type (`rsaEncryption`),
+/// the digest then comes from the SignerInfo's digest algorithm.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignatureAlgorithm {
+    pub signature: ObjectIdentifier,
+    /// DER of the AlgorithmIdentifier parameters, when present.
+    pub parameters: Option<Vec<u8>>,
+    pub digest: Option<ObjectIdentifier>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AlgorithmError {
+    #[error("unsupported algorithm {0}")]
+    Unsupported(ObjectIdentifier),
+    #[error("the signature does not verify")]
+    BadSignature,
+    #[error("unusable public key: {0}")]
+    BadKey(String),
+}
+
+/// A provider of digests and signature checks for some algorithm OIDs.
+pub trait SignatureVerifier: Send + Sync {
+    /// Signature algorithm OIDs this provider verifies.
+    fn signature_algorithms(&self) -> Vec<ObjectIdentifier>;
+    /// Digest algorithm OIDs this provider computes.
+    fn digest_algorithms(&self) -> Vec<ObjectIdentifier>;
+    fn digest(&self, algorithm: ObjectIdentifier, data: &[u8]) -> Result<Vec<u8>, AlgorithmError>;
+    /// Checks `signature` over `message` with the public key given as the DER
+    /// of a SubjectPublicKeyInfo.
+    fn verify(
+        &self,
+        algorithm: &SignatureAlgorithm,
+        public_key_info_der: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), AlgorithmError>;
+}
+
+/// The registry of providers, keyed by OID. A later registration for the same
+/// OID replaces the earlier one.
+#[derive(Clone)]
+pub struct Algorithms {
+    signatures: HashMap<ObjectIdentifier, Arc<dyn SignatureVerifier>>,
+    digests: HashMap<ObjectIdentifier, Arc<dyn SignatureVerifier>>,
+}
+
+impl std::fmt::Debug for Algorithms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Algorithms")
+            .field("signatures", &self.signatures.keys().collect::<Vec<_>>())
+            .field("digests", &self.digests.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Default for Algorithms {
+    fn default() -> Self {
+        Algorithms::openssl()
+    }
+}
+
+impl Algorithms {
+    pub fn empty() -> Algorithms {
+        Algorithms {
+            signatures: HashMap::new(),
+            digests: HashMap::new(),
+        }
+    }
+
+    /// RSA (PKCS #1 v1.5) and ECDSA with SHA-2, through OpenSSL.
+    pub fn openssl() -> Algorithms {
+        let mut algorithms = Algorithms::empty();
+        algorithms.register(Arc::new(OpensslProvider));
+        algorithms
+    }
+
+    pub fn register(&mut self, provider: Arc<dyn SignatureVerifier>) {
+        for oid in provider.signature_algorithms() {
+            self.signatures.insert(oid, provider.clone());
+        }
+        for oid in provider.digest_algorithms() {
+            self.digests.insert(oid, provider.clone());
+        }
+    }
+
+    pub fn digest(
+        &self,
+        algorithm: ObjectIdentifier,
+        data: &[u8],
+    ) -> Result<Vec<u8>, AlgorithmError> {
+        self.digests
+            .get(&algorithm)
+            .ok_or(AlgorithmError::Unsupported(algorithm))?
+            .digest(algorithm, data)
+    }
+
+    pub fn verify(
+        &self,
+        algorithm: &SignatureAlgorithm,
+        public_key_info_der: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), AlgorithmError> {
+        self.signatures
+            .get(&algorithm.signature)
+            .ok_or(AlgorithmError::Unsupported(algorithm.signature))?
+            .verify(algorithm, public_key_info_der, message, signature)
+    }
+}
+
+/// RSA PKCS #1 v1.5 and ECDSA over SHA-256/384/512, by OpenSSL. SHA-1 and
+/// RSASSA-PSS are deliberately not registered.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OpensslProvider;
+
+fn message_digest(oid: ObjectIdentifier) -> Option<MessageDigest> {
+    match oid {
+        oids::SHA256 => Some(MessageDigest::sha256()),
+        oids::SHA384 => Some(MessageDigest::sha384()),
+        oids::SHA512 => Some(MessageDigest::sha512()),
+        _ => None,
+    }
+}
+
+impl SignatureVerifier for OpensslProvider {
+    fn signature_algorithms(&self) -> Vec<ObjectIdentifier> {
+        vec![
+            oids::RSA_ENCRYPTION,
+            oids::SHA256_WITH_RSA,
+            oids::SHA384_WITH_RSA,
+            oids::SHA512_WITH_RSA,
+            oids::EC_PUBLIC_KEY,
+            oids::ECDSA_WITH_SHA256,
+            oids::ECDSA_WITH_SHA384,
+            oids::ECDSA_WITH_SHA512,
+        ]
+    }
+
+    fn digest_algorithms(&self) -> Vec<ObjectIdentifier> {
+        vec![oids::SHA256, oids::SHA384, oids::SHA512]
+    }
+
+    fn digest(&self, algorithm: ObjectIdentifier, data: &[u8]) -> Result<Vec<u8>, AlgorithmError> {
+        let md = message_digest(algorithm).ok_or(AlgorithmError::Unsupported(algorithm))?;
+        openssl::hash::hash(md, data)
+            .map(|digest| digest.to_vec())
+            .map_err(|error| AlgorithmError::BadKey(error.to_string()))
+    }
+
+    fn verify(
+        &self,
+        algorithm: &SignatureAlgorithm,
+        public_key_info_der: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), AlgorithmError> {
+        let (key_id, digest) = match algorithm.signature {
+            oids::SHA256_WITH_RSA => (Id::RSA, oids::SHA256),
+            oids::SHA384_WITH_RSA => (Id::RSA, oids::SHA384),
+            oids::SHA512_WITH_RSA => (Id::RSA, oids::SHA512),
+            oids::ECDSA_WITH_SHA256 => (Id::EC, oids::SHA256),
+            oids::ECDSA_WITH_SHA384 => (Id::EC, oids::SHA384),
+            oids::ECDSA_WITH_SHA512 => (Id::EC, oids::SHA512),
+            oids::RSA_ENCRYPTION | oids::EC_PUBLIC_KEY => {
+                let key_id = if algorithm.signature == oids::RSA_ENCRYPTION {
+                    Id::RSA
+                } else {
+                    Id::EC
+                };
+                (
+                    key_id,
+                    algorithm
+                        .digest
+                        .ok_or(AlgorithmError::Unsupported(algorithm.signature))?,
+                )
+            }
+            other => return Err(AlgorithmError::Unsupported(other)),
+        };
+        let md = message_digest(digest).ok_or(AlgorithmError::Unsupported(digest))?;
+        let key = PKey::public_key_from_der(public_key_info_der)
+            .map_err(|error| AlgorithmError::BadKey(error.to_string()))?;
+        if key.id() != key_id {
+            return Err(AlgorithmError::BadSignature);
+        }
+        let mut verifier = openssl::sign::Verifier::new(md, &key)
+            .map_err(|error| AlgorithmError::BadKey(error.to_string()))?;
+        verifier
+            .update(message)
+            .map_err(|error| AlgorithmError::BadKey(error.to_string()))?;
+        match verifier.verify(signature) {
+            Ok(true) => Ok(()),
+            // OpenSSL reports a DER error for an ECDSA signature that does not
+            // parse: that is a bad signature too.
+            Ok(false) | Err(_) => Err(AlgorithmError::BadSignature),
+        }
+    }
+}
