@@ -1,0 +1,319 @@
+//! The durable store: one trait, two backends.
+//!
+//! [`Store`] is the only thing the rest of Qyzmet sees. [`SqliteStore`] is the
+//! embedded default (one file, WAL, `synchronous=FULL`); [`PostgresStore`] is
+//! the production backend. Both keep the same tables (see `docs/store.md`):
+//! an append-only event log with a per-case and a global SHA-256 hash chain,
+//! the projections the engine asks for (cases, tasks, registries, timers),
+//! idempotency keys, and regulation texts pinned by content hash.
+//!
+//! The store contains no business rules: the engine decides which events and
+//! projection operations a command produces ([`qyzmet_engine::record`]); the
+//! store writes them atomically, or not at all.
+//!
+//! The API is synchronous. An async caller (the HTTP server) calls it through
+//! `spawn_blocking`.
+
+mod audit;
+mod chain;
+mod convert;
+mod postgres_store;
+mod sqlite_store;
+
+use jiff::{SignedDuration, Timestamp};
+use qyzmet_engine::record::{
+    Batch, CaseRow, CaseStatus, ProjectionOp, RegistryRow, StoredEvent, TaskRow, TimerRow,
+};
+use serde::{Deserialize, Serialize};
+
+pub use chain::{EventHashInput, event_hash};
+pub use postgres_store::PostgresStore;
+pub use sqlite_store::SqliteStore;
+
+/// Bounds on what one call may ask for (TigerBeetle style: bound everything).
+pub mod limits {
+    /// Events in one batch.
+    pub const EVENTS_PER_BATCH_MAX: usize = 1_000;
+    /// Projection operations in one batch.
+    pub const OPS_PER_BATCH_MAX: usize = 10_000;
+    /// Batches in one `append_many` call (one transaction).
+    pub const BATCHES_PER_GROUP_MAX: usize = 4_096;
+    /// Bytes of one event payload as JSON text.
+    pub const PAYLOAD_BYTES_MAX: usize = 1 << 20;
+    /// Bytes of an identifier (case id, idempotency key, task id, …).
+    pub const ID_BYTES_MAX: usize = 256;
+    /// Rows one read returns (`tasks`, `cases`, `events_since`, timers).
+    pub const ROWS_PER_READ_MAX: usize = 10_000;
+    /// Events of one case (`case_events` refuses longer logs).
+    pub const EVENTS_PER_CASE_MAX: usize = 100_000;
+    /// Rows read per page by `verify` and `rebuild`.
+    pub const PAGE_ROWS: usize = 1_000;
+    /// Cases re-projected per transaction by `rebuild`.
+    pub const REBUILD_CASES_PER_TX: usize = 256;
+}
+
+/// Everything that can go wrong in the store.
+#[derive(Debug, thiserror::Error, Clone, PartialEq)]
+pub enum StoreError {
+    /// The case's log moved on since the command was decided.
+    #[error("case {case_id}: expected last seq {expected}, the log is at {actual}")]
+    Conflict {
+        case_id: String,
+        expected: u64,
+        actual: u64,
+    },
+    /// The thing asked for does not exist.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The caller handed over something the store will not write (bad
+    /// sequence numbers, too large, empty ids).
+    #[error("invalid input: {0}")]
+    Invalid(String),
+    /// A row in the database cannot be read back (edited by hand, truncated).
+    #[error("corrupt data: {0}")]
+    Corrupt(String),
+    /// The database said no (I/O, connection, SQL).
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        StoreError::Backend(format!("sqlite: {error}"))
+    }
+}
+
+impl From<postgres::Error> for StoreError {
+    fn from(error: postgres::Error) -> Self {
+        StoreError::Backend(format!("postgres: {error}"))
+    }
+}
+
+/// The outcome of appending one batch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Appended {
+    pub case_id: String,
+    /// The case's last sequence number after the batch.
+    pub last_seq: u64,
+    /// How many events the batch appended.
+    pub events: u64,
+    /// Global sequence number of the batch's last event (the global head
+    /// when the batch had no events).
+    pub last_global_seq: u64,
+    /// Hash of the batch's last event (the global head hash when none).
+    pub last_hash: String,
+    /// True when the idempotency key was seen before: nothing was written and
+    /// the fields above are the first outcome.
+    pub duplicate: bool,
+}
+
+/// Work-list query. Empty `units`/`roles` mean "any".
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TaskQuery {
+    pub units: Vec<String>,
+    pub roles: Vec<String>,
+    pub assignee: Option<String>,
+    /// Also return done and cancelled tasks.
+    pub include_closed: bool,
+    /// At most this many rows (capped at [`limits::ROWS_PER_READ_MAX`]).
+    pub limit: usize,
+}
+
+/// Supervisor query over case views. `None` means "any".
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CaseQuery {
+    pub status: Option<CaseStatus>,
+    pub route: Option<String>,
+    pub provider_id: Option<String>,
+    pub regulation_id: Option<String>,
+    /// At most this many rows (capped at [`limits::ROWS_PER_READ_MAX`]).
+    pub limit: usize,
+}
+
+/// What `verify` found.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditReport {
+    pub events_checked: u64,
+    pub problems: Vec<AuditProblem>,
+}
+
+impl AuditReport {
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// One problem found by `verify`, located by case and sequence numbers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditProblem {
+    pub case_id: String,
+    pub seq: u64,
+    pub global_seq: u64,
+    pub kind: AuditProblemKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AuditProblemKind {
+    /// The stored hash is not the hash of the stored fields: the row was edited.
+    HashMismatch { stored: String, computed: String },
+    /// `prev_case_hash` is not the hash of the case's previous event.
+    CaseChainBroken { stored: String, expected: String },
+    /// `prev_global_hash` is not the hash of the previous event in the log.
+    GlobalChainBroken { stored: String, expected: String },
+    /// The case's sequence numbers skip (a row was deleted) or do not start at 1.
+    CaseGap { expected_seq: u64 },
+    /// The global sequence numbers skip (a row was deleted).
+    GlobalGap { expected_global_seq: u64 },
+    /// The chain head row does not name the last event (tail deleted or head edited).
+    HeadMismatch {
+        head_global_seq: u64,
+        head_hash: String,
+    },
+    /// The row cannot be read (wrong types, NULLs, bad text).
+    Unreadable { detail: String },
+}
+
+/// What `rebuild` did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RebuildReport {
+    pub cases: u64,
+    pub events: u64,
+    pub ops: u64,
+}
+
+/// The durable store. Every method is one or more short transactions; none
+/// keeps per-case state in memory.
+pub trait Store: Send + Sync {
+    /// Appends one command's events and applies its projection ops in one
+    /// transaction (see the module docs and `docs/store.md`).
+    fn append(&self, batch: &Batch) -> Result<Appended, StoreError>;
+
+    /// Group commit: all batches in one transaction with a savepoint per
+    /// batch, so a failing batch fails alone. Results are in input order.
+    /// When the commit itself fails, every batch fails.
+    fn append_many(&self, batches: &[Batch]) -> Vec<Result<Appended, StoreError>>;
+
+    /// The case's last sequence number (0 when the case has no events).
+    fn case_head(&self, case_id: &str) -> Result<u64, StoreError>;
+
+    /// All events of a case in sequence order.
+    fn case_events(&self, case_id: &str) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// Events after `global_seq` in global order, at most `limit`.
+    fn events_since(&self, global_seq: u64, limit: usize) -> Result<Vec<StoredEvent>, StoreError>;
+
+    fn case(&self, case_id: &str) -> Result<Option<CaseRow>, StoreError>;
+
+    /// Supervisor list, ordered by submission instant then case id.
+    fn cases(&self, query: &CaseQuery) -> Result<Vec<CaseRow>, StoreError>;
+
+    /// Work list, ordered by due instant (tasks without one last), then
+    /// creation instant, then task id.
+    fn tasks(&self, query: &TaskQuery) -> Result<Vec<TaskRow>, StoreError>;
+
+    fn task(&self, task_id: &str) -> Result<Option<TaskRow>, StoreError>;
+
+    fn registry(&self, registry: &str, key: &str) -> Result<Option<RegistryRow>, StoreError>;
+
+    /// Stores a regulation edition's text under its content hash. Storing the
+    /// same hash again is a no-op; a different text under a known hash is
+    /// `Invalid`.
+    fn put_regulation(&self, hash: &str, regulation_id: &str, text: &str)
+    -> Result<(), StoreError>;
+
+    /// `(regulation_id, text)` of a pinned edition.
+    fn regulation(&self, hash: &str) -> Result<Option<(String, String)>, StoreError>;
+
+    /// Leases up to `limit` timers due at or before `now` that no live lease
+    /// holds, to `worker_id` until `now + lease`. Two callers never hold the
+    /// same timer at once. Timers leave the table through `CancelTimer`.
+    fn claim_due_timers(
+        &self,
+        now: Timestamp,
+        limit: usize,
+        worker_id: &str,
+        lease: SignedDuration,
+    ) -> Result<Vec<TimerRow>, StoreError>;
+
+    /// The earliest due instant of any timer (for a sleeping timer loop).
+    fn next_timer_due(&self) -> Result<Option<Timestamp>, StoreError>;
+
+    /// Recomputes both hash chains over the whole log.
+    fn verify(&self) -> Result<AuditReport, StoreError>;
+
+    /// Clears the projections and re-applies `project_case` to every case's
+    /// events, in global order of each case's first event. Run it with no
+    /// writers (the CLI's `qyzmet rebuild`): appends that race with it may be
+    /// projected twice or lost from the projections (never from the log).
+    fn rebuild(
+        &self,
+        project_case: &dyn Fn(&[StoredEvent]) -> Vec<ProjectionOp>,
+    ) -> Result<RebuildReport, StoreError>;
+}
+
+/// Opens a store: a `postgres://` or `postgresql://` URL selects PostgreSQL,
+/// anything else is a SQLite file path (`sqlite://` prefix optional).
+pub fn open(url_or_path: &str) -> Result<Box<dyn Store>, StoreError> {
+    if url_or_path.starts_with("postgres://") || url_or_path.starts_with("postgresql://") {
+        Ok(Box::new(PostgresStore::connect(url_or_path)?))
+    } else {
+        let path = url_or_path.strip_prefix("sqlite://").unwrap_or(url_or_path);
+        Ok(Box::new(SqliteStore::open(path)?))
+    }
+}
+
+/// Checks a batch before any SQL runs.
+pub(crate) fn validate_batch(batch: &Batch) -> Result<(), StoreError> {
+    check_id("case_id", &batch.case_id)?;
+    if let Some(key) = &batch.idempotency_key {
+        check_id("idempotency_key", key)?;
+    }
+    if batch.events.len() > limits::EVENTS_PER_BATCH_MAX {
+        return Err(StoreError::Invalid(format!(
+            "{} events in one batch (max {})",
+            batch.events.len(),
+            limits::EVENTS_PER_BATCH_MAX
+        )));
+    }
+    if batch.ops.len() > limits::OPS_PER_BATCH_MAX {
+        return Err(StoreError::Invalid(format!(
+            "{} ops in one batch (max {})",
+            batch.ops.len(),
+            limits::OPS_PER_BATCH_MAX
+        )));
+    }
+    for (index, event) in batch.events.iter().enumerate() {
+        let want = batch.expected_seq + 1 + index as u64;
+        if event.seq != want {
+            return Err(StoreError::Invalid(format!(
+                "case {}: event {index} has seq {}, expected {want} (expected_seq + 1 + index)",
+                batch.case_id, event.seq
+            )));
+        }
+        if event.kind.is_empty() || event.kind.len() > limits::ID_BYTES_MAX {
+            return Err(StoreError::Invalid(format!(
+                "case {}: event kind is empty or too long",
+                batch.case_id
+            )));
+        }
+    }
+    i64::try_from(batch.expected_seq + batch.events.len() as u64)
+        .map_err(|_| StoreError::Invalid("seq out of range".into()))?;
+    Ok(())
+}
+
+pub(crate) fn check_id(what: &str, id: &str) -> Result<(), StoreError> {
+    if id.is_empty() || id.len() > limits::ID_BYTES_MAX {
+        return Err(StoreError::Invalid(format!(
+            "{what} must be 1..={} bytes, got {}",
+            limits::ID_BYTES_MAX,
+            id.len()
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn cap_limit(limit: usize) -> usize {
+    limit.min(limits::ROWS_PER_READ_MAX)
+}

@@ -1,0 +1,963 @@
+//! PostgreSQL backend: the sync `postgres` client, a small bounded pool of
+//! connections with their prepared statements, and the global chain head row
+//! locked `FOR UPDATE` by every appending transaction (appends are therefore
+//! serialized; `append_many` amortizes the lock and the commit over many
+//! batches — see `docs/store.md`).
+
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use postgres::types::ToSql;
+use postgres::{Client, GenericClient, NoTls, Row, Statement};
+use qyzmet_engine::record::{
+    Batch, CaseRow, ProjectionOp, RegistryRow, StoredEvent, TaskRow, TaskStatus, TimerRow,
+};
+
+use crate::audit::{CasePass, GlobalPass, RawEvent, RawFields};
+use crate::chain::{EventHashInput, event_hash};
+use crate::convert::*;
+use crate::{
+    Appended, AuditReport, CaseQuery, RebuildReport, Store, StoreError, TaskQuery, cap_limit,
+    check_id, limits, validate_batch,
+};
+
+const MIGRATIONS: &[(i32, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../migrations/postgres/0001_init.sql"),
+)];
+
+/// Connections kept open at most; callers beyond that wait.
+const POOL_SIZE_MAX: usize = 8;
+const POOL_WAIT_MAX: Duration = Duration::from_secs(30);
+/// Arbitrary constant naming the advisory lock that serializes migrations.
+const MIGRATION_LOCK_KEY: i64 = 0x7179_7a6d_6574; // "qyzmet"
+
+struct Statements {
+    idempotency_get: Statement,
+    idempotency_put: Statement,
+    case_last: Statement,
+    head_lock: Statement,
+    head_set: Statement,
+    event_insert: Statement,
+    put_case: Statement,
+    put_task: Statement,
+    put_registry: Statement,
+    delete_registry: Statement,
+    set_timer: Statement,
+    cancel_timer: Statement,
+}
+
+impl Statements {
+    fn prepare(client: &mut Client) -> Result<Statements, StoreError> {
+        Ok(Statements {
+            idempotency_get: client.prepare(
+                "SELECT case_id, last_seq, events, last_global_seq, last_hash FROM idempotency WHERE key = $1",
+            )?,
+            idempotency_put: client.prepare(
+                "INSERT INTO idempotency (key, case_id, last_seq, events, last_global_seq, last_hash)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )?,
+            case_last: client.prepare("SELECT seq, hash FROM events WHERE case_id = $1 ORDER BY seq DESC LIMIT 1")?,
+            head_lock: client.prepare("SELECT global_seq, hash FROM chain_head WHERE id = 1 FOR UPDATE")?,
+            head_set: client.prepare("UPDATE chain_head SET global_seq = $1, hash = $2 WHERE id = 1")?,
+            event_insert: client.prepare(
+                "INSERT INTO events (global_seq, case_id, seq, kind, payload, at, prev_case_hash, prev_global_hash, hash)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )?,
+            put_case: client.prepare(
+                "INSERT INTO cases (case_id, regulation_id, regulation_hash, service_id, route, provider_id,
+                    applicant_id, status, current_steps, submitted_at, due, closed_at, result, version)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                 ON CONFLICT (case_id) DO UPDATE SET regulation_id = EXCLUDED.regulation_id,
+                    regulation_hash = EXCLUDED.regulation_hash, service_id = EXCLUDED.service_id,
+                    route = EXCLUDED.route, provider_id = EXCLUDED.provider_id,
+                    applicant_id = EXCLUDED.applicant_id, status = EXCLUDED.status,
+                    current_steps = EXCLUDED.current_steps, submitted_at = EXCLUDED.submitted_at,
+                    due = EXCLUDED.due, closed_at = EXCLUDED.closed_at, result = EXCLUDED.result,
+                    version = EXCLUDED.version",
+            )?,
+            put_task: client.prepare(
+                "INSERT INTO tasks (task_id, case_id, step_id, role, unit, assignee, status, is_open,
+                    created_at, due, due_key, escalation)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                 ON CONFLICT (task_id) DO UPDATE SET case_id = EXCLUDED.case_id, step_id = EXCLUDED.step_id,
+                    role = EXCLUDED.role, unit = EXCLUDED.unit, assignee = EXCLUDED.assignee,
+                    status = EXCLUDED.status, is_open = EXCLUDED.is_open, created_at = EXCLUDED.created_at,
+                    due = EXCLUDED.due, due_key = EXCLUDED.due_key, escalation = EXCLUDED.escalation",
+            )?,
+            put_registry: client.prepare(
+                "INSERT INTO registries (registry, key, region, record, case_id) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (registry, key) DO UPDATE SET region = EXCLUDED.region, record = EXCLUDED.record,
+                    case_id = EXCLUDED.case_id",
+            )?,
+            delete_registry: client.prepare("DELETE FROM registries WHERE registry = $1 AND key = $2")?,
+            set_timer: client.prepare(
+                "INSERT INTO timers (timer_id, case_id, due, kind, payload, lease_owner, lease_until)
+                 VALUES ($1, $2, $3, $4, $5, NULL, NULL)
+                 ON CONFLICT (timer_id) DO UPDATE SET case_id = EXCLUDED.case_id, due = EXCLUDED.due,
+                    kind = EXCLUDED.kind, payload = EXCLUDED.payload, lease_owner = NULL, lease_until = NULL",
+            )?,
+            cancel_timer: client.prepare("DELETE FROM timers WHERE timer_id = $1")?,
+        })
+    }
+}
+
+struct Conn {
+    client: Client,
+    stmts: Statements,
+}
+
+struct Pool {
+    url: String,
+    idle: Mutex<Vec<Conn>>,
+    /// Connections open (idle or in use).
+    open: Mutex<usize>,
+    returned: Condvar,
+}
+
+struct Pooled<'a> {
+    pool: &'a Pool,
+    conn: Option<Conn>,
+}
+
+impl Pooled<'_> {
+    fn conn(&mut self) -> &mut Conn {
+        // Present from creation until drop.
+        self.conn
+            .as_mut()
+            .unwrap_or_else(|| unreachable!("pooled connection taken twice"))
+    }
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            if conn.client.is_closed() {
+                *lock(&self.pool.open) -= 1;
+            } else {
+                lock(&self.pool.idle).push(conn);
+            }
+            self.pool.returned.notify_one();
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Pool {
+    fn get(&self) -> Result<Pooled<'_>, StoreError> {
+        let deadline = std::time::Instant::now() + POOL_WAIT_MAX;
+        loop {
+            if let Some(conn) = lock(&self.idle).pop() {
+                return Ok(Pooled {
+                    pool: self,
+                    conn: Some(conn),
+                });
+            }
+            {
+                let mut open = lock(&self.open);
+                if *open < POOL_SIZE_MAX {
+                    *open += 1;
+                    drop(open);
+                    return match connect_one(&self.url) {
+                        Ok(conn) => Ok(Pooled {
+                            pool: self,
+                            conn: Some(conn),
+                        }),
+                        Err(error) => {
+                            *lock(&self.open) -= 1;
+                            Err(error)
+                        }
+                    };
+                }
+            }
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                return Err(StoreError::Backend(
+                    "postgres: no connection free within 30 s".into(),
+                ));
+            }
+            let idle = lock(&self.idle);
+            if idle.is_empty() {
+                let _ = self
+                    .returned
+                    .wait_timeout(idle, (deadline - now).min(Duration::from_millis(100)));
+            }
+        }
+    }
+}
+
+fn connect_one(url: &str) -> Result<Conn, StoreError> {
+    let mut client = Client::connect(url, NoTls)?;
+    let stmts = Statements::prepare(&mut client)?;
+    Ok(Conn { client, stmts })
+}
+
+/// The PostgreSQL store.
+pub struct PostgresStore {
+    pool: Pool,
+}
+
+impl PostgresStore {
+    /// Connects, applies migrations, and prepares the pool.
+    pub fn connect(url: &str) -> Result<PostgresStore, StoreError> {
+        let mut client = Client::connect(url, NoTls)?;
+        migrate(&mut client)?;
+        let stmts = Statements::prepare(&mut client)?;
+        let pool = Pool {
+            url: url.to_owned(),
+            idle: Mutex::new(vec![Conn { client, stmts }]),
+            open: Mutex::new(1),
+            returned: Condvar::new(),
+        };
+        Ok(PostgresStore { pool })
+    }
+}
+
+fn migrate(client: &mut Client) -> Result<(), StoreError> {
+    let mut tx = client.transaction()?;
+    // Two servers starting at once: the second waits, then finds nothing to do.
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK_KEY])?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+    )?;
+    let applied: Option<i32> = tx
+        .query_one("SELECT MAX(version) FROM schema_migrations", &[])?
+        .try_get(0)?;
+    let applied = applied.unwrap_or(0);
+    let known = MIGRATIONS.last().map_or(0, |m| m.0);
+    if applied > known {
+        return Err(StoreError::Backend(format!(
+            "database schema version {applied} is newer than this program's {known}"
+        )));
+    }
+    for (version, name, sql) in MIGRATIONS {
+        if *version > applied {
+            tx.batch_execute(sql)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                &[version, name],
+            )?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn get<'a, T: postgres::types::FromSql<'a>>(row: &'a Row, index: usize) -> Result<T, StoreError> {
+    row.try_get(index)
+        .map_err(|e| StoreError::Corrupt(format!("postgres: column {index}: {e}")))
+}
+
+fn unique_to_conflict(error: postgres::Error, batch: &Batch, actual: u64) -> StoreError {
+    if error.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) {
+        return StoreError::Conflict {
+            case_id: batch.case_id.clone(),
+            expected: batch.expected_seq,
+            actual,
+        };
+    }
+    StoreError::from(error)
+}
+
+/// The global chain head as this transaction sees it (locked).
+struct Head {
+    global_seq: u64,
+    hash: String,
+}
+
+fn append_in_tx(
+    tx: &mut impl GenericClient,
+    stmts: &Statements,
+    batch: &Batch,
+    head: &mut Head,
+) -> Result<Appended, StoreError> {
+    if let Some(key) = &batch.idempotency_key
+        && let Some(row) = tx.query_opt(&stmts.idempotency_get, &[key])?
+    {
+        return Ok(Appended {
+            case_id: get(&row, 0)?,
+            last_seq: i64_to_u64(get(&row, 1)?)?,
+            events: i64_to_u64(get(&row, 2)?)?,
+            last_global_seq: i64_to_u64(get(&row, 3)?)?,
+            last_hash: get(&row, 4)?,
+            duplicate: true,
+        });
+    }
+
+    let (case_seq, mut case_hash) = match tx.query_opt(&stmts.case_last, &[&batch.case_id])? {
+        Some(row) => (i64_to_u64(get(&row, 0)?)?, get::<String>(&row, 1)?),
+        None => (0, String::new()),
+    };
+    if case_seq != batch.expected_seq {
+        return Err(StoreError::Conflict {
+            case_id: batch.case_id.clone(),
+            expected: batch.expected_seq,
+            actual: case_seq,
+        });
+    }
+
+    let mut global_seq = head.global_seq;
+    let mut global_hash = head.hash.clone();
+    for event in &batch.events {
+        global_seq += 1;
+        let payload = to_json_text(&event.payload)?;
+        if payload.len() > limits::PAYLOAD_BYTES_MAX {
+            return Err(StoreError::Invalid(format!(
+                "case {} seq {}: payload of {} bytes (max {})",
+                batch.case_id,
+                event.seq,
+                payload.len(),
+                limits::PAYLOAD_BYTES_MAX
+            )));
+        }
+        let at = event.at.to_string();
+        let hash = event_hash(&EventHashInput {
+            case_id: &batch.case_id,
+            seq: event.seq,
+            global_seq,
+            kind: &event.kind,
+            payload_json: &payload,
+            at: &at,
+            prev_case_hash: &case_hash,
+            prev_global_hash: &global_hash,
+        });
+        tx.execute(
+            &stmts.event_insert,
+            &[
+                &u64_to_i64(global_seq)?,
+                &batch.case_id,
+                &u64_to_i64(event.seq)?,
+                &event.kind,
+                &payload,
+                &at,
+                &case_hash,
+                &global_hash,
+                &hash,
+            ],
+        )
+        .map_err(|e| unique_to_conflict(e, batch, case_seq))?;
+        case_hash = hash.clone();
+        global_hash = hash;
+    }
+
+    for op in &batch.ops {
+        apply_op(tx, stmts, op)?;
+    }
+
+    let appended = Appended {
+        case_id: batch.case_id.clone(),
+        last_seq: batch.expected_seq + batch.events.len() as u64,
+        events: batch.events.len() as u64,
+        last_global_seq: global_seq,
+        last_hash: global_hash.clone(),
+        duplicate: false,
+    };
+    if let Some(key) = &batch.idempotency_key {
+        tx.execute(
+            &stmts.idempotency_put,
+            &[
+                key,
+                &appended.case_id,
+                &u64_to_i64(appended.last_seq)?,
+                &u64_to_i64(appended.events)?,
+                &u64_to_i64(appended.last_global_seq)?,
+                &appended.last_hash,
+            ],
+        )?;
+    }
+    head.global_seq = global_seq;
+    head.hash = global_hash;
+    Ok(appended)
+}
+
+fn apply_op(
+    tx: &mut impl GenericClient,
+    stmts: &Statements,
+    op: &ProjectionOp,
+) -> Result<(), StoreError> {
+    match op {
+        ProjectionOp::PutCase(case) => {
+            check_id("case_id", &case.case_id)?;
+            tx.execute(
+                &stmts.put_case,
+                &[
+                    &case.case_id,
+                    &case.regulation_id,
+                    &case.regulation_hash,
+                    &case.service_id,
+                    &case.route,
+                    &case.provider_id,
+                    &case.applicant_id,
+                    &case_status_str(case.status),
+                    &steps_to_text(&case.current_steps)?,
+                    &ts_to_ns(case.submitted_at)?,
+                    &opt_ts_to_ns(case.due)?,
+                    &opt_ts_to_ns(case.closed_at)?,
+                    &case.result,
+                    &u64_to_i64(case.version)?,
+                ],
+            )?;
+        }
+        ProjectionOp::PutTask(task) => {
+            check_id("task_id", &task.task_id)?;
+            let due = opt_ts_to_ns(task.due)?;
+            let is_open = !matches!(task.status, TaskStatus::Done | TaskStatus::Cancelled);
+            tx.execute(
+                &stmts.put_task,
+                &[
+                    &task.task_id,
+                    &task.case_id,
+                    &task.step_id,
+                    &task.role,
+                    &task.unit,
+                    &task.assignee,
+                    &task_status_str(task.status),
+                    &is_open,
+                    &ts_to_ns(task.created_at)?,
+                    &due,
+                    &due_key(due),
+                    &task.escalation,
+                ],
+            )?;
+        }
+        ProjectionOp::PutRegistry(row) => {
+            check_id("registry key", &row.key)?;
+            tx.execute(
+                &stmts.put_registry,
+                &[
+                    &row.registry,
+                    &row.key,
+                    &row.region,
+                    &to_json_text(&row.record)?,
+                    &row.case_id,
+                ],
+            )?;
+        }
+        ProjectionOp::DeleteRegistry { registry, key } => {
+            tx.execute(&stmts.delete_registry, &[registry, key])?;
+        }
+        ProjectionOp::SetTimer(timer) => {
+            check_id("timer_id", &timer.timer_id)?;
+            tx.execute(
+                &stmts.set_timer,
+                &[
+                    &timer.timer_id,
+                    &timer.case_id,
+                    &ts_to_ns(timer.due)?,
+                    &timer.kind,
+                    &to_json_text(&timer.payload)?,
+                ],
+            )?;
+        }
+        ProjectionOp::CancelTimer { timer_id } => {
+            tx.execute(&stmts.cancel_timer, &[timer_id])?;
+        }
+    }
+    Ok(())
+}
+
+const EVENT_COLUMNS: &str =
+    "case_id, seq, global_seq, kind, payload, at, prev_case_hash, prev_global_hash, hash";
+
+fn event_from_row(row: &Row) -> Result<StoredEvent, StoreError> {
+    let case_id: String = get(row, 0)?;
+    let seq = i64_to_u64(get(row, 1)?)?;
+    let payload: String = get(row, 4)?;
+    let at: String = get(row, 5)?;
+    Ok(StoredEvent {
+        payload: parse_json(&payload, &format!("case {case_id} seq {seq} payload"))?,
+        at: parse_at(&at)?,
+        global_seq: i64_to_u64(get(row, 2)?)?,
+        kind: get(row, 3)?,
+        prev_case_hash: get(row, 6)?,
+        prev_global_hash: get(row, 7)?,
+        hash: get(row, 8)?,
+        case_id,
+        seq,
+    })
+}
+
+fn case_events_on(
+    client: &mut impl GenericClient,
+    case_id: &str,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let rows = client.query(
+        &format!("SELECT {EVENT_COLUMNS} FROM events WHERE case_id = $1 ORDER BY seq LIMIT $2"),
+        &[&case_id, &((limits::EVENTS_PER_CASE_MAX + 1) as i64)],
+    )?;
+    if rows.len() > limits::EVENTS_PER_CASE_MAX {
+        return Err(StoreError::Invalid(format!(
+            "case {case_id} has more than {} events",
+            limits::EVENTS_PER_CASE_MAX
+        )));
+    }
+    rows.iter().map(event_from_row).collect()
+}
+
+const CASE_COLUMNS: &str = "case_id, regulation_id, regulation_hash, service_id, route, provider_id, applicant_id, \
+     status, current_steps, submitted_at, due, closed_at, result, version";
+
+fn case_from_row(row: &Row) -> Result<CaseRow, StoreError> {
+    Ok(CaseRow {
+        case_id: get(row, 0)?,
+        regulation_id: get(row, 1)?,
+        regulation_hash: get(row, 2)?,
+        service_id: get(row, 3)?,
+        route: get(row, 4)?,
+        provider_id: get(row, 5)?,
+        applicant_id: get(row, 6)?,
+        status: parse_case_status(get(row, 7)?)?,
+        current_steps: steps_from_text(get(row, 8)?)?,
+        submitted_at: ns_to_ts(get(row, 9)?)?,
+        due: opt_ns_to_ts(get(row, 10)?)?,
+        closed_at: opt_ns_to_ts(get(row, 11)?)?,
+        result: get(row, 12)?,
+        version: i64_to_u64(get(row, 13)?)?,
+    })
+}
+
+const TASK_COLUMNS: &str =
+    "task_id, case_id, step_id, role, unit, assignee, status, created_at, due, escalation";
+
+fn task_from_row(row: &Row) -> Result<TaskRow, StoreError> {
+    Ok(TaskRow {
+        task_id: get(row, 0)?,
+        case_id: get(row, 1)?,
+        step_id: get(row, 2)?,
+        role: get(row, 3)?,
+        unit: get(row, 4)?,
+        assignee: get(row, 5)?,
+        status: parse_task_status(get(row, 6)?)?,
+        created_at: ns_to_ts(get(row, 7)?)?,
+        due: opt_ns_to_ts(get(row, 8)?)?,
+        escalation: get(row, 9)?,
+    })
+}
+
+fn timer_from_row(row: &Row) -> Result<TimerRow, StoreError> {
+    let timer_id: String = get(row, 0)?;
+    Ok(TimerRow {
+        case_id: get(row, 1)?,
+        due: ns_to_ts(get(row, 2)?)?,
+        kind: get(row, 3)?,
+        payload: parse_json(get(row, 4)?, &format!("timer {timer_id} payload"))?,
+        timer_id,
+    })
+}
+
+fn raw_event(row: &Row) -> RawEvent {
+    let fields = (|| -> Result<RawFields, String> {
+        let text = |i: usize| {
+            row.try_get::<_, String>(i)
+                .map_err(|e| format!("column {i}: {e}"))
+        };
+        Ok(RawFields {
+            kind: text(3)?,
+            payload: text(4)?,
+            at: text(5)?,
+            prev_case_hash: text(6)?,
+            prev_global_hash: text(7)?,
+            hash: text(8)?,
+        })
+    })();
+    RawEvent {
+        global_seq: row.try_get(0).unwrap_or(-1),
+        case_id: row.try_get(1).unwrap_or_default(),
+        seq: row.try_get(2).unwrap_or(-1),
+        fields,
+    }
+}
+
+const RAW_COLUMNS: &str =
+    "global_seq, case_id, seq, kind, payload, at, prev_case_hash, prev_global_hash, hash";
+
+fn verify_on(client: &mut impl GenericClient) -> Result<AuditReport, StoreError> {
+    let mut problems = Vec::new();
+    let page = limits::PAGE_ROWS as i64;
+
+    let mut global = GlobalPass::new();
+    let mut after = i64::MIN;
+    loop {
+        let rows = client.query(
+            &format!("SELECT {RAW_COLUMNS} FROM events WHERE global_seq > $1 ORDER BY global_seq LIMIT $2"),
+            &[&after, &page],
+        )?;
+        for row in &rows {
+            let raw = raw_event(row);
+            after = raw.global_seq;
+            global.feed(&raw, &mut problems);
+        }
+        if (rows.len() as i64) < page {
+            break;
+        }
+    }
+    let head = client.query_one("SELECT global_seq, hash FROM chain_head WHERE id = 1", &[])?;
+    let head_seq: i64 = get(&head, 0)?;
+    let head_hash: String = get(&head, 1)?;
+    global.finish(head_seq, &head_hash, &mut problems);
+
+    let mut cases = CasePass::new();
+    let mut after_case = String::new();
+    let mut after_seq = i64::MIN;
+    loop {
+        let rows = client.query(
+            &format!(
+                "SELECT {RAW_COLUMNS} FROM events WHERE (case_id, seq) > ($1, $2) ORDER BY case_id, seq LIMIT $3"
+            ),
+            &[&after_case, &after_seq, &page],
+        )?;
+        for row in &rows {
+            let raw = raw_event(row);
+            after_case.clone_from(&raw.case_id);
+            after_seq = raw.seq;
+            cases.feed(&raw, &mut problems);
+        }
+        if (rows.len() as i64) < page {
+            break;
+        }
+    }
+    Ok(AuditReport {
+        events_checked: global.events_checked,
+        problems,
+    })
+}
+
+impl Store for PostgresStore {
+    fn append(&self, batch: &Batch) -> Result<Appended, StoreError> {
+        validate_batch(batch)?;
+        let mut pooled = self.pool.get()?;
+        let Conn { client, stmts } = pooled.conn();
+        let mut tx = client.transaction()?;
+        let row = tx.query_one(&stmts.head_lock, &[])?;
+        let mut head = Head {
+            global_seq: i64_to_u64(get(&row, 0)?)?,
+            hash: get(&row, 1)?,
+        };
+        let before = head.global_seq;
+        let appended = append_in_tx(&mut tx, stmts, batch, &mut head)?;
+        if head.global_seq != before {
+            tx.execute(
+                &stmts.head_set,
+                &[&u64_to_i64(head.global_seq)?, &head.hash],
+            )?;
+        }
+        tx.commit()?;
+        Ok(appended)
+    }
+
+    fn append_many(&self, batches: &[Batch]) -> Vec<Result<Appended, StoreError>> {
+        let all_fail = |error: StoreError| {
+            batches
+                .iter()
+                .map(|_| Err(error.clone()))
+                .collect::<Vec<_>>()
+        };
+        if batches.len() > limits::BATCHES_PER_GROUP_MAX {
+            return all_fail(StoreError::Invalid(format!(
+                "{} batches in one group (max {})",
+                batches.len(),
+                limits::BATCHES_PER_GROUP_MAX
+            )));
+        }
+        let mut pooled = match self.pool.get() {
+            Ok(pooled) => pooled,
+            Err(error) => return all_fail(error),
+        };
+        let Conn { client, stmts } = pooled.conn();
+        let outcome = (|| -> Result<Vec<Result<Appended, StoreError>>, StoreError> {
+            let mut tx = client.transaction()?;
+            let row = tx.query_one(&stmts.head_lock, &[])?;
+            let mut head = Head {
+                global_seq: i64_to_u64(get(&row, 0)?)?,
+                hash: get(&row, 1)?,
+            };
+            let before = head.global_seq;
+            let mut results = Vec::with_capacity(batches.len());
+            for batch in batches {
+                if let Err(error) = validate_batch(batch) {
+                    results.push(Err(error));
+                    continue;
+                }
+                let mut savepoint = tx.savepoint("batch")?;
+                match append_in_tx(&mut savepoint, stmts, batch, &mut head) {
+                    Ok(appended) => {
+                        savepoint.commit()?;
+                        results.push(Ok(appended));
+                    }
+                    Err(error) => {
+                        savepoint.rollback()?;
+                        results.push(Err(error));
+                    }
+                }
+            }
+            if head.global_seq != before {
+                tx.execute(
+                    &stmts.head_set,
+                    &[&u64_to_i64(head.global_seq)?, &head.hash],
+                )?;
+            }
+            tx.commit()?;
+            Ok(results)
+        })();
+        outcome.unwrap_or_else(all_fail)
+    }
+
+    fn case_head(&self, case_id: &str) -> Result<u64, StoreError> {
+        let mut pooled = self.pool.get()?;
+        let Conn { client, stmts } = pooled.conn();
+        match client.query_opt(&stmts.case_last, &[&case_id])? {
+            Some(row) => i64_to_u64(get(&row, 0)?),
+            None => Ok(0),
+        }
+    }
+
+    fn case_events(&self, case_id: &str) -> Result<Vec<StoredEvent>, StoreError> {
+        let mut pooled = self.pool.get()?;
+        case_events_on(&mut pooled.conn().client, case_id)
+    }
+
+    fn events_since(&self, global_seq: u64, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
+        let mut pooled = self.pool.get()?;
+        let rows = pooled.conn().client.query(
+            &format!("SELECT {EVENT_COLUMNS} FROM events WHERE global_seq > $1 ORDER BY global_seq LIMIT $2"),
+            &[&u64_to_i64(global_seq)?, &(cap_limit(limit) as i64)],
+        )?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    fn case(&self, case_id: &str) -> Result<Option<CaseRow>, StoreError> {
+        let mut pooled = self.pool.get()?;
+        let row = pooled.conn().client.query_opt(
+            &format!("SELECT {CASE_COLUMNS} FROM cases WHERE case_id = $1"),
+            &[&case_id],
+        )?;
+        row.as_ref().map(case_from_row).transpose()
+    }
+
+    fn cases(&self, query: &CaseQuery) -> Result<Vec<CaseRow>, StoreError> {
+        let mut sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE TRUE");
+        let mut args: Vec<Box<dyn ToSql + Sync>> = Vec::new();
+        let filters = [
+            (
+                "status",
+                query.status.map(|s| case_status_str(s).to_owned()),
+            ),
+            ("route", query.route.clone()),
+            ("provider_id", query.provider_id.clone()),
+            ("regulation_id", query.regulation_id.clone()),
+        ];
+        for (column, value) in filters {
+            if let Some(value) = value {
+                args.push(Box::new(value));
+                sql.push_str(&format!(" AND {column} = ${}", args.len()));
+            }
+        }
+        args.push(Box::new(cap_limit(query.limit) as i64));
+        sql.push_str(&format!(
+            " ORDER BY submitted_at, case_id LIMIT ${}",
+            args.len()
+        ));
+        let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref()).collect();
+        let mut pooled = self.pool.get()?;
+        let rows = pooled.conn().client.query(&sql, &params)?;
+        rows.iter().map(case_from_row).collect()
+    }
+
+    fn tasks(&self, query: &TaskQuery) -> Result<Vec<TaskRow>, StoreError> {
+        let mut sql = format!("SELECT {TASK_COLUMNS} FROM tasks WHERE TRUE");
+        let mut args: Vec<Box<dyn ToSql + Sync>> = Vec::new();
+        if !query.include_closed {
+            sql.push_str(" AND is_open");
+        }
+        for (column, values) in [("unit", &query.units), ("role", &query.roles)] {
+            if !values.is_empty() {
+                args.push(Box::new(values.clone()));
+                sql.push_str(&format!(" AND {column} = ANY(${})", args.len()));
+            }
+        }
+        if let Some(assignee) = &query.assignee {
+            args.push(Box::new(assignee.clone()));
+            sql.push_str(&format!(" AND assignee = ${}", args.len()));
+        }
+        args.push(Box::new(cap_limit(query.limit) as i64));
+        sql.push_str(&format!(
+            " ORDER BY due_key, created_at, task_id LIMIT ${}",
+            args.len()
+        ));
+        let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref()).collect();
+        let mut pooled = self.pool.get()?;
+        let rows = pooled.conn().client.query(&sql, &params)?;
+        rows.iter().map(task_from_row).collect()
+    }
+
+    fn task(&self, task_id: &str) -> Result<Option<TaskRow>, StoreError> {
+        let mut pooled = self.pool.get()?;
+        let row = pooled.conn().client.query_opt(
+            &format!("SELECT {TASK_COLUMNS} FROM tasks WHERE task_id = $1"),
+            &[&task_id],
+        )?;
+        row.as_ref().map(task_from_row).transpose()
+    }
+
+    fn registry(&self, registry: &str, key: &str) -> Result<Option<RegistryRow>, StoreError> {
+        let mut pooled = self.pool.get()?;
+        let row = pooled.conn().client.query_opt(
+            "SELECT registry, key, region, record, case_id FROM registries WHERE registry = $1 AND key = $2",
+            &[&registry, &key],
+        )?;
+        row.map(|row| {
+            Ok(RegistryRow {
+                registry: get(&row, 0)?,
+                key: get(&row, 1)?,
+                region: get(&row, 2)?,
+                record: parse_json(get(&row, 3)?, "registry record")?,
+                case_id: get(&row, 4)?,
+            })
+        })
+        .transpose()
+    }
+
+    fn put_regulation(
+        &self,
+        hash: &str,
+        regulation_id: &str,
+        text: &str,
+    ) -> Result<(), StoreError> {
+        check_id("regulation hash", hash)?;
+        check_id("regulation id", regulation_id)?;
+        let mut pooled = self.pool.get()?;
+        let client = &mut pooled.conn().client;
+        client.execute(
+            "INSERT INTO regulations (hash, regulation_id, text) VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING",
+            &[&hash, &regulation_id, &text],
+        )?;
+        let row = client.query_one(
+            "SELECT regulation_id, text FROM regulations WHERE hash = $1",
+            &[&hash],
+        )?;
+        let (stored_id, stored_text): (String, String) = (get(&row, 0)?, get(&row, 1)?);
+        if stored_id != regulation_id || stored_text != text {
+            return Err(StoreError::Invalid(format!(
+                "regulation hash {hash} is already stored with a different id or text"
+            )));
+        }
+        Ok(())
+    }
+
+    fn regulation(&self, hash: &str) -> Result<Option<(String, String)>, StoreError> {
+        let mut pooled = self.pool.get()?;
+        let row = pooled.conn().client.query_opt(
+            "SELECT regulation_id, text FROM regulations WHERE hash = $1",
+            &[&hash],
+        )?;
+        row.map(|row| Ok((get(&row, 0)?, get(&row, 1)?)))
+            .transpose()
+    }
+
+    fn claim_due_timers(
+        &self,
+        now: Timestamp,
+        limit: usize,
+        worker_id: &str,
+        lease: SignedDuration,
+    ) -> Result<Vec<TimerRow>, StoreError> {
+        check_id("worker_id", worker_id)?;
+        let now_ns = ts_to_ns(now)?;
+        let until_ns = ts_to_ns(
+            now.checked_add(lease)
+                .map_err(|e| StoreError::Invalid(format!("lease: {e}")))?,
+        )?;
+        let mut pooled = self.pool.get()?;
+        // SKIP LOCKED: rows another transaction is claiming (or firing) are
+        // passed over, not waited for; the lease keeps them from being claimed
+        // again after that transaction commits.
+        let rows = pooled.conn().client.query(
+            "UPDATE timers SET lease_owner = $3, lease_until = $4
+             WHERE timer_id IN (
+                 SELECT timer_id FROM timers
+                 WHERE due <= $1 AND (lease_until IS NULL OR lease_until <= $1)
+                 ORDER BY due, timer_id LIMIT $2
+                 FOR UPDATE SKIP LOCKED)
+             RETURNING timer_id, case_id, due, kind, payload",
+            &[&now_ns, &(cap_limit(limit) as i64), &worker_id, &until_ns],
+        )?;
+        let mut timers = rows
+            .iter()
+            .map(timer_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        timers.sort_by(|a, b| (a.due, &a.timer_id).cmp(&(b.due, &b.timer_id)));
+        Ok(timers)
+    }
+
+    fn next_timer_due(&self) -> Result<Option<Timestamp>, StoreError> {
+        let mut pooled = self.pool.get()?;
+        let row = pooled
+            .conn()
+            .client
+            .query_one("SELECT MIN(due) FROM timers", &[])?;
+        opt_ns_to_ts(get(&row, 0)?)
+    }
+
+    fn verify(&self) -> Result<AuditReport, StoreError> {
+        let mut pooled = self.pool.get()?;
+        let mut tx = pooled
+            .conn()
+            .client
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
+        let report = verify_on(&mut tx)?;
+        tx.commit()?;
+        Ok(report)
+    }
+
+    fn rebuild(
+        &self,
+        project_case: &dyn Fn(&[StoredEvent]) -> Vec<ProjectionOp>,
+    ) -> Result<RebuildReport, StoreError> {
+        let mut pooled = self.pool.get()?;
+        let Conn { client, stmts } = pooled.conn();
+        let mut report = RebuildReport::default();
+        let mut after_global_seq = 0i64;
+        let mut first = true;
+        loop {
+            let mut tx = client.transaction()?;
+            // Holding the head lock keeps appenders out while this page runs.
+            tx.query_one(&stmts.head_lock, &[])?;
+            if first {
+                tx.batch_execute("DELETE FROM cases; DELETE FROM tasks; DELETE FROM registries; DELETE FROM timers;")?;
+                first = false;
+            }
+            let starts = tx.query(
+                "SELECT case_id, global_seq FROM events WHERE seq = 1 AND global_seq > $1
+                 ORDER BY global_seq LIMIT $2",
+                &[&after_global_seq, &(limits::REBUILD_CASES_PER_TX as i64)],
+            )?;
+            for row in &starts {
+                let case_id: String = get(row, 0)?;
+                let events = case_events_on(&mut tx, &case_id)?;
+                let ops = project_case(&events);
+                for op in &ops {
+                    apply_op(&mut tx, stmts, op)?;
+                }
+                report.cases += 1;
+                report.events += events.len() as u64;
+                report.ops += ops.len() as u64;
+                after_global_seq = get(row, 1)?;
+            }
+            tx.commit()?;
+            if starts.len() < limits::REBUILD_CASES_PER_TX {
+                return Ok(report);
+            }
+        }
+    }
+}

@@ -1,0 +1,952 @@
+//! SQLite backend: one file, WAL, `synchronous=FULL`; one writer connection
+//! behind a mutex (SQLite has one writer anyway) and a small pool of reader
+//! connections that read concurrently with it.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use qyzmet_engine::record::{
+    Batch, CaseRow, ProjectionOp, RegistryRow, StoredEvent, TaskRow, TimerRow,
+};
+use rusqlite::types::{Value as SqlValue, ValueRef};
+use rusqlite::{
+    Connection, OpenFlags, OptionalExtension, TransactionBehavior, params, params_from_iter,
+};
+
+use crate::audit::{CasePass, GlobalPass, RawEvent, RawFields};
+use crate::chain::{EventHashInput, event_hash};
+use crate::convert::*;
+use crate::{
+    Appended, AuditReport, CaseQuery, RebuildReport, Store, StoreError, TaskQuery, cap_limit,
+    check_id, limits, validate_batch,
+};
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../migrations/sqlite/0001_init.sql"),
+)];
+
+const READERS_KEPT_MAX: usize = 4;
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock leaves no open transaction behind (the
+    // rusqlite `Transaction` rolls back on drop), so the connection is usable.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and applies migrations.
+    pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let mut writer = open_connection(&path, false)?;
+        migrate(&mut writer)?;
+        Ok(SqliteStore {
+            path,
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let pooled = lock(&self.readers).pop();
+        let conn = match pooled {
+            Some(conn) => conn,
+            None => open_connection(&self.path, true)?,
+        };
+        let result = f(&conn);
+        let mut readers = lock(&self.readers);
+        if readers.len() < READERS_KEPT_MAX {
+            readers.push(conn);
+        }
+        result
+    }
+}
+
+fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI
+    };
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    if !read_only {
+        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Backend(format!(
+                "sqlite: journal_mode is {mode}, WAL is required"
+            )));
+        }
+    }
+    // FULL: the WAL is fsynced at every commit, so an acknowledged append
+    // survives power loss, not only a process crash.
+    conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )?;
+    let applied: Option<i64> =
+        tx.query_row("SELECT MAX(version) FROM schema_migrations", [], |row| {
+            row.get(0)
+        })?;
+    let applied = applied.unwrap_or(0);
+    let known = MIGRATIONS.last().map_or(0, |m| m.0);
+    if applied > known {
+        return Err(StoreError::Backend(format!(
+            "database schema version {applied} is newer than this program's {known}"
+        )));
+    }
+    for (version, name, sql) in MIGRATIONS {
+        if *version > applied {
+            tx.execute_batch(sql)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                params![version, name, Timestamp::now().to_string()],
+            )?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Maps errors from reading a column: a wrong type is corrupt data.
+fn column_error(error: rusqlite::Error) -> StoreError {
+    match error {
+        rusqlite::Error::InvalidColumnType(..)
+        | rusqlite::Error::FromSqlConversionFailure(..)
+        | rusqlite::Error::IntegralValueOutOfRange(..)
+        | rusqlite::Error::Utf8Error(..) => StoreError::Corrupt(format!("sqlite: {error}")),
+        other => StoreError::from(other),
+    }
+}
+
+// ---------------------------------------------------------------- append
+
+fn append_in_tx(conn: &Connection, batch: &Batch) -> Result<Appended, StoreError> {
+    if let Some(key) = &batch.idempotency_key {
+        let first = conn
+            .prepare_cached(
+                "SELECT case_id, last_seq, events, last_global_seq, last_hash FROM idempotency WHERE key = ?1",
+            )?
+            .query_row([key], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, i64>(2)?,
+                    row.get::<_, i64>(3)?,
+                    row.get::<_, String>(4)?,
+                ))
+            })
+            .optional()
+            .map_err(column_error)?;
+        if let Some((case_id, last_seq, events, last_global_seq, last_hash)) = first {
+            return Ok(Appended {
+                case_id,
+                last_seq: i64_to_u64(last_seq)?,
+                events: i64_to_u64(events)?,
+                last_global_seq: i64_to_u64(last_global_seq)?,
+                last_hash,
+                duplicate: true,
+            });
+        }
+    }
+
+    let (case_seq, mut case_hash) = conn
+        .prepare_cached(
+            "SELECT seq, hash FROM events WHERE case_id = ?1 ORDER BY seq DESC LIMIT 1",
+        )?
+        .query_row([&batch.case_id], |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+        })
+        .optional()
+        .map_err(column_error)?
+        .unwrap_or((0, String::new()));
+    let case_seq = i64_to_u64(case_seq)?;
+    if case_seq != batch.expected_seq {
+        return Err(StoreError::Conflict {
+            case_id: batch.case_id.clone(),
+            expected: batch.expected_seq,
+            actual: case_seq,
+        });
+    }
+
+    let (head_seq, mut head_hash) = conn
+        .prepare_cached("SELECT global_seq, hash FROM chain_head WHERE id = 1")?
+        .query_row([], |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+        })
+        .map_err(column_error)?;
+    let mut global_seq = i64_to_u64(head_seq)?;
+
+    if !batch.events.is_empty() {
+        let mut insert = conn.prepare_cached(
+            "INSERT INTO events (global_seq, case_id, seq, kind, payload, at, prev_case_hash, prev_global_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        for event in &batch.events {
+            global_seq += 1;
+            let payload = to_json_text(&event.payload)?;
+            if payload.len() > limits::PAYLOAD_BYTES_MAX {
+                return Err(StoreError::Invalid(format!(
+                    "case {} seq {}: payload of {} bytes (max {})",
+                    batch.case_id,
+                    event.seq,
+                    payload.len(),
+                    limits::PAYLOAD_BYTES_MAX
+                )));
+            }
+            let at = event.at.to_string();
+            let hash = event_hash(&EventHashInput {
+                case_id: &batch.case_id,
+                seq: event.seq,
+                global_seq,
+                kind: &event.kind,
+                payload_json: &payload,
+                at: &at,
+                prev_case_hash: &case_hash,
+                prev_global_hash: &head_hash,
+            });
+            insert
+                .execute(params![
+                    u64_to_i64(global_seq)?,
+                    &batch.case_id,
+                    u64_to_i64(event.seq)?,
+                    &event.kind,
+                    &payload,
+                    &at,
+                    &case_hash,
+                    &head_hash,
+                    &hash
+                ])
+                .map_err(|e| unique_to_conflict(e, batch, case_seq))?;
+            case_hash = hash.clone();
+            head_hash = hash;
+        }
+        conn.prepare_cached("UPDATE chain_head SET global_seq = ?1, hash = ?2 WHERE id = 1")?
+            .execute(params![u64_to_i64(global_seq)?, &head_hash])?;
+    }
+
+    for op in &batch.ops {
+        apply_op(conn, op)?;
+    }
+
+    let appended = Appended {
+        case_id: batch.case_id.clone(),
+        last_seq: batch.expected_seq + batch.events.len() as u64,
+        events: batch.events.len() as u64,
+        last_global_seq: global_seq,
+        last_hash: head_hash,
+        duplicate: false,
+    };
+    if let Some(key) = &batch.idempotency_key {
+        conn.prepare_cached(
+            "INSERT INTO idempotency (key, case_id, last_seq, events, last_global_seq, last_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            key,
+            &appended.case_id,
+            u64_to_i64(appended.last_seq)?,
+            u64_to_i64(appended.events)?,
+            u64_to_i64(appended.last_global_seq)?,
+            &appended.last_hash
+        ])?;
+    }
+    Ok(appended)
+}
+
+fn unique_to_conflict(error: rusqlite::Error, batch: &Batch, actual: u64) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(code, _) = &error
+        && code.code == rusqlite::ErrorCode::ConstraintViolation
+    {
+        return StoreError::Conflict {
+            case_id: batch.case_id.clone(),
+            expected: batch.expected_seq,
+            actual,
+        };
+    }
+    StoreError::from(error)
+}
+
+fn apply_op(conn: &Connection, op: &ProjectionOp) -> Result<(), StoreError> {
+    match op {
+        ProjectionOp::PutCase(case) => {
+            check_id("case_id", &case.case_id)?;
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO cases (case_id, regulation_id, regulation_hash, service_id, route,
+                    provider_id, applicant_id, status, current_steps, submitted_at, due, closed_at, result, version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )?
+            .execute(params![
+                &case.case_id,
+                &case.regulation_id,
+                &case.regulation_hash,
+                &case.service_id,
+                &case.route,
+                &case.provider_id,
+                &case.applicant_id,
+                case_status_str(case.status),
+                steps_to_text(&case.current_steps)?,
+                ts_to_ns(case.submitted_at)?,
+                opt_ts_to_ns(case.due)?,
+                opt_ts_to_ns(case.closed_at)?,
+                &case.result,
+                u64_to_i64(case.version)?
+            ])?;
+        }
+        ProjectionOp::PutTask(task) => {
+            check_id("task_id", &task.task_id)?;
+            let due = opt_ts_to_ns(task.due)?;
+            let is_open = !matches!(
+                task.status,
+                qyzmet_engine::record::TaskStatus::Done
+                    | qyzmet_engine::record::TaskStatus::Cancelled
+            );
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO tasks (task_id, case_id, step_id, role, unit, assignee, status, is_open,
+                    created_at, due, due_key, escalation)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )?
+            .execute(params![
+                &task.task_id,
+                &task.case_id,
+                &task.step_id,
+                &task.role,
+                &task.unit,
+                &task.assignee,
+                task_status_str(task.status),
+                is_open,
+                ts_to_ns(task.created_at)?,
+                due,
+                due_key(due),
+                task.escalation
+            ])?;
+        }
+        ProjectionOp::PutRegistry(row) => {
+            check_id("registry key", &row.key)?;
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO registries (registry, key, region, record, case_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                &row.registry,
+                &row.key,
+                &row.region,
+                to_json_text(&row.record)?,
+                &row.case_id
+            ])?;
+        }
+        ProjectionOp::DeleteRegistry { registry, key } => {
+            conn.prepare_cached("DELETE FROM registries WHERE registry = ?1 AND key = ?2")?
+                .execute(params![registry, key])?;
+        }
+        ProjectionOp::SetTimer(timer) => {
+            check_id("timer_id", &timer.timer_id)?;
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO timers (timer_id, case_id, due, kind, payload, lease_owner, lease_until)
+                 VALUES (?1, ?2, ?3, ?4, ?5, NULL, NULL)",
+            )?
+            .execute(params![
+                &timer.timer_id,
+                &timer.case_id,
+                ts_to_ns(timer.due)?,
+                &timer.kind,
+                to_json_text(&timer.payload)?
+            ])?;
+        }
+        ProjectionOp::CancelTimer { timer_id } => {
+            conn.prepare_cached("DELETE FROM timers WHERE timer_id = ?1")?
+                .execute([timer_id])?;
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- reads
+
+const EVENT_COLUMNS: &str =
+    "case_id, seq, global_seq, kind, payload, at, prev_case_hash, prev_global_hash, hash";
+
+fn event_from_row(row: &rusqlite::Row<'_>) -> Result<StoredEvent, StoreError> {
+    let get_s = |i: usize| row.get::<_, String>(i).map_err(column_error);
+    let get_i = |i: usize| row.get::<_, i64>(i).map_err(column_error);
+    let case_id = get_s(0)?;
+    let seq = i64_to_u64(get_i(1)?)?;
+    let payload = get_s(4)?;
+    let at = get_s(5)?;
+    Ok(StoredEvent {
+        payload: parse_json(&payload, &format!("case {case_id} seq {seq} payload"))?,
+        at: parse_at(&at)?,
+        global_seq: i64_to_u64(get_i(2)?)?,
+        kind: get_s(3)?,
+        prev_case_hash: get_s(6)?,
+        prev_global_hash: get_s(7)?,
+        hash: get_s(8)?,
+        case_id,
+        seq,
+    })
+}
+
+fn case_events_on(conn: &Connection, case_id: &str) -> Result<Vec<StoredEvent>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE case_id = ?1 ORDER BY seq LIMIT ?2"
+    ))?;
+    let mut rows = stmt.query(params![case_id, (limits::EVENTS_PER_CASE_MAX + 1) as i64])?;
+    let mut events = Vec::new();
+    while let Some(row) = rows.next()? {
+        events.push(event_from_row(row)?);
+    }
+    if events.len() > limits::EVENTS_PER_CASE_MAX {
+        return Err(StoreError::Invalid(format!(
+            "case {case_id} has more than {} events",
+            limits::EVENTS_PER_CASE_MAX
+        )));
+    }
+    Ok(events)
+}
+
+const CASE_COLUMNS: &str = "case_id, regulation_id, regulation_hash, service_id, route, provider_id, applicant_id, \
+     status, current_steps, submitted_at, due, closed_at, result, version";
+
+fn case_from_row(row: &rusqlite::Row<'_>) -> Result<CaseRow, StoreError> {
+    let get_s = |i: usize| row.get::<_, String>(i).map_err(column_error);
+    let get_oi = |i: usize| row.get::<_, Option<i64>>(i).map_err(column_error);
+    Ok(CaseRow {
+        case_id: get_s(0)?,
+        regulation_id: get_s(1)?,
+        regulation_hash: get_s(2)?,
+        service_id: get_s(3)?,
+        route: get_s(4)?,
+        provider_id: get_s(5)?,
+        applicant_id: get_s(6)?,
+        status: parse_case_status(&get_s(7)?)?,
+        current_steps: steps_from_text(&get_s(8)?)?,
+        submitted_at: ns_to_ts(row.get::<_, i64>(9).map_err(column_error)?)?,
+        due: opt_ns_to_ts(get_oi(10)?)?,
+        closed_at: opt_ns_to_ts(get_oi(11)?)?,
+        result: row.get::<_, Option<String>>(12).map_err(column_error)?,
+        version: i64_to_u64(row.get::<_, i64>(13).map_err(column_error)?)?,
+    })
+}
+
+const TASK_COLUMNS: &str =
+    "task_id, case_id, step_id, role, unit, assignee, status, created_at, due, escalation";
+
+fn task_from_row(row: &rusqlite::Row<'_>) -> Result<TaskRow, StoreError> {
+    let get_s = |i: usize| row.get::<_, String>(i).map_err(column_error);
+    Ok(TaskRow {
+        task_id: get_s(0)?,
+        case_id: get_s(1)?,
+        step_id: get_s(2)?,
+        role: get_s(3)?,
+        unit: get_s(4)?,
+        assignee: row.get::<_, Option<String>>(5).map_err(column_error)?,
+        status: parse_task_status(&get_s(6)?)?,
+        created_at: ns_to_ts(row.get::<_, i64>(7).map_err(column_error)?)?,
+        due: opt_ns_to_ts(row.get::<_, Option<i64>>(8).map_err(column_error)?)?,
+        escalation: row.get::<_, bool>(9).map_err(column_error)?,
+    })
+}
+
+const TIMER_COLUMNS: &str = "timer_id, case_id, due, kind, payload";
+
+fn timer_from_row(row: &rusqlite::Row<'_>) -> Result<TimerRow, StoreError> {
+    let get_s = |i: usize| row.get::<_, String>(i).map_err(column_error);
+    let timer_id = get_s(0)?;
+    Ok(TimerRow {
+        case_id: get_s(1)?,
+        due: ns_to_ts(row.get::<_, i64>(2).map_err(column_error)?)?,
+        kind: get_s(3)?,
+        payload: parse_json(&get_s(4)?, &format!("timer {timer_id} payload"))?,
+        timer_id,
+    })
+}
+
+fn collect<T>(
+    stmt: &mut rusqlite::Statement<'_>,
+    params: impl rusqlite::Params,
+    map: impl Fn(&rusqlite::Row<'_>) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let mut rows = stmt.query(params)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(map(row)?);
+    }
+    Ok(out)
+}
+
+fn placeholders(start: usize, count: usize) -> String {
+    (start..start + count)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+// ---------------------------------------------------------------- audit
+
+/// Reads an event row without trusting any column's type.
+fn raw_event(row: &rusqlite::Row<'_>) -> RawEvent {
+    fn text(row: &rusqlite::Row<'_>, i: usize) -> Result<String, String> {
+        match row.get_ref(i) {
+            Ok(ValueRef::Text(bytes)) => {
+                String::from_utf8(bytes.to_vec()).map_err(|_| format!("column {i}: not UTF-8"))
+            }
+            Ok(other) => Err(format!(
+                "column {i}: {:?} where text is stored",
+                other.data_type()
+            )),
+            Err(e) => Err(format!("column {i}: {e}")),
+        }
+    }
+    fn int(row: &rusqlite::Row<'_>, i: usize) -> i64 {
+        match row.get_ref(i) {
+            Ok(ValueRef::Integer(value)) => value,
+            _ => -1,
+        }
+    }
+    let global_seq = int(row, 0);
+    let case_id = text(row, 1).unwrap_or_else(|e| format!("<unreadable: {e}>"));
+    let seq = int(row, 2);
+    let fields = (|| {
+        Ok(RawFields {
+            kind: text(row, 3)?,
+            payload: text(row, 4)?,
+            at: text(row, 5)?,
+            prev_case_hash: text(row, 6)?,
+            prev_global_hash: text(row, 7)?,
+            hash: text(row, 8)?,
+        })
+    })();
+    RawEvent {
+        global_seq,
+        case_id,
+        seq,
+        fields,
+    }
+}
+
+const RAW_COLUMNS: &str =
+    "global_seq, case_id, seq, kind, payload, at, prev_case_hash, prev_global_hash, hash";
+
+impl Store for SqliteStore {
+    fn append(&self, batch: &Batch) -> Result<Appended, StoreError> {
+        validate_batch(batch)?;
+        let mut conn = lock(&self.writer);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let appended = append_in_tx(&tx, batch)?;
+        tx.commit()?;
+        Ok(appended)
+    }
+
+    fn append_many(&self, batches: &[Batch]) -> Vec<Result<Appended, StoreError>> {
+        if batches.len() > limits::BATCHES_PER_GROUP_MAX {
+            let error = StoreError::Invalid(format!(
+                "{} batches in one group (max {})",
+                batches.len(),
+                limits::BATCHES_PER_GROUP_MAX
+            ));
+            return batches.iter().map(|_| Err(error.clone())).collect();
+        }
+        let mut conn = lock(&self.writer);
+        let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+            Ok(tx) => tx,
+            Err(e) => {
+                let error = StoreError::from(e);
+                return batches.iter().map(|_| Err(error.clone())).collect();
+            }
+        };
+        let mut results = Vec::with_capacity(batches.len());
+        for batch in batches {
+            let result = validate_batch(batch).and_then(|()| {
+                tx.execute_batch("SAVEPOINT batch")?;
+                match append_in_tx(&tx, batch) {
+                    Ok(appended) => {
+                        tx.execute_batch("RELEASE batch")?;
+                        Ok(appended)
+                    }
+                    Err(error) => {
+                        tx.execute_batch("ROLLBACK TO batch; RELEASE batch")?;
+                        Err(error)
+                    }
+                }
+            });
+            results.push(result);
+        }
+        if let Err(e) = tx.commit() {
+            let error = StoreError::from(e);
+            return batches.iter().map(|_| Err(error.clone())).collect();
+        }
+        results
+    }
+
+    fn case_head(&self, case_id: &str) -> Result<u64, StoreError> {
+        self.read(|conn| {
+            let seq: Option<i64> = conn
+                .prepare_cached(
+                    "SELECT seq FROM events WHERE case_id = ?1 ORDER BY seq DESC LIMIT 1",
+                )?
+                .query_row([case_id], |row| row.get(0))
+                .optional()
+                .map_err(column_error)?;
+            i64_to_u64(seq.unwrap_or(0))
+        })
+    }
+
+    fn case_events(&self, case_id: &str) -> Result<Vec<StoredEvent>, StoreError> {
+        self.read(|conn| case_events_on(conn, case_id))
+    }
+
+    fn events_since(&self, global_seq: u64, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE global_seq > ?1 ORDER BY global_seq LIMIT ?2"
+            ))?;
+            collect(&mut stmt, params![u64_to_i64(global_seq)?, cap_limit(limit) as i64], event_from_row)
+        })
+    }
+
+    fn case(&self, case_id: &str) -> Result<Option<CaseRow>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {CASE_COLUMNS} FROM cases WHERE case_id = ?1"
+            ))?;
+            Ok(collect(&mut stmt, [case_id], case_from_row)?.pop())
+        })
+    }
+
+    fn cases(&self, query: &CaseQuery) -> Result<Vec<CaseRow>, StoreError> {
+        let mut sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE 1 = 1");
+        let mut args: Vec<SqlValue> = Vec::new();
+        let mut filter = |column: &str, value: Option<String>| {
+            if let Some(value) = value {
+                args.push(SqlValue::Text(value));
+                sql.push_str(&format!(" AND {column} = ?{}", args.len()));
+            }
+        };
+        filter(
+            "status",
+            query.status.map(|s| case_status_str(s).to_owned()),
+        );
+        filter("route", query.route.clone());
+        filter("provider_id", query.provider_id.clone());
+        filter("regulation_id", query.regulation_id.clone());
+        args.push(SqlValue::Integer(cap_limit(query.limit) as i64));
+        sql.push_str(&format!(
+            " ORDER BY submitted_at, case_id LIMIT ?{}",
+            args.len()
+        ));
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&sql)?;
+            collect(&mut stmt, params_from_iter(args), case_from_row)
+        })
+    }
+
+    fn tasks(&self, query: &TaskQuery) -> Result<Vec<TaskRow>, StoreError> {
+        let mut sql = format!("SELECT {TASK_COLUMNS} FROM tasks WHERE 1 = 1");
+        let mut args: Vec<SqlValue> = Vec::new();
+        if !query.include_closed {
+            sql.push_str(" AND is_open = 1");
+        }
+        for (column, values) in [("unit", &query.units), ("role", &query.roles)] {
+            if !values.is_empty() {
+                sql.push_str(&format!(
+                    " AND {column} IN ({})",
+                    placeholders(args.len() + 1, values.len())
+                ));
+                args.extend(values.iter().map(|v| SqlValue::Text(v.clone())));
+            }
+        }
+        if let Some(assignee) = &query.assignee {
+            args.push(SqlValue::Text(assignee.clone()));
+            sql.push_str(&format!(" AND assignee = ?{}", args.len()));
+        }
+        args.push(SqlValue::Integer(cap_limit(query.limit) as i64));
+        sql.push_str(&format!(
+            " ORDER BY due_key, created_at, task_id LIMIT ?{}",
+            args.len()
+        ));
+        self.read(|conn| {
+            collect(
+                &mut conn.prepare(&sql)?,
+                params_from_iter(args),
+                task_from_row,
+            )
+        })
+    }
+
+    fn task(&self, task_id: &str) -> Result<Option<TaskRow>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {TASK_COLUMNS} FROM tasks WHERE task_id = ?1"
+            ))?;
+            Ok(collect(&mut stmt, [task_id], task_from_row)?.pop())
+        })
+    }
+
+    fn registry(&self, registry: &str, key: &str) -> Result<Option<RegistryRow>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT registry, key, region, record, case_id FROM registries WHERE registry = ?1 AND key = ?2",
+            )?;
+            let rows = collect(&mut stmt, [registry, key], |row| {
+                let get_s = |i: usize| row.get::<_, String>(i).map_err(column_error);
+                Ok(RegistryRow {
+                    registry: get_s(0)?,
+                    key: get_s(1)?,
+                    region: get_s(2)?,
+                    record: parse_json(&get_s(3)?, "registry record")?,
+                    case_id: get_s(4)?,
+                })
+            })?;
+            Ok(rows.into_iter().next())
+        })
+    }
+
+    fn put_regulation(
+        &self,
+        hash: &str,
+        regulation_id: &str,
+        text: &str,
+    ) -> Result<(), StoreError> {
+        check_id("regulation hash", hash)?;
+        check_id("regulation id", regulation_id)?;
+        let mut conn = lock(&self.writer);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let existing: Option<(String, String)> = tx
+            .query_row(
+                "SELECT regulation_id, text FROM regulations WHERE hash = ?1",
+                [hash],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+            .map_err(column_error)?;
+        match existing {
+            Some((id, stored)) if id == regulation_id && stored == text => {}
+            Some(_) => {
+                return Err(StoreError::Invalid(format!(
+                    "regulation hash {hash} is already stored with a different id or text"
+                )));
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO regulations (hash, regulation_id, text) VALUES (?1, ?2, ?3)",
+                    params![hash, regulation_id, text],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn regulation(&self, hash: &str) -> Result<Option<(String, String)>, StoreError> {
+        self.read(|conn| {
+            conn.query_row(
+                "SELECT regulation_id, text FROM regulations WHERE hash = ?1",
+                [hash],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+            .map_err(column_error)
+        })
+    }
+
+    fn claim_due_timers(
+        &self,
+        now: Timestamp,
+        limit: usize,
+        worker_id: &str,
+        lease: SignedDuration,
+    ) -> Result<Vec<TimerRow>, StoreError> {
+        check_id("worker_id", worker_id)?;
+        let now_ns = ts_to_ns(now)?;
+        let until_ns = ts_to_ns(
+            now.checked_add(lease)
+                .map_err(|e| StoreError::Invalid(format!("lease: {e}")))?,
+        )?;
+        let mut conn = lock(&self.writer);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let timers = {
+            let mut stmt = tx.prepare_cached(&format!(
+                "SELECT {TIMER_COLUMNS} FROM timers
+                 WHERE due <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)
+                 ORDER BY due, timer_id LIMIT ?2"
+            ))?;
+            collect(
+                &mut stmt,
+                params![now_ns, cap_limit(limit) as i64],
+                timer_from_row,
+            )?
+        };
+        {
+            let mut update = tx.prepare_cached(
+                "UPDATE timers SET lease_owner = ?1, lease_until = ?2 WHERE timer_id = ?3",
+            )?;
+            for timer in &timers {
+                update.execute(params![worker_id, until_ns, &timer.timer_id])?;
+            }
+        }
+        tx.commit()?;
+        Ok(timers)
+    }
+
+    fn next_timer_due(&self) -> Result<Option<Timestamp>, StoreError> {
+        self.read(|conn| {
+            let due: Option<i64> = conn
+                .query_row("SELECT MIN(due) FROM timers", [], |row| row.get(0))
+                .map_err(column_error)?;
+            opt_ns_to_ts(due)
+        })
+    }
+
+    fn verify(&self) -> Result<AuditReport, StoreError> {
+        self.read(|conn| {
+            // One read transaction: both passes and the head see one snapshot.
+            conn.execute_batch("BEGIN")?;
+            let result = verify_on(conn);
+            let _ = conn.execute_batch("COMMIT");
+            result
+        })
+    }
+
+    fn rebuild(
+        &self,
+        project_case: &dyn Fn(&[StoredEvent]) -> Vec<ProjectionOp>,
+    ) -> Result<RebuildReport, StoreError> {
+        let mut conn = lock(&self.writer);
+        let mut report = RebuildReport::default();
+        let mut after_global_seq = 0i64;
+        let mut first = true;
+        loop {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if first {
+                tx.execute_batch("DELETE FROM cases; DELETE FROM tasks; DELETE FROM registries; DELETE FROM timers;")?;
+                first = false;
+            }
+            let starts: Vec<(String, i64)> = {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT case_id, global_seq FROM events WHERE seq = 1 AND global_seq > ?1
+                     ORDER BY global_seq LIMIT ?2",
+                )?;
+                collect(
+                    &mut stmt,
+                    params![after_global_seq, limits::REBUILD_CASES_PER_TX as i64],
+                    |row| {
+                        Ok((
+                            row.get::<_, String>(0).map_err(column_error)?,
+                            row.get::<_, i64>(1).map_err(column_error)?,
+                        ))
+                    },
+                )?
+            };
+            for (case_id, global_seq) in &starts {
+                let events = case_events_on(&tx, case_id)?;
+                let ops = project_case(&events);
+                for op in &ops {
+                    apply_op(&tx, op)?;
+                }
+                report.cases += 1;
+                report.events += events.len() as u64;
+                report.ops += ops.len() as u64;
+                after_global_seq = *global_seq;
+            }
+            tx.commit()?;
+            if starts.len() < limits::REBUILD_CASES_PER_TX {
+                return Ok(report);
+            }
+        }
+    }
+}
+
+fn verify_on(conn: &Connection) -> Result<AuditReport, StoreError> {
+    let mut problems = Vec::new();
+    let page = limits::PAGE_ROWS as i64;
+
+    let mut global = GlobalPass::new();
+    let mut after = i64::MIN;
+    loop {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {RAW_COLUMNS} FROM events WHERE global_seq > ?1 ORDER BY global_seq LIMIT ?2"
+        ))?;
+        let mut rows = stmt.query(params![after, page])?;
+        let mut count = 0;
+        while let Some(row) = rows.next()? {
+            let raw = raw_event(row);
+            after = match row.get_ref(0)? {
+                ValueRef::Integer(value) => value,
+                _ => {
+                    return Err(StoreError::Corrupt(
+                        "events.global_seq is not an integer".into(),
+                    ));
+                }
+            };
+            global.feed(&raw, &mut problems);
+            count += 1;
+        }
+        if count < page {
+            break;
+        }
+    }
+    let (head_seq, head_hash): (i64, String) = conn
+        .query_row(
+            "SELECT global_seq, hash FROM chain_head WHERE id = 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .map_err(column_error)?;
+    global.finish(head_seq, &head_hash, &mut problems);
+
+    let mut cases = CasePass::new();
+    let mut after: Option<(String, i64)> = None;
+    loop {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {RAW_COLUMNS} FROM events WHERE (case_id, seq) > (?1, ?2) ORDER BY case_id, seq LIMIT ?3"
+        ))?;
+        // The empty string sorts before every case id; seq -1 before every seq.
+        let (after_case, after_seq) = after.clone().unwrap_or((String::new(), i64::MIN));
+        let mut rows = stmt.query(params![after_case, after_seq, page])?;
+        let mut count = 0;
+        while let Some(row) = rows.next()? {
+            let raw = raw_event(row);
+            after = Some((raw.case_id.clone(), raw.seq));
+            cases.feed(&raw, &mut problems);
+            count += 1;
+        }
+        if count < page {
+            break;
+        }
+    }
+    Ok(AuditReport {
+        events_checked: global.events_checked,
+        problems,
+    })
+}

@@ -1,0 +1,888 @@
+//! The conformance suite: every function runs against SQLite and PostgreSQL.
+
+use jiff::SignedDuration;
+use qyzmet_engine::record::{CaseStatus, ProjectionOp, TaskStatus};
+use qyzmet_store::{AuditProblemKind, CaseQuery, StoreError, TaskQuery};
+use serde_json::json;
+
+use crate::common::*;
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $name() { super::$name(&crate::common::Fixture::sqlite()); })*
+        }
+        mod postgres {
+            $(#[test] fn $name() { super::$name(&crate::common::Fixture::postgres()); })*
+        }
+    };
+}
+
+conformance!(
+    append_and_read_back,
+    conflict_writes_nothing,
+    invalid_batches_are_refused,
+    idempotency_returns_first_outcome,
+    projections_tasks_cases_registries,
+    timers_claim_lease_cancel,
+    regulations_pinned_by_hash,
+    verify_clean,
+    rebuild_equivalence,
+    append_many_one_failing_batch,
+    migrations_idempotent_on_reopen,
+    tamper_edited_payload_is_named,
+    tamper_deleted_row_is_named,
+    tamper_reordered_rows_are_named,
+    tamper_deleted_tail_is_named,
+    corrupt_row_is_an_error_not_a_panic,
+);
+
+fn append_and_read_back(fx: &Fixture) {
+    let store = &fx.store;
+    let mut first = batch("c1", 0, None, 2);
+    // Key order and number formatting survive: the payload is stored as text.
+    first.events[0].payload = json!({"z": 1, "a": [1.5, "қазақ"], "m": null});
+    first.events[1].at = ts("2025-03-03T04:00:00.000000001Z");
+    let a = store.append(&first).unwrap();
+    assert_eq!(
+        (a.last_seq, a.events, a.last_global_seq, a.duplicate),
+        (2, 2, 2, false)
+    );
+    let b = store.append(&batch("c2", 0, None, 1)).unwrap();
+    assert_eq!((b.last_seq, b.last_global_seq), (1, 3));
+    store.append(&batch("c1", 2, None, 1)).unwrap();
+
+    let events = store.case_events("c1").unwrap();
+    assert_eq!(
+        events
+            .iter()
+            .map(|e| (e.seq, e.global_seq))
+            .collect::<Vec<_>>(),
+        vec![(1, 1), (2, 2), (3, 4)]
+    );
+    assert_eq!(events[0].payload, first.events[0].payload);
+    assert_eq!(
+        serde_json::to_string(&events[0].payload).unwrap(),
+        r#"{"z":1,"a":[1.5,"қазақ"],"m":null}"#
+    );
+    assert_eq!(events[1].at, first.events[1].at);
+    assert_eq!(events[0].prev_case_hash, "");
+    assert_eq!(events[0].prev_global_hash, "");
+    assert_eq!(events[1].prev_case_hash, events[0].hash);
+    assert_eq!(events[2].prev_case_hash, events[1].hash);
+    let c2 = store.case_events("c2").unwrap();
+    assert_eq!(c2[0].prev_case_hash, "");
+    assert_eq!(c2[0].prev_global_hash, events[1].hash);
+    assert_eq!(events[2].prev_global_hash, c2[0].hash);
+    assert!(events[0].hash.starts_with("sha256:"));
+    assert_eq!(a.last_hash, events[1].hash);
+
+    assert_eq!(store.case_head("c1").unwrap(), 3);
+    assert_eq!(store.case_head("nope").unwrap(), 0);
+    assert!(store.case_events("nope").unwrap().is_empty());
+
+    let all = store.events_since(0, 100).unwrap();
+    assert_eq!(
+        all.iter().map(|e| e.global_seq).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4]
+    );
+    let tail = store.events_since(2, 1).unwrap();
+    assert_eq!(tail.len(), 1);
+    assert_eq!((tail[0].case_id.as_str(), tail[0].seq), ("c2", 1));
+}
+
+fn conflict_writes_nothing(fx: &Fixture) {
+    let store = &fx.store;
+    let mut first = batch("c1", 0, None, 1);
+    first.ops.push(ProjectionOp::PutCase(case_row(
+        "c1",
+        CaseStatus::Submitted,
+        "portal",
+        "p1",
+        1,
+    )));
+    store.append(&first).unwrap();
+
+    let mut stale = batch("c1", 0, Some("k-stale"), 1);
+    stale.ops.push(ProjectionOp::PutCase(case_row(
+        "c1",
+        CaseStatus::Completed,
+        "portal",
+        "p1",
+        1,
+    )));
+    stale.ops.push(ProjectionOp::SetTimer(timer_row(
+        "t1",
+        "c1",
+        "2025-03-04T04:00:00Z",
+    )));
+    let error = store.append(&stale).unwrap_err();
+    assert_eq!(
+        error,
+        StoreError::Conflict {
+            case_id: "c1".into(),
+            expected: 0,
+            actual: 1
+        }
+    );
+    let ahead = store.append(&batch("c1", 5, None, 1)).unwrap_err();
+    assert_eq!(
+        ahead,
+        StoreError::Conflict {
+            case_id: "c1".into(),
+            expected: 5,
+            actual: 1
+        }
+    );
+
+    assert_eq!(store.case_events("c1").unwrap().len(), 1);
+    assert_eq!(
+        store.case("c1").unwrap().unwrap().status,
+        CaseStatus::Submitted
+    );
+    assert_eq!(store.next_timer_due().unwrap(), None);
+    // The key of a failed command is not remembered: the retry, decided on
+    // the current log, goes through.
+    let retry = store
+        .append(&Batch {
+            expected_seq: 1,
+            ..batch("c1", 1, Some("k-stale"), 1)
+        })
+        .unwrap();
+    assert!(!retry.duplicate);
+    assert_eq!(store.verify().unwrap().problems, vec![]);
+}
+
+use qyzmet_engine::record::Batch;
+
+fn invalid_batches_are_refused(fx: &Fixture) {
+    let store = &fx.store;
+    let mut wrong_seq = batch("c1", 0, None, 2);
+    wrong_seq.events[1].seq = 5;
+    assert!(matches!(
+        store.append(&wrong_seq),
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        store.append(&batch("", 0, None, 1)),
+        Err(StoreError::Invalid(_))
+    ));
+    let long_key = "k".repeat(qyzmet_store::limits::ID_BYTES_MAX + 1);
+    assert!(matches!(
+        store.append(&batch("c1", 0, Some(&long_key), 1)),
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(store.events_since(0, 10).unwrap().is_empty());
+}
+
+fn idempotency_returns_first_outcome(fx: &Fixture) {
+    let store = &fx.store;
+    let mut submit = batch("c1", 0, Some("submit-1"), 2);
+    submit.ops.push(ProjectionOp::PutCase(case_row(
+        "c1",
+        CaseStatus::Submitted,
+        "portal",
+        "p1",
+        2,
+    )));
+    let first = store.append(&submit).unwrap();
+    assert!(!first.duplicate);
+    store.append(&batch("c2", 0, None, 1)).unwrap();
+
+    // The same command retried (stale expected_seq and all) creates nothing.
+    let again = store.append(&submit).unwrap();
+    assert!(again.duplicate);
+    assert_eq!(
+        Appended {
+            duplicate: false,
+            ..again.clone()
+        },
+        first
+    );
+    // Even with a different body, the key decides.
+    let other_body = store.append(&batch("c1", 2, Some("submit-1"), 1)).unwrap();
+    assert!(other_body.duplicate);
+    assert_eq!(other_body.last_seq, 2);
+    assert_eq!(store.case_events("c1").unwrap().len(), 2);
+    assert_eq!(store.events_since(0, 100).unwrap().len(), 3);
+    // Through append_many too.
+    let results = store.append_many(&[submit.clone(), batch("c1", 2, Some("next"), 1)]);
+    assert!(results[0].as_ref().unwrap().duplicate);
+    assert!(!results[1].as_ref().unwrap().duplicate);
+    assert_eq!(store.case_head("c1").unwrap(), 3);
+}
+
+use qyzmet_store::Appended;
+
+fn projections_tasks_cases_registries(fx: &Fixture) {
+    let store = &fx.store;
+    let mut tasks = [
+        task_row(
+            "t-late",
+            "u1",
+            "executor",
+            Some("2025-03-10T04:00:00Z"),
+            TaskStatus::Open,
+        ),
+        task_row("t-none", "u1", "executor", None, TaskStatus::Open),
+        task_row(
+            "t-early",
+            "u1",
+            "executor",
+            Some("2025-03-05T04:00:00Z"),
+            TaskStatus::Claimed,
+        ),
+        task_row(
+            "t-mid-u2",
+            "u2",
+            "executor",
+            Some("2025-03-07T04:00:00Z"),
+            TaskStatus::Open,
+        ),
+        task_row(
+            "t-head",
+            "u1",
+            "head",
+            Some("2025-03-04T04:00:00Z"),
+            TaskStatus::Open,
+        ),
+        task_row(
+            "t-done",
+            "u1",
+            "executor",
+            Some("2025-03-01T04:00:00Z"),
+            TaskStatus::Done,
+        ),
+    ];
+    tasks[2].assignee = Some("officer-7".into());
+    tasks[4].escalation = true;
+    let mut ops: Vec<ProjectionOp> = tasks.iter().cloned().map(ProjectionOp::PutTask).collect();
+    ops.push(ProjectionOp::PutCase(case_row(
+        "c1",
+        CaseStatus::InProgress,
+        "service_centre",
+        "p1",
+        1,
+    )));
+    ops.push(ProjectionOp::PutRegistry(registry_row(
+        "unemployed",
+        "900101300123",
+        "c1",
+        json!({"active": true}),
+    )));
+    ops.push(ProjectionOp::PutRegistry(registry_row(
+        "oralman",
+        "900101300123",
+        "c1",
+        json!({"region": "wko"}),
+    )));
+    store.append(&batch_with_ops("c1", 0, ops)).unwrap();
+
+    let ids = |query: &TaskQuery| {
+        store
+            .tasks(query)
+            .unwrap()
+            .into_iter()
+            .map(|t| t.task_id)
+            .collect::<Vec<_>>()
+    };
+    let work = TaskQuery {
+        units: vec!["u1".into()],
+        roles: vec!["executor".into()],
+        limit: 100,
+        ..Default::default()
+    };
+    assert_eq!(ids(&work), vec!["t-early", "t-late", "t-none"]);
+    assert_eq!(
+        ids(&TaskQuery {
+            include_closed: true,
+            ..work.clone()
+        }),
+        vec!["t-done", "t-early", "t-late", "t-none"]
+    );
+    assert_eq!(
+        ids(&TaskQuery {
+            limit: 1,
+            ..work.clone()
+        }),
+        vec!["t-early"]
+    );
+    let several = TaskQuery {
+        units: vec!["u1".into(), "u2".into()],
+        roles: vec!["executor".into(), "head".into()],
+        limit: 100,
+        ..Default::default()
+    };
+    assert_eq!(
+        ids(&several),
+        vec!["t-head", "t-early", "t-mid-u2", "t-late", "t-none"]
+    );
+    assert_eq!(
+        ids(&TaskQuery {
+            assignee: Some("officer-7".into()),
+            limit: 10,
+            ..Default::default()
+        }),
+        vec!["t-early"]
+    );
+    let read = store.task("t-head").unwrap().unwrap();
+    assert_eq!(read, tasks[4]);
+    assert_eq!(store.task("t-early").unwrap().unwrap(), tasks[2]);
+
+    // Completing a task takes it off the work list.
+    let mut done = tasks[2].clone();
+    done.status = TaskStatus::Done;
+    let mut case = case_row("c1", CaseStatus::Completed, "service_centre", "p1", 2);
+    case.closed_at = Some(ts("2025-03-06T04:00:00Z"));
+    case.result = Some("certificate".into());
+    case.due = None;
+    store
+        .append(&batch_with_ops(
+            "c1",
+            1,
+            vec![
+                ProjectionOp::PutTask(done),
+                ProjectionOp::PutCase(case.clone()),
+                ProjectionOp::DeleteRegistry {
+                    registry: "oralman".into(),
+                    key: "900101300123".into(),
+                },
+            ],
+        ))
+        .unwrap();
+    assert_eq!(ids(&work), vec!["t-late", "t-none"]);
+    assert_eq!(store.case("c1").unwrap().unwrap(), case);
+    assert_eq!(store.case("nope").unwrap(), None);
+    assert_eq!(store.registry("oralman", "900101300123").unwrap(), None);
+    let unemployed = store
+        .registry("unemployed", "900101300123")
+        .unwrap()
+        .unwrap();
+    assert_eq!(unemployed.record, json!({"active": true}));
+    assert_eq!(unemployed.case_id, "c1");
+
+    // Supervisor list.
+    let mut c2 = case_row("c2", CaseStatus::InProgress, "portal", "p2", 1);
+    c2.submitted_at = ts("2025-03-02T04:00:00Z");
+    let c3 = case_row("c3", CaseStatus::InProgress, "portal", "p1", 1);
+    store
+        .append(&batch_with_ops("c2", 0, vec![ProjectionOp::PutCase(c2)]))
+        .unwrap();
+    store
+        .append(&batch_with_ops("c3", 0, vec![ProjectionOp::PutCase(c3)]))
+        .unwrap();
+    let case_ids = |query: CaseQuery| {
+        store
+            .cases(&query)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.case_id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        case_ids(CaseQuery {
+            limit: 10,
+            ..Default::default()
+        }),
+        vec!["c2", "c1", "c3"]
+    );
+    assert_eq!(
+        case_ids(CaseQuery {
+            status: Some(CaseStatus::InProgress),
+            limit: 10,
+            ..Default::default()
+        }),
+        vec!["c2", "c3"]
+    );
+    assert_eq!(
+        case_ids(CaseQuery {
+            route: Some("portal".into()),
+            limit: 10,
+            ..Default::default()
+        }),
+        vec!["c2", "c3"]
+    );
+    assert_eq!(
+        case_ids(CaseQuery {
+            provider_id: Some("p1".into()),
+            limit: 10,
+            ..Default::default()
+        }),
+        vec!["c1", "c3"]
+    );
+    assert_eq!(
+        case_ids(CaseQuery {
+            limit: 1,
+            ..Default::default()
+        }),
+        vec!["c2"]
+    );
+}
+
+fn timers_claim_lease_cancel(fx: &Fixture) {
+    let store = &fx.store;
+    let ops = vec![
+        ProjectionOp::SetTimer(timer_row("t3", "c1", "2025-03-07T04:00:00Z")),
+        ProjectionOp::SetTimer(timer_row("t1", "c1", "2025-03-05T04:00:00Z")),
+        ProjectionOp::SetTimer(timer_row("t2", "c1", "2025-03-06T04:00:00Z")),
+    ];
+    store.append(&batch_with_ops("c1", 0, ops)).unwrap();
+    assert_eq!(
+        store.next_timer_due().unwrap(),
+        Some(ts("2025-03-05T04:00:00Z"))
+    );
+    let lease = SignedDuration::from_secs(60);
+    let ids = |timers: Vec<qyzmet_engine::record::TimerRow>| {
+        timers.into_iter().map(|t| t.timer_id).collect::<Vec<_>>()
+    };
+
+    assert!(
+        store
+            .claim_due_timers(ts("2025-03-04T04:00:00Z"), 10, "w1", lease)
+            .unwrap()
+            .is_empty()
+    );
+    let now = ts("2025-03-06T04:00:00Z");
+    let claimed = store.claim_due_timers(now, 10, "w1", lease).unwrap();
+    assert_eq!(claimed[0], timer_row("t1", "c1", "2025-03-05T04:00:00Z"));
+    assert_eq!(ids(claimed), vec!["t1", "t2"]);
+    // Leased: nobody else gets them, not even the same worker.
+    assert!(
+        store
+            .claim_due_timers(now, 10, "w2", lease)
+            .unwrap()
+            .is_empty()
+    );
+    // After the lease runs out a worker (which may have crashed) loses them.
+    let later = now.checked_add(SignedDuration::from_secs(61)).unwrap();
+    assert_eq!(
+        ids(store.claim_due_timers(later, 1, "w2", lease).unwrap()),
+        vec!["t1"]
+    );
+    // Firing = the batch that handles the timer cancels it.
+    let mut fire = batch("c1", 1, Some("t1"), 1);
+    fire.ops.push(ProjectionOp::CancelTimer {
+        timer_id: "t1".into(),
+    });
+    store.append(&fire).unwrap();
+    assert!(store.append(&fire).unwrap().duplicate);
+    let much_later = ts("2025-04-01T00:00:00Z");
+    assert_eq!(
+        ids(store.claim_due_timers(much_later, 10, "w3", lease).unwrap()),
+        vec!["t2", "t3"]
+    );
+    // Re-setting a timer clears its lease.
+    store
+        .append(&batch_with_ops(
+            "c1",
+            2,
+            vec![ProjectionOp::SetTimer(timer_row(
+                "t2",
+                "c1",
+                "2025-03-08T04:00:00Z",
+            ))],
+        ))
+        .unwrap();
+    assert_eq!(
+        ids(store.claim_due_timers(much_later, 10, "w4", lease).unwrap()),
+        vec!["t2"]
+    );
+    assert_eq!(
+        store.next_timer_due().unwrap(),
+        Some(ts("2025-03-07T04:00:00Z"))
+    );
+}
+
+fn regulations_pinned_by_hash(fx: &Fixture) {
+    let store = &fx.store;
+    assert_eq!(store.regulation("sha256:r1").unwrap(), None);
+    store
+        .put_regulation("sha256:r1", "reg-a", "text: 1\n")
+        .unwrap();
+    store
+        .put_regulation("sha256:r1", "reg-a", "text: 1\n")
+        .unwrap();
+    assert!(matches!(
+        store.put_regulation("sha256:r1", "reg-a", "text: 2\n"),
+        Err(StoreError::Invalid(_))
+    ));
+    store
+        .put_regulation("sha256:r2", "reg-a", "text: 2\n")
+        .unwrap();
+    assert_eq!(
+        store.regulation("sha256:r1").unwrap(),
+        Some(("reg-a".into(), "text: 1\n".into()))
+    );
+    assert_eq!(
+        store.regulation("sha256:r2").unwrap(),
+        Some(("reg-a".into(), "text: 2\n".into()))
+    );
+}
+
+fn fill_log(fx: &Fixture) {
+    for round in 0..3 {
+        for case in ["c1", "c2", "c3"] {
+            fx.store.append(&batch(case, round * 2, None, 2)).unwrap();
+        }
+    }
+}
+
+fn verify_clean(fx: &Fixture) {
+    let empty = fx.store.verify().unwrap();
+    assert_eq!((empty.events_checked, empty.problems.len()), (0, 0));
+    fill_log(fx);
+    let report = fx.store.verify().unwrap();
+    assert_eq!(report.problems, vec![]);
+    assert_eq!(report.events_checked, 18);
+    assert!(report.is_clean());
+}
+
+fn rebuild_equivalence(fx: &Fixture) {
+    let store = &fx.store;
+    // More cases than one rebuild transaction holds, to cross a page.
+    let cases = qyzmet_store::limits::REBUILD_CASES_PER_TX + 20;
+    let mut batches = Vec::new();
+    for i in 0..cases {
+        let case_id = format!("c{i:04}");
+        let mut ops = vec![
+            ProjectionOp::PutCase(case_row(&case_id, CaseStatus::Submitted, "portal", "p1", 1)),
+            ProjectionOp::PutTask(TaskRow {
+                case_id: case_id.clone(),
+                ..task_row(
+                    &format!("{case_id}-t1"),
+                    "u1",
+                    "executor",
+                    Some("2025-03-05T04:00:00Z"),
+                    TaskStatus::Open,
+                )
+            }),
+            ProjectionOp::SetTimer(timer_row(
+                &format!("{case_id}-tm"),
+                &case_id,
+                "2025-03-05T04:00:00Z",
+            )),
+        ];
+        if i % 3 == 0 {
+            ops.push(ProjectionOp::PutRegistry(registry_row(
+                "unemployed",
+                &format!("iin{i}"),
+                &case_id,
+                json!({"n": i}),
+            )));
+        }
+        batches.push(batch_with_ops(&case_id, 0, ops));
+    }
+    assert!(store.append_many(&batches).iter().all(Result::is_ok));
+    // Second events: close some tasks, cancel some timers, delete a registry row.
+    let mut batches = Vec::new();
+    for i in (0..cases).step_by(2) {
+        let case_id = format!("c{i:04}");
+        let mut ops = vec![
+            ProjectionOp::PutCase(case_row(
+                &case_id,
+                CaseStatus::InProgress,
+                "portal",
+                "p1",
+                2,
+            )),
+            ProjectionOp::PutTask(TaskRow {
+                case_id: case_id.clone(),
+                ..task_row(
+                    &format!("{case_id}-t1"),
+                    "u1",
+                    "executor",
+                    Some("2025-03-05T04:00:00Z"),
+                    TaskStatus::Done,
+                )
+            }),
+            ProjectionOp::CancelTimer {
+                timer_id: format!("{case_id}-tm"),
+            },
+        ];
+        if i % 6 == 0 {
+            ops.push(ProjectionOp::DeleteRegistry {
+                registry: "unemployed".into(),
+                key: format!("iin{i}"),
+            });
+        }
+        batches.push(batch_with_ops(&case_id, 1, ops));
+    }
+    assert!(store.append_many(&batches).iter().all(Result::is_ok));
+
+    let snapshot = || {
+        let cases = store
+            .cases(&CaseQuery {
+                limit: 10_000,
+                ..Default::default()
+            })
+            .unwrap();
+        let tasks = store
+            .tasks(&TaskQuery {
+                include_closed: true,
+                limit: 10_000,
+                ..Default::default()
+            })
+            .unwrap();
+        let registries = (0..cases.len())
+            .map(|i| store.registry("unemployed", &format!("iin{i}")).unwrap())
+            .collect::<Vec<_>>();
+        let timers = store
+            .claim_due_timers(
+                ts("2030-01-01T00:00:00Z"),
+                10_000,
+                "snapshot",
+                SignedDuration::from_secs(1),
+            )
+            .unwrap();
+        (cases, tasks, registries, timers)
+    };
+    let before = snapshot();
+    assert_eq!(before.0.len(), cases);
+    assert_eq!(before.3.len(), cases / 2);
+    // Damage the projections to show that rebuild replaces, not merges.
+    fx.exec("DELETE FROM tasks WHERE task_id = 'c0001-t1'; UPDATE cases SET status = 'withdrawn'");
+
+    let report = store.rebuild(&ops_from_payloads).unwrap();
+    assert_eq!(report.cases, cases as u64);
+    assert_eq!(report.events, (cases + cases.div_ceil(2)) as u64);
+    let after = snapshot();
+    assert_eq!(before, after);
+    assert!(store.verify().unwrap().is_clean());
+}
+
+use qyzmet_engine::record::TaskRow;
+
+fn append_many_one_failing_batch(fx: &Fixture) {
+    let store = &fx.store;
+    store.append(&batch("c0", 0, None, 1)).unwrap();
+    let mut ok_with_case = batch("c1", 0, Some("a"), 2);
+    ok_with_case.ops.push(ProjectionOp::PutCase(case_row(
+        "c1",
+        CaseStatus::Submitted,
+        "portal",
+        "p1",
+        2,
+    )));
+    let mut conflicting = batch("c1", 0, Some("b"), 1);
+    conflicting.ops.push(ProjectionOp::PutCase(case_row(
+        "c1",
+        CaseStatus::Withdrawn,
+        "portal",
+        "p1",
+        1,
+    )));
+    let mut invalid = batch("c3", 0, None, 1);
+    invalid.events[0].seq = 7;
+    let group = vec![
+        ok_with_case,
+        conflicting,
+        batch("c2", 0, Some("c"), 1),
+        batch("c1", 2, Some("d"), 1),
+        invalid,
+        batch("c0", 1, Some("a"), 1), // key "a" was used earlier in this group
+    ];
+    let results = store.append_many(&group);
+    assert_eq!(results.len(), 6);
+    assert_eq!(results[0].as_ref().unwrap().last_global_seq, 3);
+    assert_eq!(
+        results[1],
+        Err(StoreError::Conflict {
+            case_id: "c1".into(),
+            expected: 0,
+            actual: 2
+        })
+    );
+    assert_eq!(results[2].as_ref().unwrap().last_global_seq, 4);
+    assert_eq!(results[3].as_ref().unwrap().last_seq, 3);
+    assert!(matches!(results[4], Err(StoreError::Invalid(_))));
+    assert!(results[5].as_ref().unwrap().duplicate);
+
+    assert_eq!(store.case_head("c1").unwrap(), 3);
+    assert_eq!(
+        store.case("c1").unwrap().unwrap().status,
+        CaseStatus::Submitted
+    );
+    assert_eq!(store.case_head("c0").unwrap(), 1);
+    let global = store
+        .events_since(0, 100)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.global_seq)
+        .collect::<Vec<_>>();
+    assert_eq!(global, vec![1, 2, 3, 4, 5]);
+    assert!(store.verify().unwrap().is_clean());
+    // A failed key is free again.
+    assert!(
+        !store
+            .append(&batch("c1", 3, Some("b"), 1))
+            .unwrap()
+            .duplicate
+    );
+    assert!(store.append_many(&[]).is_empty());
+}
+
+fn migrations_idempotent_on_reopen(fx: &Fixture) {
+    fx.store.append(&batch("c1", 0, Some("k"), 1)).unwrap();
+    let again = fx.reopen();
+    assert_eq!(again.case_head("c1").unwrap(), 1);
+    assert!(
+        again
+            .append(&batch("c1", 0, Some("k"), 1))
+            .unwrap()
+            .duplicate
+    );
+    let _third = fx.reopen();
+    assert_eq!(fx.query_i64("SELECT COUNT(*) FROM schema_migrations"), 1);
+    assert_eq!(
+        fx.query_i64("SELECT CAST(MAX(version) AS BIGINT) FROM schema_migrations"),
+        1
+    );
+}
+
+fn tamper_edited_payload_is_named(fx: &Fixture) {
+    fill_log(fx);
+    fx.exec(
+        r#"UPDATE events SET payload = '{"case":"c2","n":99}' WHERE case_id = 'c2' AND seq = 3"#,
+    );
+    let report = fx.store.verify().unwrap();
+    assert_eq!(report.problems.len(), 1, "{:#?}", report.problems);
+    let problem = &report.problems[0];
+    assert_eq!((problem.case_id.as_str(), problem.seq), ("c2", 3));
+    assert!(matches!(
+        problem.kind,
+        AuditProblemKind::HashMismatch { .. }
+    ));
+
+    // A forger who also recomputes the row's own hash breaks the next links.
+    let forged = fx.store.case_events("c2").unwrap().remove(2);
+    let recomputed = qyzmet_store::event_hash(&qyzmet_store::EventHashInput {
+        case_id: "c2",
+        seq: 3,
+        global_seq: forged.global_seq,
+        kind: &forged.kind,
+        payload_json: r#"{"case":"c2","n":99}"#,
+        at: &forged.at.to_string(),
+        prev_case_hash: &forged.prev_case_hash,
+        prev_global_hash: &forged.prev_global_hash,
+    });
+    fx.exec(&format!(
+        "UPDATE events SET hash = '{recomputed}' WHERE case_id = 'c2' AND seq = 3"
+    ));
+    let report = fx.store.verify().unwrap();
+    let named: Vec<_> = report
+        .problems
+        .iter()
+        .map(|p| (p.case_id.as_str(), p.seq))
+        .collect();
+    assert!(named.contains(&("c2", 4)), "{:#?}", report.problems);
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| matches!(p.kind, AuditProblemKind::CaseChainBroken { .. })),
+        "{:#?}",
+        report.problems
+    );
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| matches!(p.kind, AuditProblemKind::GlobalChainBroken { .. }))
+    );
+}
+
+fn tamper_deleted_row_is_named(fx: &Fixture) {
+    fill_log(fx);
+    fx.exec("DELETE FROM events WHERE case_id = 'c2' AND seq = 3");
+    let report = fx.store.verify().unwrap();
+    assert!(
+        report.problems.iter().any(|p| p.case_id == "c2"
+            && p.seq == 4
+            && p.kind == AuditProblemKind::CaseGap { expected_seq: 3 }),
+        "{:#?}",
+        report.problems
+    );
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| matches!(p.kind, AuditProblemKind::GlobalGap { .. }))
+    );
+    assert_eq!(report.events_checked, 17);
+}
+
+fn tamper_reordered_rows_are_named(fx: &Fixture) {
+    fill_log(fx);
+    // Swap the positions of c1's events 3 and 4 in the case log.
+    fx.exec(
+        "UPDATE events SET seq = -1 WHERE case_id = 'c1' AND seq = 3;
+         UPDATE events SET seq = 3 WHERE case_id = 'c1' AND seq = 4;
+         UPDATE events SET seq = 4 WHERE case_id = 'c1' AND seq = -1;",
+    );
+    let report = fx.store.verify().unwrap();
+    let named: Vec<_> = report
+        .problems
+        .iter()
+        .map(|p| (p.case_id.as_str(), p.seq))
+        .collect();
+    assert!(
+        named.contains(&("c1", 3)) && named.contains(&("c1", 4)),
+        "{:#?}",
+        report.problems
+    );
+    assert!(report.problems.iter().all(|p| p.case_id == "c1"));
+}
+
+fn tamper_deleted_tail_is_named(fx: &Fixture) {
+    fill_log(fx);
+    fx.exec("DELETE FROM events WHERE global_seq = 18");
+    let report = fx.store.verify().unwrap();
+    assert_eq!(report.problems.len(), 1, "{:#?}", report.problems);
+    assert!(matches!(
+        report.problems[0].kind,
+        AuditProblemKind::HeadMismatch {
+            head_global_seq: 18,
+            ..
+        }
+    ));
+}
+
+fn corrupt_row_is_an_error_not_a_panic(fx: &Fixture) {
+    fill_log(fx);
+    fx.exec("UPDATE events SET payload = '{not json', at = 'yesterday' WHERE case_id = 'c3' AND seq = 2");
+    fx.exec("UPDATE cases SET status = 'lost'");
+    assert!(matches!(
+        fx.store.case_events("c3"),
+        Err(StoreError::Corrupt(_))
+    ));
+    assert!(matches!(
+        fx.store.events_since(0, 100),
+        Err(StoreError::Corrupt(_))
+    ));
+    assert_eq!(fx.store.case_events("c1").unwrap().len(), 6);
+    let report = fx.store.verify().unwrap();
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.case_id == "c3" && p.seq == 2),
+        "{:#?}",
+        report.problems
+    );
+    // A case row with an unknown status.
+    fx.store
+        .append(&batch_with_ops(
+            "c9",
+            0,
+            vec![ProjectionOp::PutCase(case_row(
+                "c9",
+                CaseStatus::Waiting,
+                "portal",
+                "p",
+                1,
+            ))],
+        ))
+        .unwrap();
+    fx.exec("UPDATE cases SET status = 'lost' WHERE case_id = 'c9'");
+    assert!(matches!(fx.store.case("c9"), Err(StoreError::Corrupt(_))));
+}

@@ -1,0 +1,6 @@
+//! All integration tests of the store in one test binary (ripgrep habit).
+
+mod common;
+mod conformance;
+mod crash;
+mod two_processes;
