@@ -104,7 +104,9 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreErro
     }
     // FULL: the WAL is fsynced at every commit, so an acknowledged append
     // survives power loss, not only a process crash.
-    conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;")?;
+    conn.execute_batch(
+        "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-32768;",
+    )?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
@@ -152,7 +154,33 @@ fn column_error(error: rusqlite::Error) -> StoreError {
 
 // ---------------------------------------------------------------- append
 
-fn append_in_tx(conn: &Connection, batch: &Batch) -> Result<Appended, StoreError> {
+/// The global chain head as the writer's transaction sees it. Read once per
+/// transaction and written back once before commit.
+struct Head {
+    global_seq: u64,
+    hash: String,
+}
+
+fn read_head(conn: &Connection) -> Result<Head, StoreError> {
+    let (global_seq, hash) = conn
+        .prepare_cached("SELECT global_seq, hash FROM chain_head WHERE id = 1")?
+        .query_row([], |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+        })
+        .map_err(column_error)?;
+    Ok(Head {
+        global_seq: i64_to_u64(global_seq)?,
+        hash,
+    })
+}
+
+fn write_head(conn: &Connection, head: &Head) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE chain_head SET global_seq = ?1, hash = ?2 WHERE id = 1")?
+        .execute(params![u64_to_i64(head.global_seq)?, &head.hash])?;
+    Ok(())
+}
+
+fn append_in_tx(conn: &Connection, batch: &Batch, head: &mut Head) -> Result<Appended, StoreError> {
     if let Some(key) = &batch.idempotency_key {
         let first = conn
             .prepare_cached(
@@ -200,13 +228,8 @@ fn append_in_tx(conn: &Connection, batch: &Batch) -> Result<Appended, StoreError
         });
     }
 
-    let (head_seq, mut head_hash) = conn
-        .prepare_cached("SELECT global_seq, hash FROM chain_head WHERE id = 1")?
-        .query_row([], |row| {
-            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
-        })
-        .map_err(column_error)?;
-    let mut global_seq = i64_to_u64(head_seq)?;
+    let mut global_seq = head.global_seq;
+    let mut head_hash = head.hash.clone();
 
     if !batch.events.is_empty() {
         let mut insert = conn.prepare_cached(
@@ -252,8 +275,6 @@ fn append_in_tx(conn: &Connection, batch: &Batch) -> Result<Appended, StoreError
             case_hash = hash.clone();
             head_hash = hash;
         }
-        conn.prepare_cached("UPDATE chain_head SET global_seq = ?1, hash = ?2 WHERE id = 1")?
-            .execute(params![u64_to_i64(global_seq)?, &head_hash])?;
     }
 
     for op in &batch.ops {
@@ -265,7 +286,7 @@ fn append_in_tx(conn: &Connection, batch: &Batch) -> Result<Appended, StoreError
         last_seq: batch.expected_seq + batch.events.len() as u64,
         events: batch.events.len() as u64,
         last_global_seq: global_seq,
-        last_hash: head_hash,
+        last_hash: head_hash.clone(),
         duplicate: false,
     };
     if let Some(key) = &batch.idempotency_key {
@@ -282,6 +303,8 @@ fn append_in_tx(conn: &Connection, batch: &Batch) -> Result<Appended, StoreError
             &appended.last_hash
         ])?;
     }
+    head.global_seq = global_seq;
+    head.hash = head_hash;
     Ok(appended)
 }
 
@@ -303,9 +326,16 @@ fn apply_op(conn: &Connection, op: &ProjectionOp) -> Result<(), StoreError> {
         ProjectionOp::PutCase(case) => {
             check_id("case_id", &case.case_id)?;
             conn.prepare_cached(
-                "INSERT OR REPLACE INTO cases (case_id, regulation_id, regulation_hash, service_id, route,
+                "INSERT INTO cases (case_id, regulation_id, regulation_hash, service_id, route,
                     provider_id, applicant_id, status, current_steps, submitted_at, due, closed_at, result, version)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 ON CONFLICT (case_id) DO UPDATE SET regulation_id = excluded.regulation_id,
+                    regulation_hash = excluded.regulation_hash, service_id = excluded.service_id,
+                    route = excluded.route, provider_id = excluded.provider_id,
+                    applicant_id = excluded.applicant_id, status = excluded.status,
+                    current_steps = excluded.current_steps, submitted_at = excluded.submitted_at,
+                    due = excluded.due, closed_at = excluded.closed_at, result = excluded.result,
+                    version = excluded.version",
             )?
             .execute(params![
                 &case.case_id,
@@ -333,9 +363,13 @@ fn apply_op(conn: &Connection, op: &ProjectionOp) -> Result<(), StoreError> {
                     | qyzmet_engine::record::TaskStatus::Cancelled
             );
             conn.prepare_cached(
-                "INSERT OR REPLACE INTO tasks (task_id, case_id, step_id, role, unit, assignee, status, is_open,
+                "INSERT INTO tasks (task_id, case_id, step_id, role, unit, assignee, status, is_open,
                     created_at, due, due_key, escalation)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                 ON CONFLICT (task_id) DO UPDATE SET case_id = excluded.case_id, step_id = excluded.step_id,
+                    role = excluded.role, unit = excluded.unit, assignee = excluded.assignee,
+                    status = excluded.status, is_open = excluded.is_open, created_at = excluded.created_at,
+                    due = excluded.due, due_key = excluded.due_key, escalation = excluded.escalation",
             )?
             .execute(params![
                 &task.task_id,
@@ -355,8 +389,9 @@ fn apply_op(conn: &Connection, op: &ProjectionOp) -> Result<(), StoreError> {
         ProjectionOp::PutRegistry(row) => {
             check_id("registry key", &row.key)?;
             conn.prepare_cached(
-                "INSERT OR REPLACE INTO registries (registry, key, region, record, case_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO registries (registry, key, region, record, case_id) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (registry, key) DO UPDATE SET region = excluded.region, record = excluded.record,
+                    case_id = excluded.case_id",
             )?
             .execute(params![
                 &row.registry,
@@ -373,8 +408,10 @@ fn apply_op(conn: &Connection, op: &ProjectionOp) -> Result<(), StoreError> {
         ProjectionOp::SetTimer(timer) => {
             check_id("timer_id", &timer.timer_id)?;
             conn.prepare_cached(
-                "INSERT OR REPLACE INTO timers (timer_id, case_id, due, kind, payload, lease_owner, lease_until)
-                 VALUES (?1, ?2, ?3, ?4, ?5, NULL, NULL)",
+                "INSERT INTO timers (timer_id, case_id, due, kind, payload, lease_owner, lease_until)
+                 VALUES (?1, ?2, ?3, ?4, ?5, NULL, NULL)
+                 ON CONFLICT (timer_id) DO UPDATE SET case_id = excluded.case_id, due = excluded.due,
+                    kind = excluded.kind, payload = excluded.payload, lease_owner = NULL, lease_until = NULL",
             )?
             .execute(params![
                 &timer.timer_id,
@@ -563,7 +600,12 @@ impl Store for SqliteStore {
         validate_batch(batch)?;
         let mut conn = lock(&self.writer);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let appended = append_in_tx(&tx, batch)?;
+        let mut head = read_head(&tx)?;
+        let before = head.global_seq;
+        let appended = append_in_tx(&tx, batch, &mut head)?;
+        if head.global_seq != before {
+            write_head(&tx, &head)?;
+        }
         tx.commit()?;
         Ok(appended)
     }
@@ -585,22 +627,33 @@ impl Store for SqliteStore {
                 return batches.iter().map(|_| Err(error.clone())).collect();
             }
         };
+        let mut head = match read_head(&tx) {
+            Ok(head) => head,
+            Err(error) => return batches.iter().map(|_| Err(error.clone())).collect(),
+        };
+        let before = head.global_seq;
         let mut results = Vec::with_capacity(batches.len());
         for batch in batches {
             let result = validate_batch(batch).and_then(|()| {
-                tx.execute_batch("SAVEPOINT batch")?;
-                match append_in_tx(&tx, batch) {
+                tx.prepare_cached("SAVEPOINT batch")?.execute([])?;
+                match append_in_tx(&tx, batch, &mut head) {
                     Ok(appended) => {
-                        tx.execute_batch("RELEASE batch")?;
+                        tx.prepare_cached("RELEASE batch")?.execute([])?;
                         Ok(appended)
                     }
                     Err(error) => {
-                        tx.execute_batch("ROLLBACK TO batch; RELEASE batch")?;
+                        tx.prepare_cached("ROLLBACK TO batch")?.execute([])?;
+                        tx.prepare_cached("RELEASE batch")?.execute([])?;
                         Err(error)
                     }
                 }
             });
             results.push(result);
+        }
+        if head.global_seq != before
+            && let Err(error) = write_head(&tx, &head)
+        {
+            return batches.iter().map(|_| Err(error.clone())).collect();
         }
         if let Err(e) = tx.commit() {
             let error = StoreError::from(e);
