@@ -57,6 +57,14 @@ enum Command {
     Render(cmd::render::RenderArgs),
     /// Print the JSON Schema of regulation files.
     Schema(cmd::schema::SchemaArgs),
+    /// Drive cases from the shell: submit, show, tasks, claim, complete, …
+    Case(Box<cmd::case::CaseArgs>),
+    /// Check the event log's hash chains.
+    Audit(cmd::audit::AuditArgs),
+    /// Rebuild the projections from the event log.
+    Rebuild(cmd::rebuild::RebuildArgs),
+    /// Test PKI and signature verification (`pki demo`, `pki verify`).
+    Pki(cmd::pki::PkiArgs),
     /// List the days off and transferred working days of a year.
     Calendar(cmd::calendar::CalendarArgs),
     /// Compute a legal deadline on the working calendar.
@@ -72,6 +80,10 @@ fn main() -> std::process::ExitCode {
         Command::Show(args) => cmd::show::run(args),
         Command::Render(args) => cmd::render::run(args),
         Command::Schema(args) => cmd::schema::run(args),
+        Command::Case(args) => cmd::case::run(*args),
+        Command::Audit(args) => cmd::audit::run(args),
+        Command::Rebuild(args) => cmd::rebuild::run(args),
+        Command::Pki(args) => cmd::pki::run(args),
         Command::Calendar(args) => cmd::calendar::run(args),
         Command::Deadline(args) => cmd::deadline::run(args),
     };

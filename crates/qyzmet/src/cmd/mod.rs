@@ -1,8 +1,13 @@
+pub mod audit;
 pub mod calendar;
+pub mod case;
 pub mod check;
 pub mod deadline;
 pub mod list;
+pub mod pki;
+pub mod rebuild;
 pub mod render;
+pub mod runtime_args;
 pub mod schema;
 pub mod serve;
 pub mod show;

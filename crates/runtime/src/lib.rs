@@ -1,0 +1,280 @@
+//! The outer loop around the pure engine.
+//!
+//! `Runtime::run` is one command end to end: load the case's events from the
+//! store, replay them, find the regulation edition the case is pinned to (by
+//! content hash), decide with the engine, and append the batch — retrying
+//! when another writer moved the case on in between. `fire_due_timers` turns
+//! due timers into `FireTimer` commands, each appended with the timer id as
+//! its idempotency key so that a timer fires once however many workers race.
+//!
+//! The CLI and the server both drive cases through this crate.
+
+mod catalog;
+pub mod simulate;
+
+use std::collections::BTreeMap;
+
+pub use catalog::{Catalog, CatalogEntry};
+use jiff::{SignedDuration, Timestamp};
+use qyzmet_calendar::{Calendar, Schedule};
+use qyzmet_engine::record::{Batch, RegistryRow};
+use qyzmet_engine::{Action, Actor, Case, Command, Context, EngineError, Executed, Registries};
+use qyzmet_regulation::ProcessModel;
+use qyzmet_store::{Store, StoreError};
+
+/// How often a command is retried when the case moved on between reading it
+/// and appending (optimistic concurrency).
+pub const CONFLICT_RETRIES_MAX: usize = 8;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("unknown regulation `{0}`")]
+    UnknownRegulation(String),
+    #[error(
+        "the case runs under edition {hash}, which is neither in the catalogue nor in the store"
+    )]
+    MissingEdition { hash: String },
+    #[error("the pinned edition {hash} no longer compiles: {message}")]
+    BrokenEdition { hash: String, message: String },
+    #[error("case {case_id} kept changing under {attempts} attempts")]
+    TooManyConflicts { case_id: String, attempts: usize },
+}
+
+impl RuntimeError {
+    /// A stable code for people and API clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RuntimeError::Engine(error) => error.code(),
+            RuntimeError::Store(StoreError::Conflict { .. }) => "conflict",
+            RuntimeError::Store(_) => "store",
+            RuntimeError::UnknownRegulation(_) => "unknown-regulation",
+            RuntimeError::MissingEdition { .. } => "missing-edition",
+            RuntimeError::BrokenEdition { .. } => "broken-edition",
+            RuntimeError::TooManyConflicts { .. } => "too-many-conflicts",
+        }
+    }
+}
+
+/// What one command did.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub case: Case,
+    /// Events appended by this command (empty for a retried duplicate).
+    pub events: usize,
+    /// The idempotency key was seen before: nothing new was written.
+    pub duplicate: bool,
+}
+
+/// Reads registries from the store's projection.
+struct StoreRegistries<'a> {
+    store: &'a dyn Store,
+}
+
+impl Registries for StoreRegistries<'_> {
+    fn get(&self, registry: &str, key: &str) -> Option<RegistryRow> {
+        // A failed read is treated as "no record"; the command's own append
+        // will surface a broken store.
+        self.store.registry(registry, key).ok().flatten()
+    }
+}
+
+/// Everything a command needs besides the command.
+pub struct Runtime {
+    pub store: Box<dyn Store>,
+    pub catalog: Catalog,
+    pub calendar: Calendar,
+    /// Office hours by provider id; providers not listed use
+    /// `Schedule::standard()`.
+    pub schedules: BTreeMap<String, Schedule>,
+}
+
+impl Runtime {
+    pub fn new(store: Box<dyn Store>, catalog: Catalog, calendar: Calendar) -> Runtime {
+        Runtime {
+            store,
+            catalog,
+            calendar,
+            schedules: BTreeMap::new(),
+        }
+    }
+
+    fn schedule(&self, provider_id: &str) -> Schedule {
+        self.schedules
+            .get(provider_id)
+            .cloned()
+            .unwrap_or_else(Schedule::standard)
+    }
+
+    /// The model a case runs under: from the catalogue by hash, else from
+    /// the text the store pinned at submission.
+    fn pinned_model(&self, hash: &str) -> Result<ProcessModel, RuntimeError> {
+        if let Some(entry) = self.catalog.by_hash(hash) {
+            return Ok(entry.model.clone());
+        }
+        let (_, text) =
+            self.store
+                .regulation(hash)?
+                .ok_or_else(|| RuntimeError::MissingEdition {
+                    hash: hash.to_owned(),
+                })?;
+        let checked = qyzmet_regulation::check(&text, &self.calendar);
+        checked.model.ok_or_else(|| RuntimeError::BrokenEdition {
+            hash: hash.to_owned(),
+            message: checked
+                .diagnostics
+                .first()
+                .map(|diagnostic| diagnostic.message.clone())
+                .unwrap_or_default(),
+        })
+    }
+
+    /// Runs one command at `now`. A submission names its regulation by id
+    /// (`regulation_id`) and runs under the edition in the catalogue; every
+    /// later command runs under the edition the case pinned.
+    pub fn run(
+        &self,
+        command: &Command,
+        regulation_id: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Outcome, RuntimeError> {
+        for _attempt in 0..CONFLICT_RETRIES_MAX {
+            let stored = self.store.case_events(&command.case_id)?;
+            let state = qyzmet_engine::replay(&stored)?;
+            let model = match (&state, &command.action, regulation_id) {
+                (None, Action::Submit { .. }, Some(id)) => {
+                    let entry = self
+                        .catalog
+                        .by_id(id)
+                        .ok_or_else(|| RuntimeError::UnknownRegulation(id.to_owned()))?;
+                    self.store
+                        .put_regulation(&entry.model.hash, &entry.model.id, &entry.text)?;
+                    entry.model.clone()
+                }
+                (Some(case), _, _) => self.pinned_model(&case.regulation_hash)?,
+                (None, _, _) => {
+                    return Err(EngineError::UnknownCase {
+                        case_id: command.case_id.clone(),
+                    }
+                    .into());
+                }
+            };
+            let provider_id = match (&state, &command.action) {
+                (Some(case), _) => case.provider.id.clone(),
+                (None, Action::Submit { provider, .. }) => provider.id.clone(),
+                (None, _) => String::new(),
+            };
+            let schedule = self.schedule(&provider_id);
+            let registries = StoreRegistries {
+                store: self.store.as_ref(),
+            };
+            let context = Context {
+                now,
+                model: &model,
+                calendar: &self.calendar,
+                schedule: &schedule,
+                registries: &registries,
+            };
+            let Executed { case, batch, .. } =
+                qyzmet_engine::execute(state.as_ref(), command, &context)?;
+            match self.store.append(&batch) {
+                Ok(appended) => {
+                    let case = if appended.duplicate {
+                        qyzmet_engine::replay(&self.store.case_events(&command.case_id)?)?
+                            .unwrap_or(case)
+                    } else {
+                        case
+                    };
+                    return Ok(Outcome {
+                        case,
+                        events: if appended.duplicate {
+                            0
+                        } else {
+                            batch.events.len()
+                        },
+                        duplicate: appended.duplicate,
+                    });
+                }
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(RuntimeError::TooManyConflicts {
+            case_id: command.case_id.clone(),
+            attempts: CONFLICT_RETRIES_MAX,
+        })
+    }
+
+    /// Claims the timers due at `now` and fires each once. Returns how many
+    /// fired (a timer another worker fired first counts as not fired).
+    pub fn fire_due_timers(
+        &self,
+        now: Timestamp,
+        worker_id: &str,
+        limit: usize,
+    ) -> Result<usize, RuntimeError> {
+        let timers =
+            self.store
+                .claim_due_timers(now, limit, worker_id, SignedDuration::from_secs(60))?;
+        let mut fired = 0;
+        for timer in timers {
+            let command = Command {
+                case_id: timer.case_id.clone(),
+                actor: Actor {
+                    user_id: "system:timer".into(),
+                    grants: Vec::new(),
+                },
+                idempotency_key: Some(format!("timer:{}", timer.timer_id)),
+                expected_version: None,
+                action: Action::FireTimer {
+                    timer_id: timer.timer_id.clone(),
+                },
+            };
+            match self.run(&command, None, now) {
+                Ok(outcome) if !outcome.duplicate => fired += 1,
+                Ok(_) => {}
+                // A timer whose case has moved past it (the task was done in
+                // time) is stale: the engine refuses it and the timer is
+                // already cancelled by the command that finished the step.
+                Err(RuntimeError::Engine(_)) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(fired)
+    }
+
+    /// Appends a batch built elsewhere (the benchmark's group commit).
+    pub fn append_many(
+        &self,
+        batches: &[Batch],
+    ) -> Vec<Result<qyzmet_store::Appended, StoreError>> {
+        self.store.append_many(batches)
+    }
+}
+
+/// A unit for every organisation kind the regulation's roles belong to:
+/// the provider's own id for `provider`, `<provider>/<org>` for the others
+/// (the service centre, the rural akimat …). Callers override the ones they
+/// know.
+pub fn default_units(
+    model: &ProcessModel,
+    provider_id: &str,
+) -> std::collections::BTreeMap<String, String> {
+    model
+        .file
+        .roles
+        .iter()
+        .filter_map(|role| {
+            let org = serde_json::to_value(role.org).ok()?.as_str()?.to_owned();
+            let unit = if org == "provider" {
+                provider_id.to_owned()
+            } else {
+                format!("{provider_id}/{org}")
+            };
+            Some((org, unit))
+        })
+        .collect()
+}
