@@ -63,6 +63,8 @@ enum Command {
     Audit(cmd::audit::AuditArgs),
     /// Rebuild the projections from the event log.
     Rebuild(cmd::rebuild::RebuildArgs),
+    /// Capacity planning: run a regulation's cases in virtual time.
+    Simulate(cmd::simulate::SimulateArgs),
     /// Test PKI and signature verification (`pki demo`, `pki verify`).
     Pki(cmd::pki::PkiArgs),
     /// List the days off and transferred working days of a year.
@@ -83,6 +85,7 @@ fn main() -> std::process::ExitCode {
         Command::Case(args) => cmd::case::run(*args),
         Command::Audit(args) => cmd::audit::run(args),
         Command::Rebuild(args) => cmd::rebuild::run(args),
+        Command::Simulate(args) => cmd::simulate::run(args),
         Command::Pki(args) => cmd::pki::run(args),
         Command::Calendar(args) => cmd::calendar::run(args),
         Command::Deadline(args) => cmd::deadline::run(args),

@@ -347,7 +347,14 @@ pub fn simulate(
                 };
                 let route = case.route.clone();
                 if let Some((start, work)) = started.remove(&task_id) {
-                    let accumulator = steps.entry((route.clone(), task.step.clone())).or_default();
+                    // Escalations are the head's extra work about a step,
+                    // counted apart from the step itself.
+                    let step_key = if task.escalation {
+                        format!("{} (escalation)", task.step)
+                    } else {
+                        task.step.clone()
+                    };
+                    let accumulator = steps.entry((route.clone(), step_key)).or_default();
                     accumulator.role = task.role.clone();
                     accumulator.tasks += 1;
                     let wait = clock.working_minutes_between(task.created_at, start).max(0);

@@ -11,6 +11,7 @@ pub mod runtime_args;
 pub mod schema;
 pub mod serve;
 pub mod show;
+pub mod simulate;
 
 /// Parses `--lang`.
 pub fn parse_lang(text: &str) -> Result<qyzmet_core::Lang, String> {
