@@ -17,7 +17,7 @@ use jiff::Timestamp;
 use qyzmet_engine::record::{
     Batch, CaseRow, CaseStatus, NewEvent, ProjectionOp, RegistryRow, TaskRow, TaskStatus, TimerRow,
 };
-use qyzmet_store::{SqliteStore, Store};
+use qyzmet_store::{PostgresStore, SqliteStore, Store};
 use serde_json::json;
 
 const STAGES: u64 = 6;
@@ -142,7 +142,7 @@ fn fresh_store(dir: &tempfile::TempDir, name: &str) -> SqliteStore {
 /// Runs `cases` complete cases, `in_flight` cases at a time, committing each
 /// round of commands (one per in-flight case) as one group. Returns the time
 /// spent in the store (building the batches, the engine's work, is not counted).
-fn run_cases(store: &SqliteStore, prefix: &str, cases: u64, in_flight: u64) -> Duration {
+fn run_cases(store: &dyn Store, prefix: &str, cases: u64, in_flight: u64) -> Duration {
     let mut in_store = Duration::ZERO;
     for chunk_start in (0..cases).step_by(in_flight as usize) {
         let ids: Vec<String> = (chunk_start..(chunk_start + in_flight).min(cases))
@@ -194,6 +194,51 @@ fn print_figures(dir: &tempfile::TempDir) {
     }
 }
 
+/// The same grouped run on PostgreSQL when `QYZMET_TEST_PG` names a cluster
+/// (a scratch database is created and dropped).
+fn print_postgres_figures() {
+    let Ok(admin_url) = std::env::var("QYZMET_TEST_PG") else {
+        println!("postgres: QYZMET_TEST_PG not set, skipped");
+        return;
+    };
+    let db_name = format!("qyzmet_bench_{}", std::process::id());
+    let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {db_name}"))
+        .unwrap();
+    let (base, _) = admin_url.rsplit_once('/').unwrap();
+    {
+        let store = PostgresStore::connect(&format!("{base}/{db_name}")).unwrap();
+        let singles = 300;
+        let start = Instant::now();
+        for i in 0..singles / STAGES {
+            for stage in 0..STAGES {
+                store
+                    .append(&command(&format!("single-{i}"), stage))
+                    .unwrap();
+            }
+        }
+        let elapsed = start.elapsed().as_secs_f64();
+        println!(
+            "postgres, single commits: {:.0} appends/s",
+            singles as f64 / elapsed
+        );
+        for in_flight in [64, 256] {
+            let cases = 2_000;
+            let elapsed =
+                run_cases(&store, &format!("group{in_flight}"), cases, in_flight).as_secs_f64();
+            println!(
+                "postgres, group commit of {in_flight}: {cases} complete cases in {elapsed:.3} s = {:.0} appends/s = {:.0} complete cases/s",
+                (cases * STAGES) as f64 / elapsed,
+                cases as f64 / elapsed
+            );
+        }
+    }
+    admin
+        .batch_execute(&format!("DROP DATABASE {db_name} WITH (FORCE)"))
+        .unwrap();
+}
+
 fn benches(c: &mut Criterion, dir: &tempfile::TempDir) {
     let mut group = c.benchmark_group("sqlite_full_append");
     group
@@ -229,6 +274,7 @@ fn benches(c: &mut Criterion, dir: &tempfile::TempDir) {
 fn main() {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     print_figures(&dir);
+    print_postgres_figures();
     let mut criterion = Criterion::default().configure_from_args();
     benches(&mut criterion, &dir);
     criterion.final_summary();
