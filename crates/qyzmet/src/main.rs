@@ -65,6 +65,8 @@ enum Command {
     Rebuild(cmd::rebuild::RebuildArgs),
     /// Capacity planning: run a regulation's cases in virtual time.
     Simulate(cmd::simulate::SimulateArgs),
+    /// Benchmarks that print figures.
+    Bench(cmd::bench::BenchArgs),
     /// Test PKI and signature verification (`pki demo`, `pki verify`).
     Pki(cmd::pki::PkiArgs),
     /// List the days off and transferred working days of a year.
@@ -86,6 +88,7 @@ fn main() -> std::process::ExitCode {
         Command::Audit(args) => cmd::audit::run(args),
         Command::Rebuild(args) => cmd::rebuild::run(args),
         Command::Simulate(args) => cmd::simulate::run(args),
+        Command::Bench(args) => cmd::bench::run(args),
         Command::Pki(args) => cmd::pki::run(args),
         Command::Calendar(args) => cmd::calendar::run(args),
         Command::Deadline(args) => cmd::deadline::run(args),

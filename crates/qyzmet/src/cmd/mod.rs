@@ -1,4 +1,5 @@
 pub mod audit;
+pub mod bench;
 pub mod calendar;
 pub mod case;
 pub mod check;

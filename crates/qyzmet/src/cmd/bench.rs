@@ -1,0 +1,135 @@
+//! `qyzmet bench …`: benchmarks that print figures.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use qyzmet_calendar::Calendar;
+use qyzmet_runtime::Catalog;
+use qyzmet_runtime::bench::{BenchConfig, bench_engine};
+
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    pub command: BenchCommand,
+}
+
+#[derive(clap::Subcommand)]
+pub enum BenchCommand {
+    /// Full cases (submit → every step → issued) through the engine and a
+    /// durable store, with group commit; prints cases/s, events/s and
+    /// command latency.
+    Engine {
+        /// How many complete cases to run.
+        #[arg(long, default_value_t = 10_000)]
+        cases: u64,
+        /// The database (default: a fresh SQLite file in a temporary directory).
+        #[arg(long)]
+        db: Option<String>,
+        /// In-flight cases per group commit.
+        #[arg(long, default_value_t = 512)]
+        window: usize,
+        #[arg(long, default_value = "kyzylorda/2015-141/unemployed-registration")]
+        regulation: String,
+        #[arg(long, default_value = "provider_office")]
+        route: String,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    match args.command {
+        BenchCommand::Engine {
+            cases,
+            db,
+            window,
+            regulation,
+            route,
+            json,
+        } => {
+            let calendar = Calendar::kazakhstan();
+            let catalog = Catalog::default_for_cwd(&calendar)?;
+            let entry = catalog
+                .by_id(&regulation)
+                .with_context(|| format!("no regulation `{regulation}`"))?;
+            let temp = std::env::temp_dir().join(format!("qyzmet-bench-{}", std::process::id()));
+            let url = match db {
+                Some(url) => url,
+                None => {
+                    std::fs::create_dir_all(&temp)?;
+                    temp.join("bench.db").display().to_string()
+                }
+            };
+            let store = qyzmet_store::open(&url).with_context(|| format!("cannot open {url}"))?;
+            let config = BenchConfig {
+                cases,
+                window,
+                route,
+                prefix: format!("bench-{}-", jiff::Timestamp::now().as_millisecond()),
+            };
+            let step = (cases / 10).max(1);
+            let mut next = step;
+            let report = bench_engine(
+                store.as_ref(),
+                &entry.model,
+                &entry.text,
+                &calendar,
+                &config,
+                |done| {
+                    if done >= next {
+                        eprint!("\r{done}/{cases} cases");
+                        next = done + step;
+                    }
+                },
+            );
+            eprintln!();
+            let _ = std::fs::remove_dir_all(&temp);
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                outln!(
+                    "store:            {}",
+                    if url.starts_with("postgres") {
+                        "PostgreSQL"
+                    } else {
+                        "SQLite (WAL, synchronous=FULL)"
+                    }
+                );
+                outln!("regulation:       {} / {}", report.regulation, report.route);
+                outln!(
+                    "cases:            {} complete in {:.2} s",
+                    report.cases,
+                    report.seconds
+                );
+                outln!("cases/s:          {:.0}", report.cases_per_second);
+                outln!(
+                    "events/s:         {:.0} ({} events)",
+                    report.events_per_second,
+                    report.events
+                );
+                outln!(
+                    "commands/s:       {:.0} ({} commands, {} group commits)",
+                    report.commands_per_second,
+                    report.commands,
+                    report.commits
+                );
+                outln!(
+                    "latency p50/p99:  {:.2} ms / {:.2} ms per command",
+                    report.latency_p50_ms,
+                    report.latency_p99_ms
+                );
+                if let (Some(half), Some(end)) = (report.peak_rss_kib_half, report.peak_rss_kib_end)
+                {
+                    outln!("peak RSS:         {half} KiB at half, {end} KiB at the end");
+                }
+                outln!("errors:           {}", report.errors);
+            }
+            Ok(if report.errors == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+    }
+}
