@@ -142,6 +142,20 @@ impl Runtime {
         regulation_id: Option<&str>,
         now: Timestamp,
     ) -> Result<Outcome, RuntimeError> {
+        // A retried command returns its first outcome, decided nothing anew.
+        if let Some(key) = &command.idempotency_key
+            && let Some(first) = self.store.idempotency(key)?
+        {
+            let case = qyzmet_engine::replay(&self.store.case_events(&first.case_id)?)?
+                .ok_or_else(|| EngineError::UnknownCase {
+                    case_id: first.case_id.clone(),
+                })?;
+            return Ok(Outcome {
+                case,
+                events: 0,
+                duplicate: true,
+            });
+        }
         for _attempt in 0..CONFLICT_RETRIES_MAX {
             let stored = self.store.case_events(&command.case_id)?;
             let state = qyzmet_engine::replay(&stored)?;

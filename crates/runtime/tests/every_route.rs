@@ -66,7 +66,15 @@ fn drive(
         },
     };
     let mut now = start;
-    let mut case = runtime.run(&submit, Some(regulation), now).unwrap().case;
+    let first = runtime.run(&submit, Some(regulation), now).unwrap();
+    // A retried submission changes nothing and returns the first outcome.
+    let again = runtime.run(&submit, Some(regulation), now).unwrap();
+    assert!(
+        again.duplicate && again.events == 0,
+        "{regulation} {route}: retry appended"
+    );
+    assert_eq!(again.case.version, first.case.version);
+    let mut case = first.case;
     for _ in 0..64 {
         if case.is_closed() {
             break;

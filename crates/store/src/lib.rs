@@ -194,6 +194,12 @@ pub trait Store: Send + Sync {
     /// When the commit itself fails, every batch fails.
     fn append_many(&self, batches: &[Batch]) -> Vec<Result<Appended, StoreError>>;
 
+    /// The first outcome of the command that used idempotency `key`, if any
+    /// (with `duplicate: true`). The runtime asks before deciding a command,
+    /// so that a retry of a command that succeeded returns its first outcome
+    /// instead of being decided again against the newer state.
+    fn idempotency(&self, key: &str) -> Result<Option<Appended>, StoreError>;
+
     /// The case's last sequence number (0 when the case has no events).
     fn case_head(&self, case_id: &str) -> Result<u64, StoreError>;
 

@@ -282,14 +282,7 @@ fn append_in_tx(
     if let Some(key) = &batch.idempotency_key
         && let Some(row) = tx.query_opt(&stmts.idempotency_get, &[key])?
     {
-        return Ok(Appended {
-            case_id: get(&row, 0)?,
-            last_seq: i64_to_u64(get(&row, 1)?)?,
-            events: i64_to_u64(get(&row, 2)?)?,
-            last_global_seq: i64_to_u64(get(&row, 3)?)?,
-            last_hash: get(&row, 4)?,
-            duplicate: true,
-        });
+        return idempotency_from_row(&row);
     }
 
     let (case_seq, mut case_hash) = match tx.query_opt(&stmts.case_last, &[&batch.case_id])? {
@@ -710,6 +703,15 @@ impl Store for PostgresStore {
         outcome.unwrap_or_else(all_fail)
     }
 
+    fn idempotency(&self, key: &str) -> Result<Option<Appended>, StoreError> {
+        let mut pooled = self.pool.get()?;
+        let Conn { client, stmts } = pooled.conn();
+        match client.query_opt(&stmts.idempotency_get, &[&key])? {
+            Some(row) => idempotency_from_row(&row).map(Some),
+            None => Ok(None),
+        }
+    }
+
     fn case_head(&self, case_id: &str) -> Result<u64, StoreError> {
         let mut pooled = self.pool.get()?;
         let Conn { client, stmts } = pooled.conn();
@@ -960,4 +962,16 @@ impl Store for PostgresStore {
             }
         }
     }
+}
+
+/// The first outcome recorded under an idempotency key.
+fn idempotency_from_row(row: &postgres::Row) -> Result<Appended, StoreError> {
+    Ok(Appended {
+        case_id: get(row, 0)?,
+        last_seq: i64_to_u64(get(row, 1)?)?,
+        events: i64_to_u64(get(row, 2)?)?,
+        last_global_seq: i64_to_u64(get(row, 3)?)?,
+        last_hash: get(row, 4)?,
+        duplicate: true,
+    })
 }

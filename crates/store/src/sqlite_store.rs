@@ -180,33 +180,41 @@ fn write_head(conn: &Connection, head: &Head) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The first outcome recorded under an idempotency key.
+fn idempotency_on(conn: &Connection, key: &str) -> Result<Option<Appended>, StoreError> {
+    let first = conn
+        .prepare_cached(
+            "SELECT case_id, last_seq, events, last_global_seq, last_hash FROM idempotency WHERE key = ?1",
+        )?
+        .query_row([key], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, i64>(2)?,
+                row.get::<_, i64>(3)?,
+                row.get::<_, String>(4)?,
+            ))
+        })
+        .optional()
+        .map_err(column_error)?;
+    let Some((case_id, last_seq, events, last_global_seq, last_hash)) = first else {
+        return Ok(None);
+    };
+    Ok(Some(Appended {
+        case_id,
+        last_seq: i64_to_u64(last_seq)?,
+        events: i64_to_u64(events)?,
+        last_global_seq: i64_to_u64(last_global_seq)?,
+        last_hash,
+        duplicate: true,
+    }))
+}
+
 fn append_in_tx(conn: &Connection, batch: &Batch, head: &mut Head) -> Result<Appended, StoreError> {
-    if let Some(key) = &batch.idempotency_key {
-        let first = conn
-            .prepare_cached(
-                "SELECT case_id, last_seq, events, last_global_seq, last_hash FROM idempotency WHERE key = ?1",
-            )?
-            .query_row([key], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, i64>(1)?,
-                    row.get::<_, i64>(2)?,
-                    row.get::<_, i64>(3)?,
-                    row.get::<_, String>(4)?,
-                ))
-            })
-            .optional()
-            .map_err(column_error)?;
-        if let Some((case_id, last_seq, events, last_global_seq, last_hash)) = first {
-            return Ok(Appended {
-                case_id,
-                last_seq: i64_to_u64(last_seq)?,
-                events: i64_to_u64(events)?,
-                last_global_seq: i64_to_u64(last_global_seq)?,
-                last_hash,
-                duplicate: true,
-            });
-        }
+    if let Some(key) = &batch.idempotency_key
+        && let Some(first) = idempotency_on(conn, key)?
+    {
+        return Ok(first);
     }
 
     let (case_seq, mut case_hash) = conn
@@ -660,6 +668,10 @@ impl Store for SqliteStore {
             return batches.iter().map(|_| Err(error.clone())).collect();
         }
         results
+    }
+
+    fn idempotency(&self, key: &str) -> Result<Option<Appended>, StoreError> {
+        self.read(|conn| idempotency_on(conn, key))
     }
 
     fn case_head(&self, case_id: &str) -> Result<u64, StoreError> {

@@ -210,6 +210,9 @@ fn idempotency_returns_first_outcome(fx: &Fixture) {
     assert!(results[0].as_ref().unwrap().duplicate);
     assert!(!results[1].as_ref().unwrap().duplicate);
     assert_eq!(store.case_head("c1").unwrap(), 3);
+    // The key can be looked up before deciding a command.
+    assert_eq!(store.idempotency("submit-1").unwrap(), Some(again));
+    assert_eq!(store.idempotency("never-used").unwrap(), None);
 }
 
 use qyzmet_store::Appended;
