@@ -17,6 +17,7 @@
 mod audit;
 mod chain;
 mod convert;
+mod pg_group;
 mod postgres_store;
 mod sqlite_store;
 

@@ -17,6 +17,7 @@ use qyzmet_engine::record::{
 use crate::audit::{CasePass, GlobalPass, RawEvent, RawFields};
 use crate::chain::{EventHashInput, event_hash};
 use crate::convert::*;
+use crate::pg_group::{GroupStatements, Head, append_group};
 use crate::{
     Appended, AuditReport, CaseQuery, RebuildReport, Store, StoreError, TaskQuery, cap_limit,
     check_id, limits, validate_batch,
@@ -47,6 +48,7 @@ struct Statements {
     delete_registry: Statement,
     set_timer: Statement,
     cancel_timer: Statement,
+    group: GroupStatements,
 }
 
 impl Statements {
@@ -100,6 +102,7 @@ impl Statements {
                     kind = EXCLUDED.kind, payload = EXCLUDED.payload, lease_owner = NULL, lease_until = NULL",
             )?,
             cancel_timer: client.prepare("DELETE FROM timers WHERE timer_id = $1")?,
+            group: GroupStatements::prepare(client)?,
         })
     }
 }
@@ -265,12 +268,6 @@ fn unique_to_conflict(error: postgres::Error, batch: &Batch, actual: u64) -> Sto
         };
     }
     StoreError::from(error)
-}
-
-/// The global chain head as this transaction sees it (locked).
-struct Head {
-    global_seq: u64,
-    hash: String,
 }
 
 fn append_in_tx(
@@ -623,19 +620,45 @@ fn verify_on(client: &mut impl GenericClient) -> Result<AuditReport, StoreError>
     })
 }
 
-impl Store for PostgresStore {
-    fn append(&self, batch: &Batch) -> Result<Appended, StoreError> {
-        validate_batch(batch)?;
-        let mut pooled = self.pool.get()?;
-        let Conn { client, stmts } = pooled.conn();
+/// Locks the chain head row for this transaction and reads it.
+fn lock_head(tx: &mut impl GenericClient, stmts: &Statements) -> Result<Head, StoreError> {
+    let row = tx.query_one(&stmts.head_lock, &[])?;
+    Ok(Head {
+        global_seq: i64_to_u64(get(&row, 0)?)?,
+        hash: get(&row, 1)?,
+    })
+}
+
+/// The slow path of `append_many`: a savepoint and a statement per row, so
+/// that a batch the database refuses fails alone. Used only when the fast
+/// path's statements failed.
+fn append_many_per_batch(
+    client: &mut Client,
+    stmts: &Statements,
+    batches: &[Batch],
+) -> Vec<Result<Appended, StoreError>> {
+    let outcome = (|| -> Result<Vec<Result<Appended, StoreError>>, StoreError> {
         let mut tx = client.transaction()?;
-        let row = tx.query_one(&stmts.head_lock, &[])?;
-        let mut head = Head {
-            global_seq: i64_to_u64(get(&row, 0)?)?,
-            hash: get(&row, 1)?,
-        };
+        let mut head = lock_head(&mut tx, stmts)?;
         let before = head.global_seq;
-        let appended = append_in_tx(&mut tx, stmts, batch, &mut head)?;
+        let mut results = Vec::with_capacity(batches.len());
+        for batch in batches {
+            if let Err(error) = validate_batch(batch) {
+                results.push(Err(error));
+                continue;
+            }
+            let mut savepoint = tx.savepoint("batch")?;
+            match append_in_tx(&mut savepoint, stmts, batch, &mut head) {
+                Ok(appended) => {
+                    savepoint.commit()?;
+                    results.push(Ok(appended));
+                }
+                Err(error) => {
+                    savepoint.rollback()?;
+                    results.push(Err(error));
+                }
+            }
+        }
         if head.global_seq != before {
             tx.execute(
                 &stmts.head_set,
@@ -643,7 +666,17 @@ impl Store for PostgresStore {
             )?;
         }
         tx.commit()?;
-        Ok(appended)
+        Ok(results)
+    })();
+    outcome.unwrap_or_else(|error| batches.iter().map(|_| Err(error.clone())).collect())
+}
+
+impl Store for PostgresStore {
+    fn append(&self, batch: &Batch) -> Result<Appended, StoreError> {
+        validate_batch(batch)?;
+        self.append_many(std::slice::from_ref(batch))
+            .pop()
+            .unwrap_or_else(|| Err(StoreError::Backend("no outcome for the batch".into())))
     }
 
     fn append_many(&self, batches: &[Batch]) -> Vec<Result<Appended, StoreError>> {
@@ -660,47 +693,40 @@ impl Store for PostgresStore {
                 limits::BATCHES_PER_GROUP_MAX
             )));
         }
+        if batches.is_empty() {
+            return Vec::new();
+        }
         let mut pooled = match self.pool.get() {
             Ok(pooled) => pooled,
             Err(error) => return all_fail(error),
         };
         let Conn { client, stmts } = pooled.conn();
-        let outcome = (|| -> Result<Vec<Result<Appended, StoreError>>, StoreError> {
-            let mut tx = client.transaction()?;
-            let row = tx.query_one(&stmts.head_lock, &[])?;
-            let mut head = Head {
-                global_seq: i64_to_u64(get(&row, 0)?)?,
-                hash: get(&row, 1)?,
-            };
-            let before = head.global_seq;
-            let mut results = Vec::with_capacity(batches.len());
-            for batch in batches {
-                if let Err(error) = validate_batch(batch) {
-                    results.push(Err(error));
-                    continue;
-                }
-                let mut savepoint = tx.savepoint("batch")?;
-                match append_in_tx(&mut savepoint, stmts, batch, &mut head) {
-                    Ok(appended) => {
-                        savepoint.commit()?;
-                        results.push(Ok(appended));
-                    }
-                    Err(error) => {
-                        savepoint.rollback()?;
-                        results.push(Err(error));
-                    }
+        // Fast path: a fixed number of round trips per group.
+        let mut tx = match client.transaction() {
+            Ok(tx) => tx,
+            Err(error) => return all_fail(error.into()),
+        };
+        let attempt = lock_head(&mut tx, stmts)
+            .and_then(|mut head| append_group(&mut tx, &stmts.group, batches, &mut head));
+        match attempt {
+            Ok(results) => match tx.commit() {
+                Ok(()) => results,
+                Err(error) => all_fail(error.into()),
+            },
+            Err(error) => {
+                // The database refused a statement (a value it will not store,
+                // e.g. text with a NUL byte, or a constraint the in-memory
+                // decisions did not foresee): roll back and redo the group
+                // statement by statement, a savepoint per batch, so that the
+                // offending batch fails alone.
+                drop(tx);
+                if client.is_closed() {
+                    all_fail(error)
+                } else {
+                    append_many_per_batch(client, stmts, batches)
                 }
             }
-            if head.global_seq != before {
-                tx.execute(
-                    &stmts.head_set,
-                    &[&u64_to_i64(head.global_seq)?, &head.hash],
-                )?;
-            }
-            tx.commit()?;
-            Ok(results)
-        })();
-        outcome.unwrap_or_else(all_fail)
+        }
     }
 
     fn idempotency(&self, key: &str) -> Result<Option<Appended>, StoreError> {

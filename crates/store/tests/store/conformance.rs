@@ -29,6 +29,8 @@ conformance!(
     verify_clean,
     rebuild_equivalence,
     append_many_one_failing_batch,
+    append_many_ops_on_one_key_apply_in_order,
+    append_many_refused_row_fails_alone,
     migrations_idempotent_on_reopen,
     tamper_edited_payload_is_named,
     tamper_deleted_row_is_named,
@@ -722,6 +724,141 @@ fn append_many_one_failing_batch(fx: &Fixture) {
             .duplicate
     );
     assert!(store.append_many(&[]).is_empty());
+}
+
+/// Several batches of one group touch the same rows: the result is what the
+/// batches applied one after the other would leave (the PostgreSQL group
+/// commit collapses ops per key before its multi-row statements).
+fn append_many_ops_on_one_key_apply_in_order(fx: &Fixture) {
+    let store = &fx.store;
+    // t0 and r/k0 exist before the group.
+    store
+        .append(&batch_with_ops(
+            "c0",
+            0,
+            vec![
+                ProjectionOp::SetTimer(timer_row("t0", "c0", "2025-03-01T04:00:00Z")),
+                ProjectionOp::PutRegistry(registry_row("r", "k0", "c0", json!({"v": 0}))),
+            ],
+        ))
+        .unwrap();
+    let group = vec![
+        batch_with_ops(
+            "c1",
+            0,
+            vec![
+                ProjectionOp::PutCase(case_row("c1", CaseStatus::Submitted, "portal", "p1", 1)),
+                ProjectionOp::PutRegistry(registry_row("r", "k1", "c1", json!({"v": 1}))),
+                ProjectionOp::SetTimer(timer_row("t1", "c1", "2025-03-05T04:00:00Z")),
+                ProjectionOp::CancelTimer {
+                    timer_id: "t0".into(),
+                },
+                ProjectionOp::DeleteRegistry {
+                    registry: "r".into(),
+                    key: "k0".into(),
+                },
+            ],
+        ),
+        batch_with_ops(
+            "c1",
+            1,
+            vec![
+                ProjectionOp::PutCase(case_row("c1", CaseStatus::InProgress, "portal", "p1", 2)),
+                ProjectionOp::DeleteRegistry {
+                    registry: "r".into(),
+                    key: "k1".into(),
+                },
+                ProjectionOp::CancelTimer {
+                    timer_id: "t1".into(),
+                },
+                ProjectionOp::PutRegistry(registry_row("r", "k2", "c1", json!({"v": 1}))),
+                ProjectionOp::SetTimer(timer_row("t0", "c0", "2025-03-09T04:00:00Z")),
+            ],
+        ),
+        // A conflicting batch's ops are not applied.
+        batch_with_ops(
+            "c1",
+            0,
+            vec![ProjectionOp::PutRegistry(registry_row(
+                "r",
+                "k9",
+                "c1",
+                json!({}),
+            ))],
+        ),
+        batch_with_ops(
+            "c1",
+            2,
+            vec![
+                ProjectionOp::PutCase(case_row("c1", CaseStatus::Completed, "portal", "p1", 3)),
+                ProjectionOp::PutRegistry(registry_row("r", "k2", "c1", json!({"v": 2}))),
+                ProjectionOp::SetTimer(timer_row("t2", "c1", "2025-03-06T04:00:00Z")),
+                ProjectionOp::PutRegistry(registry_row("r", "k1", "c1", json!({"v": 3}))),
+            ],
+        ),
+    ];
+    let results = store.append_many(&group);
+    assert!(results[0].is_ok() && results[1].is_ok() && results[3].is_ok());
+    assert!(matches!(results[2], Err(StoreError::Conflict { .. })));
+    assert_eq!(
+        store.case("c1").unwrap().unwrap().status,
+        CaseStatus::Completed
+    );
+    assert_eq!(store.case("c1").unwrap().unwrap().version, 3);
+    assert!(store.registry("r", "k0").unwrap().is_none());
+    assert_eq!(
+        store.registry("r", "k1").unwrap().unwrap().record,
+        json!({"v": 3})
+    );
+    assert_eq!(
+        store.registry("r", "k2").unwrap().unwrap().record,
+        json!({"v": 2})
+    );
+    assert!(store.registry("r", "k9").unwrap().is_none());
+    let timers = store
+        .claim_due_timers(
+            ts("2025-04-01T00:00:00Z"),
+            10,
+            "w",
+            SignedDuration::from_secs(60),
+        )
+        .unwrap();
+    let timers = timers
+        .into_iter()
+        .map(|t| (t.timer_id, t.due))
+        .collect::<Vec<_>>();
+    assert_eq!(
+        timers,
+        vec![
+            ("t2".to_owned(), ts("2025-03-06T04:00:00Z")),
+            ("t0".to_owned(), ts("2025-03-09T04:00:00Z")),
+        ]
+    );
+    assert_eq!(store.case_head("c1").unwrap(), 3);
+    assert!(store.verify().unwrap().is_clean());
+}
+
+/// A batch whose rows the database refuses (PostgreSQL stores no NUL in
+/// text) fails alone; the rest of the group commits.
+fn append_many_refused_row_fails_alone(fx: &Fixture) {
+    let store = &fx.store;
+    let mut refused = batch("c2", 0, Some("k2"), 1);
+    refused.events[0].kind = "bad\0kind".into();
+    let group = vec![
+        batch("c1", 0, Some("k1"), 2),
+        refused,
+        batch("c3", 0, Some("k3"), 1),
+        batch("c1", 2, Some("k4"), 1),
+    ];
+    let results = store.append_many(&group);
+    assert_eq!(results[0].as_ref().unwrap().last_seq, 2);
+    assert_eq!(results[2].as_ref().unwrap().case_id, "c3");
+    assert_eq!(results[3].as_ref().unwrap().last_seq, 3);
+    let stored = store.events_since(0, 100).unwrap().len() as u64;
+    let expected = if results[1].is_ok() { 5 } else { 4 };
+    assert_eq!(stored, expected);
+    assert_eq!(results[3].as_ref().unwrap().last_global_seq, expected);
+    assert!(store.verify().unwrap().is_clean());
 }
 
 fn migrations_idempotent_on_reopen(fx: &Fixture) {
