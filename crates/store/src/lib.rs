@@ -190,9 +190,11 @@ pub trait Store: Send + Sync {
     /// transaction (see the module docs and `docs/store.md`).
     fn append(&self, batch: &Batch) -> Result<Appended, StoreError>;
 
-    /// Group commit: all batches in one transaction with a savepoint per
-    /// batch, so a failing batch fails alone. Results are in input order.
-    /// When the commit itself fails, every batch fails.
+    /// Group commit: all batches in one transaction, a failing batch fails
+    /// alone (SQLite: a savepoint per batch; PostgreSQL: decided in memory
+    /// and written with a fixed number of multi-row statements, see
+    /// `docs/store.md`). Results are in input order. When the commit itself
+    /// fails, every batch fails.
     fn append_many(&self, batches: &[Batch]) -> Vec<Result<Appended, StoreError>>;
 
     /// The first outcome of the command that used idempotency `key`, if any
