@@ -1,0 +1,114 @@
+//! The `qyzmet case` commands run a regulation end to end from the shell, on
+//! a SQLite file and on PostgreSQL, and `qyzmet audit verify` passes after.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn qyzmet(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_qyzmet"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn json(args: &[&str]) -> Value {
+    let (code, stdout, stderr) = qyzmet(args);
+    assert_eq!(code, 0, "qyzmet {args:?} failed: {stderr}");
+    serde_json::from_str(&stdout).unwrap_or_else(|error| panic!("{error}: {stdout}"))
+}
+
+/// Submits through the service centre, completes every open task (taking
+/// each decision's first outcome), and checks the notice was issued.
+fn run_end_to_end(db: &str) {
+    let at = |minutes: u32| {
+        format!(
+            "2024-04-01T{:02}:{:02}:00+05:00",
+            10 + minutes / 60,
+            minutes % 60
+        )
+    };
+    let submitted = json(&[
+        "case",
+        "--db",
+        db,
+        "--at",
+        &at(0),
+        "submit",
+        "--regulation",
+        "kyzylorda/2015-141/unemployed-registration",
+        "--route",
+        "service_centre",
+        "--applicant",
+        "900101300037",
+        "--case",
+        "CLI-1",
+    ]);
+    assert_eq!(submitted["case_id"], "CLI-1");
+    let mut minutes = 0;
+    for _ in 0..20 {
+        let case = json(&["case", "--db", db, "show", "CLI-1"]);
+        if case["status"] == "completed" {
+            assert_eq!(case["result"], "notice");
+            let (code, stdout, stderr) = qyzmet(&["audit", "--db", db, "verify"]);
+            assert_eq!(code, 0, "{stdout}{stderr}");
+            // The work list is empty once the case is closed.
+            let tasks = json(&["case", "--db", db, "tasks"]);
+            assert_eq!(tasks, Value::Array(Vec::new()));
+            return;
+        }
+        let tasks = json(&["case", "--db", db, "tasks"]);
+        let task = tasks[0]["task_id"]
+            .as_str()
+            .expect("an open task")
+            .to_owned();
+        minutes += 10;
+        let mut args = vec!["case", "--db", db];
+        let when = at(minutes);
+        args.extend(["--at", &when, "complete", &task]);
+        // The service centre's intake decision: the package is complete.
+        if tasks[0]["step_id"] == "sc-2" {
+            args.extend(["--outcome", "accepted"]);
+        }
+        json(&args);
+    }
+    panic!("the case did not complete");
+}
+
+#[test]
+fn a_case_runs_end_to_end_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    run_end_to_end(db.to_str().unwrap());
+}
+
+#[test]
+fn a_case_runs_end_to_end_on_postgres() {
+    let url = std::env::var("QYZMET_TEST_PG")
+        .expect("QYZMET_TEST_PG must name a PostgreSQL server (scripts/pg-test-cluster)");
+    let database = format!("qyzmet_cli_{}", std::process::id());
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {database}"))
+        .unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {database}"))
+        .unwrap();
+    let (base, _) = url.rsplit_once('/').unwrap();
+    run_end_to_end(&format!("{base}/{database}"));
+}
+
+#[test]
+fn an_unknown_task_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let (code, _, stderr) = qyzmet(&["case", "--db", db.to_str().unwrap(), "complete", "nope/t1"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no task `nope/t1`"), "{stderr}");
+}
