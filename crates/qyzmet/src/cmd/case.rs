@@ -315,47 +315,23 @@ pub fn run(args: CaseArgs) -> anyhow::Result<ExitCode> {
             executor,
             role,
             who,
-        } => {
-            let case = load_case(&runtime, &case_id)?;
-            let command = Command {
-                case_id,
-                actor: case_actor(&who, case.as_ref()),
-                idempotency_key: who.key.clone(),
-                expected_version: None,
-                action: Action::AssignExecutor { executor, role },
-            };
-            print_outcome(&runtime.run(&command, None, now)?)
-        }
+        } => case_level(
+            &runtime,
+            case_id,
+            &who,
+            Action::AssignExecutor { executor, role },
+            now,
+        ),
         CaseCommand::Extend {
             case_id,
             reason,
             who,
-        } => {
-            let case = load_case(&runtime, &case_id)?;
-            let command = Command {
-                case_id,
-                actor: case_actor(&who, case.as_ref()),
-                idempotency_key: who.key.clone(),
-                expected_version: None,
-                action: Action::Extend { reason },
-            };
-            print_outcome(&runtime.run(&command, None, now)?)
-        }
+        } => case_level(&runtime, case_id, &who, Action::Extend { reason }, now),
         CaseCommand::Withdraw {
             case_id,
             reason,
             who,
-        } => {
-            let case = load_case(&runtime, &case_id)?;
-            let command = Command {
-                case_id,
-                actor: case_actor(&who, case.as_ref()),
-                idempotency_key: who.key.clone(),
-                expected_version: None,
-                action: Action::Withdraw { reason },
-            };
-            print_outcome(&runtime.run(&command, None, now)?)
-        }
+        } => case_level(&runtime, case_id, &who, Action::Withdraw { reason }, now),
         CaseCommand::Timers { limit } => {
             let fired = runtime.fire_due_timers(now, "cli", limit)?;
             outln!("{}", json!({"fired": fired, "at": now.to_string()}));
@@ -363,6 +339,25 @@ pub fn run(args: CaseArgs) -> anyhow::Result<ExitCode> {
         }
     };
     result.map(|()| ExitCode::SUCCESS)
+}
+
+/// Runs a command about the whole case (not one task).
+fn case_level(
+    runtime: &Runtime,
+    case_id: String,
+    who: &Who,
+    action: Action,
+    now: Timestamp,
+) -> anyhow::Result<()> {
+    let case = load_case(runtime, &case_id)?;
+    let command = Command {
+        case_id,
+        actor: case_actor(who, case.as_ref()),
+        idempotency_key: who.key.clone(),
+        expected_version: None,
+        action,
+    };
+    print_outcome(&runtime.run(&command, None, now)?)
 }
 
 fn submit_case(runtime: &Runtime, args: SubmitArgs, now: Timestamp) -> anyhow::Result<()> {
