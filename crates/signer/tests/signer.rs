@@ -111,7 +111,7 @@ fn basics_sign(data: &[u8], encapsulate: bool) -> Value {
 fn verify(demo: &DemoPki, cms_base64: &str, detached_content: Option<&[u8]>) -> Verified {
     let cms = STANDARD.decode(cms_base64).unwrap();
     let mut check = Check::new(now() + jiff::SignedDuration::from_mins(2), Purpose::Signing);
-    check.iin = Some(demo.people[0].iin.clone());
+    check.iin = Some(demo.people[0].iin);
     check.content = detached_content;
     Verifier::new(demo.trust_store())
         .verify_cms(&cms, &check, &demo.crl_cache())
