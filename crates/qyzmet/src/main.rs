@@ -65,6 +65,9 @@ enum Command {
     Rebuild(cmd::rebuild::RebuildArgs),
     /// Capacity planning: run a regulation's cases in virtual time.
     Simulate(cmd::simulate::SimulateArgs),
+    /// A local stand-in for NCALayer: signs through its WebSocket protocol
+    /// with a PKCS#12 key (for development and tests).
+    Signer(cmd::signer::SignerArgs),
     /// Benchmarks that print figures.
     Bench(cmd::bench::BenchArgs),
     /// Test PKI and signature verification (`pki demo`, `pki verify`).
@@ -88,6 +91,7 @@ fn main() -> std::process::ExitCode {
         Command::Audit(args) => cmd::audit::run(args),
         Command::Rebuild(args) => cmd::rebuild::run(args),
         Command::Simulate(args) => cmd::simulate::run(args),
+        Command::Signer(args) => cmd::signer::run(args),
         Command::Bench(args) => cmd::bench::run(args),
         Command::Pki(args) => cmd::pki::run(args),
         Command::Calendar(args) => cmd::calendar::run(args),

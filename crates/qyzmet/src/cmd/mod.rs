@@ -12,6 +12,7 @@ pub mod runtime_args;
 pub mod schema;
 pub mod serve;
 pub mod show;
+pub mod signer;
 pub mod simulate;
 
 /// Parses `--lang`.

@@ -36,8 +36,8 @@ pub struct SignerArgs {
 }
 
 pub fn run(args: SignerArgs) -> anyhow::Result<ExitCode> {
-    let p12 = std::fs::read(&args.p12)
-        .with_context(|| format!("reading {}", args.p12.display()))?;
+    let p12 =
+        std::fs::read(&args.p12).with_context(|| format!("reading {}", args.p12.display()))?;
     let key = SigningKey::from_pkcs12(&p12, &args.password)
         .with_context(|| format!("opening {}", args.p12.display()))?;
     let tls = if args.plain {
@@ -45,8 +45,8 @@ pub fn run(args: SignerArgs) -> anyhow::Result<ExitCode> {
     } else {
         let (cert, private_key) = match (&args.tls_cert, &args.tls_key) {
             (Some(cert), Some(private_key)) => {
-                let cert_pem = std::fs::read(cert)
-                    .with_context(|| format!("reading {}", cert.display()))?;
+                let cert_pem =
+                    std::fs::read(cert).with_context(|| format!("reading {}", cert.display()))?;
                 let key_pem = std::fs::read(private_key)
                     .with_context(|| format!("reading {}", private_key.display()))?;
                 (
