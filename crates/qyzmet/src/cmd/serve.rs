@@ -17,16 +17,10 @@ use axum::routing::get;
 use axum::{Json, Router};
 use qyzmet_calendar::Calendar;
 use qyzmet_core::Lang;
-use qyzmet_regulation::{ProcessModel, render};
+use qyzmet_regulation::render;
+use qyzmet_runtime::Catalog;
 use serde::Deserialize;
 use serde_json::json;
-
-use crate::catalog;
-
-/// The regulations compiled into the binary, used when no `regulations/`
-/// directory is at hand (so `qyzmet serve` works from anywhere).
-static BUNDLED: include_dir::Dir<'static> =
-    include_dir::include_dir!("$CARGO_MANIFEST_DIR/../../regulations");
 
 #[derive(clap::Args)]
 pub struct ServeArgs {
@@ -39,67 +33,16 @@ pub struct ServeArgs {
     pub regulations: Option<PathBuf>,
 }
 
-/// What the server serves: every regulation that compiled.
-pub struct Catalog {
-    pub models: Vec<ProcessModel>,
-}
-
-impl Catalog {
-    /// Compiles the given (name, text) pairs; files with errors are skipped
-    /// and reported on standard error.
-    pub fn from_texts(texts: impl IntoIterator<Item = (String, String)>) -> Catalog {
-        let calendar = Calendar::kazakhstan();
-        let mut models = Vec::new();
-        for (name, text) in texts {
-            let checked = qyzmet_regulation::check(&text, &calendar);
-            match checked.model {
-                Some(model) => models.push(model),
-                None => eprintln!("skipping {name}: it has errors (run `qyzmet check {name}`)"),
-            }
-        }
-        models.sort_by(|a, b| a.id.cmp(&b.id));
-        Catalog { models }
-    }
-
-    pub fn bundled() -> Catalog {
-        let mut texts = Vec::new();
-        let mut stack = vec![&BUNDLED];
-        while let Some(dir) = stack.pop() {
-            stack.extend(dir.dirs());
-            for file in dir.files() {
-                if file.path().extension().is_some_and(|e| e == "yaml")
-                    && let Some(text) = file.contents_utf8()
-                {
-                    texts.push((file.path().display().to_string(), text.to_owned()));
-                }
-            }
-        }
-        Catalog::from_texts(texts)
-    }
-
-    pub fn from_dir(dir: &std::path::Path) -> anyhow::Result<Catalog> {
-        let mut texts = Vec::new();
-        for path in catalog::collect(&[dir.to_path_buf()])? {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|error| anyhow::anyhow!("cannot read {}: {error}", path.display()))?;
-            texts.push((path.display().to_string(), text));
-        }
-        Ok(Catalog::from_texts(texts))
-    }
-
-    fn get(&self, id: &str) -> Option<&ProcessModel> {
-        self.models.iter().find(|model| model.id == id)
-    }
-}
-
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let calendar = Calendar::kazakhstan();
     let catalog = match &args.regulations {
-        Some(dir) => Catalog::from_dir(dir)?,
-        None if std::path::Path::new(catalog::DEFAULT_DIR).is_dir() => {
-            Catalog::from_dir(std::path::Path::new(catalog::DEFAULT_DIR))?
-        }
-        None => Catalog::bundled(),
+        Some(dir) => Catalog::from_dir(dir, &calendar)
+            .map_err(|error| anyhow::anyhow!("cannot read {}: {error}", dir.display()))?,
+        None => Catalog::default_for_cwd(&calendar)?,
     };
+    for (name, error) in &catalog.skipped {
+        eprintln!("skipping {name}: {error} (run `qyzmet check {name}`)");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -109,7 +52,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", args.addr))?;
         eprintln!(
             "qyzmet: serving {} regulation(s) on http://{}",
-            catalog.models.len(),
+            catalog.entries.len(),
             listener.local_addr()?
         );
         axum::serve(listener, app(Arc::new(catalog)))
@@ -161,8 +104,7 @@ fn error(status: StatusCode, code: &str, message: String) -> Response {
 async fn api_list(State(catalog): State<Arc<Catalog>>, Query(params): Query<Params>) -> Response {
     let lang = params.lang();
     let rows: Vec<_> = catalog
-        .models
-        .iter()
+        .models()
         .map(|model| {
             let file = &model.file;
             json!({
@@ -184,7 +126,7 @@ async fn api_regulation(
     Path(id): Path<String>,
     Query(params): Query<Params>,
 ) -> Response {
-    let Some(model) = catalog.get(&id) else {
+    let Some(model) = catalog.by_id(&id).map(|entry| &entry.model) else {
         return error(
             StatusCode::NOT_FOUND,
             "regulation-not-found",
@@ -246,7 +188,7 @@ async fn index(State(catalog): State<Arc<Catalog>>, Query(params): Query<Params>
         "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>Qyzmet — {title}</title></head><body>\n<nav>{}</nav>\n<h1>{title}</h1>\n<ul>\n",
         lang_links("/")
     );
-    for model in &catalog.models {
+    for model in catalog.models() {
         out.push_str(&format!(
             "<li><a href=\"/regulations/{id}?lang={lang}\">{}</a> <small>{} · {}</small></li>\n",
             render::escape_html(model.file.service.title.get(lang)),
@@ -264,7 +206,7 @@ async fn page(
     Path(id): Path<String>,
     Query(params): Query<Params>,
 ) -> Response {
-    let Some(model) = catalog.get(&id) else {
+    let Some(model) = catalog.by_id(&id).map(|entry| &entry.model) else {
         return (
             StatusCode::NOT_FOUND,
             Html(format!(
@@ -322,9 +264,9 @@ mod tests {
 
     #[tokio::test]
     async fn serves_the_bundled_catalogue() {
-        let catalog = Arc::new(Catalog::bundled());
-        assert!(!catalog.models.is_empty());
-        let id = catalog.models[0].id.clone();
+        let catalog = Arc::new(Catalog::bundled(&Calendar::kazakhstan()));
+        assert_eq!(catalog.entries.len(), 17, "{:?}", catalog.skipped);
+        let id = catalog.entries[0].model.id.clone();
         let app = app(catalog);
 
         let (status, body) = get_text(app.clone(), "/healthz").await;
