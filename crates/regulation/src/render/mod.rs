@@ -11,7 +11,7 @@ use qyzmet_core::{Duration, Lang, Text, Unit};
 use serde_json::{Value, json};
 
 use crate::model::ProcessModel;
-use crate::syntax::{Channel, Limit, Route, Source, Step, StepKind};
+use crate::syntax::{Channel, Limit, Route, ServiceForm, Source, Step, StepKind};
 
 /// The words for units, per language, with the right plural where it
 /// matters ("3 working days", "1 working day").
@@ -91,6 +91,32 @@ fn limit_text(limit: Option<&Limit>, lang: Lang) -> String {
     match limit {
         Some(limit) => duration_text(limit.duration(), lang),
         None => "—".into(),
+    }
+}
+
+/// The form of a service as the regulations word it.
+pub fn form_title(form: ServiceForm, lang: Lang) -> &'static str {
+    match (form, lang) {
+        (ServiceForm::Paper, Lang::Kk) => "қағаз түрінде",
+        (ServiceForm::Paper, Lang::Ru) => "бумажная",
+        (ServiceForm::Paper, Lang::En) => "paper",
+        (ServiceForm::ElectronicPartiallyAutomated, Lang::Kk) => {
+            "электрондық (ішінара автоматтандырылған)"
+        }
+        (ServiceForm::ElectronicPartiallyAutomated, Lang::Ru) => {
+            "электронная (частично автоматизированная)"
+        }
+        (ServiceForm::ElectronicPartiallyAutomated, Lang::En) => "electronic (partially automated)",
+        (ServiceForm::ElectronicFullyAutomated, Lang::Kk) => {
+            "электрондық (толық автоматтандырылған)"
+        }
+        (ServiceForm::ElectronicFullyAutomated, Lang::Ru) => {
+            "электронная (полностью автоматизированная)"
+        }
+        (ServiceForm::ElectronicFullyAutomated, Lang::En) => "electronic (fully automated)",
+        (ServiceForm::NonAutomated, Lang::Kk) => "автоматтандырылмаған",
+        (ServiceForm::NonAutomated, Lang::Ru) => "неавтоматизированная",
+        (ServiceForm::NonAutomated, Lang::En) => "non-automated",
     }
 }
 
