@@ -281,10 +281,10 @@ fn provisions(model: &ProcessModel, lang: Lang) -> Vec<(String, String)> {
             standard.title.get(lang).to_owned(),
         ));
     }
-    let forms: Vec<String> = service
+    let forms: Vec<&str> = service
         .forms
         .iter()
-        .map(|form| format!("{form:?}"))
+        .map(|form| form_title(*form, lang))
         .collect();
     lines.push((label("Нысаны", "Форма", "Form"), forms.join(", ")));
     let results: Vec<&str> = service
