@@ -26,6 +26,7 @@ use qyzmet_engine::record::{
     Batch, CaseRow, CaseStatus, ProjectionOp, RegistryRow, StoredEvent, TaskRow, TimerRow,
 };
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 pub use chain::{EventHashInput, event_hash};
 pub use postgres_store::PostgresStore;
@@ -127,8 +128,27 @@ pub struct CaseQuery {
     pub route: Option<String>,
     pub provider_id: Option<String>,
     pub regulation_id: Option<String>,
+    /// The applicant's IIN or BIN (the citizen's cabinet).
+    pub applicant_id: Option<String>,
+    /// Newest first instead of oldest first.
+    pub newest_first: bool,
     /// At most this many rows (capped at [`limits::ROWS_PER_READ_MAX`]).
     pub limit: usize,
+}
+
+/// Case counts for the supervisor: one row per regulation, provider, route
+/// and status.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseStat {
+    pub regulation_id: String,
+    pub provider_id: String,
+    pub route: String,
+    pub status: CaseStatus,
+    pub cases: u64,
+    /// Open cases whose legal due instant has passed.
+    pub overdue_open: u64,
+    /// Closed cases closed after their due instant.
+    pub closed_late: u64,
 }
 
 /// What `verify` found.
@@ -259,6 +279,24 @@ pub trait Store: Send + Sync {
         &self,
         project_case: &dyn Fn(&[StoredEvent]) -> Vec<ProjectionOp>,
     ) -> Result<RebuildReport, StoreError>;
+
+    /// Case counts by regulation, provider, route and status, with what was
+    /// overdue at `now`.
+    fn case_stats(&self, now: Timestamp) -> Result<Vec<CaseStat>, StoreError>;
+
+    /// The directory: small JSON documents outside the event log (accounts,
+    /// providers, server settings), keyed by collection and key.
+    fn doc(&self, collection: &str, key: &str) -> Result<Option<Value>, StoreError>;
+
+    /// Writes a directory document, replacing what was there.
+    fn put_doc(&self, collection: &str, key: &str, value: &Value) -> Result<(), StoreError>;
+
+    /// Writes a directory document unless one exists; returns the stored one
+    /// (so that several servers starting at once agree on, say, a key).
+    fn insert_doc(&self, collection: &str, key: &str, value: &Value) -> Result<Value, StoreError>;
+
+    /// A collection's documents in key order.
+    fn docs(&self, collection: &str, limit: usize) -> Result<Vec<(String, Value)>, StoreError>;
 }
 
 /// Opens a store: a `postgres://` or `postgresql://` URL selects PostgreSQL,

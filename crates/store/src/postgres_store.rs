@@ -13,21 +13,29 @@ use postgres::{Client, GenericClient, NoTls, Row, Statement};
 use qyzmet_engine::record::{
     Batch, CaseRow, ProjectionOp, RegistryRow, StoredEvent, TaskRow, TaskStatus, TimerRow,
 };
+use serde_json::Value;
 
 use crate::audit::{CasePass, GlobalPass, RawEvent, RawFields};
 use crate::chain::{EventHashInput, event_hash};
 use crate::convert::*;
 use crate::pg_group::{GroupStatements, Head, append_group};
 use crate::{
-    Appended, AuditReport, CaseQuery, RebuildReport, Store, StoreError, TaskQuery, cap_limit,
-    check_id, limits, validate_batch,
+    Appended, AuditReport, CaseQuery, CaseStat, RebuildReport, Store, StoreError, TaskQuery,
+    cap_limit, check_id, limits, validate_batch,
 };
 
-const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "directory",
+        include_str!("../migrations/postgres/0002_directory.sql"),
+    ),
+];
 
 /// Connections kept open at most; callers beyond that wait.
 const POOL_SIZE_MAX: usize = 8;
@@ -781,6 +789,7 @@ impl Store for PostgresStore {
             ("route", query.route.clone()),
             ("provider_id", query.provider_id.clone()),
             ("regulation_id", query.regulation_id.clone()),
+            ("applicant_id", query.applicant_id.clone()),
         ];
         for (column, value) in filters {
             if let Some(value) = value {
@@ -789,8 +798,9 @@ impl Store for PostgresStore {
             }
         }
         args.push(Box::new(cap_limit(query.limit) as i64));
+        let order = if query.newest_first { "DESC" } else { "ASC" };
         sql.push_str(&format!(
-            " ORDER BY submitted_at, case_id LIMIT ${}",
+            " ORDER BY submitted_at {order}, case_id {order} LIMIT ${}",
             args.len()
         ));
         let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref()).collect();
@@ -946,6 +956,90 @@ impl Store for PostgresStore {
         let report = verify_on(&mut tx)?;
         tx.commit()?;
         Ok(report)
+    }
+
+    fn case_stats(&self, now: Timestamp) -> Result<Vec<CaseStat>, StoreError> {
+        let now_ns = ts_to_ns(now)?;
+        let mut pooled = self.pool.get()?;
+        let rows = pooled.conn().client.query(
+            "SELECT regulation_id, provider_id, route, status, COUNT(*),
+                    COUNT(*) FILTER (WHERE closed_at IS NULL AND due IS NOT NULL AND due < $1),
+                    COUNT(*) FILTER (WHERE closed_at IS NOT NULL AND due IS NOT NULL AND closed_at > due)
+             FROM cases GROUP BY regulation_id, provider_id, route, status
+             ORDER BY regulation_id, provider_id, route, status",
+            &[&now_ns],
+        )?;
+        rows.iter()
+            .map(|row| {
+                Ok(CaseStat {
+                    regulation_id: get(row, 0)?,
+                    provider_id: get(row, 1)?,
+                    route: get(row, 2)?,
+                    status: parse_case_status(&get::<String>(row, 3)?)?,
+                    cases: i64_to_u64(get(row, 4)?)?,
+                    overdue_open: i64_to_u64(get(row, 5)?)?,
+                    closed_late: i64_to_u64(get(row, 6)?)?,
+                })
+            })
+            .collect()
+    }
+
+    fn doc(&self, collection: &str, key: &str) -> Result<Option<Value>, StoreError> {
+        let mut pooled = self.pool.get()?;
+        let row = pooled.conn().client.query_opt(
+            "SELECT value FROM directory WHERE collection = $1 AND key = $2",
+            &[&collection, &key],
+        )?;
+        row.map(|row| parse_json(&get::<String>(&row, 0)?, "directory document"))
+            .transpose()
+    }
+
+    fn put_doc(&self, collection: &str, key: &str, value: &Value) -> Result<(), StoreError> {
+        check_id("collection", collection)?;
+        check_id("key", key)?;
+        let at = ts_to_ns(Timestamp::now())?;
+        let mut pooled = self.pool.get()?;
+        pooled.conn().client.execute(
+            "INSERT INTO directory (collection, key, value, updated_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            &[&collection, &key, &value.to_string(), &at],
+        )?;
+        Ok(())
+    }
+
+    fn insert_doc(&self, collection: &str, key: &str, value: &Value) -> Result<Value, StoreError> {
+        check_id("collection", collection)?;
+        check_id("key", key)?;
+        let at = ts_to_ns(Timestamp::now())?;
+        let mut pooled = self.pool.get()?;
+        let client = &mut pooled.conn().client;
+        client.execute(
+            "INSERT INTO directory (collection, key, value, updated_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (collection, key) DO NOTHING",
+            &[&collection, &key, &value.to_string(), &at],
+        )?;
+        let row = client.query_one(
+            "SELECT value FROM directory WHERE collection = $1 AND key = $2",
+            &[&collection, &key],
+        )?;
+        parse_json(&get::<String>(&row, 0)?, "directory document")
+    }
+
+    fn docs(&self, collection: &str, limit: usize) -> Result<Vec<(String, Value)>, StoreError> {
+        let limit = cap_limit(limit) as i64;
+        let mut pooled = self.pool.get()?;
+        let rows = pooled.conn().client.query(
+            "SELECT key, value FROM directory WHERE collection = $1 ORDER BY key LIMIT $2",
+            &[&collection, &limit],
+        )?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    get::<String>(row, 0)?,
+                    parse_json(&get::<String>(row, 1)?, "directory document")?,
+                ))
+            })
+            .collect()
     }
 
     fn rebuild(

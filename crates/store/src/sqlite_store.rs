@@ -14,20 +14,28 @@ use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{
     Connection, OpenFlags, OptionalExtension, TransactionBehavior, params, params_from_iter,
 };
+use serde_json::Value;
 
 use crate::audit::{CasePass, GlobalPass, RawEvent, RawFields};
 use crate::chain::{EventHashInput, event_hash};
 use crate::convert::*;
 use crate::{
-    Appended, AuditReport, CaseQuery, RebuildReport, Store, StoreError, TaskQuery, cap_limit,
-    check_id, limits, validate_batch,
+    Appended, AuditReport, CaseQuery, CaseStat, RebuildReport, Store, StoreError, TaskQuery,
+    cap_limit, check_id, limits, validate_batch,
 };
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "directory",
+        include_str!("../migrations/sqlite/0002_directory.sql"),
+    ),
+];
 
 const READERS_KEPT_MAX: usize = 4;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -725,9 +733,11 @@ impl Store for SqliteStore {
         filter("route", query.route.clone());
         filter("provider_id", query.provider_id.clone());
         filter("regulation_id", query.regulation_id.clone());
+        filter("applicant_id", query.applicant_id.clone());
         args.push(SqlValue::Integer(cap_limit(query.limit) as i64));
+        let order = if query.newest_first { "DESC" } else { "ASC" };
         sql.push_str(&format!(
-            " ORDER BY submitted_at, case_id LIMIT ?{}",
+            " ORDER BY submitted_at {order}, case_id {order} LIMIT ?{}",
             args.len()
         ));
         self.read(|conn| {
@@ -900,6 +910,89 @@ impl Store for SqliteStore {
             let result = verify_on(conn);
             let _ = conn.execute_batch("COMMIT");
             result
+        })
+    }
+
+    fn case_stats(&self, now: Timestamp) -> Result<Vec<CaseStat>, StoreError> {
+        let now_ns = ts_to_ns(now)?;
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT regulation_id, provider_id, route, status, COUNT(*),
+                        SUM(CASE WHEN closed_at IS NULL AND due IS NOT NULL AND due < ?1 THEN 1 ELSE 0 END),
+                        SUM(CASE WHEN closed_at IS NOT NULL AND due IS NOT NULL AND closed_at > due THEN 1 ELSE 0 END)
+                 FROM cases GROUP BY regulation_id, provider_id, route, status
+                 ORDER BY regulation_id, provider_id, route, status",
+            )?;
+            collect(&mut stmt, [now_ns], |row| {
+                let get_s = |i: usize| row.get::<_, String>(i).map_err(column_error);
+                let get_n = |i: usize| row.get::<_, i64>(i).map_err(column_error).and_then(i64_to_u64);
+                Ok(CaseStat {
+                    regulation_id: get_s(0)?,
+                    provider_id: get_s(1)?,
+                    route: get_s(2)?,
+                    status: parse_case_status(&get_s(3)?)?,
+                    cases: get_n(4)?,
+                    overdue_open: get_n(5)?,
+                    closed_late: get_n(6)?,
+                })
+            })
+        })
+    }
+
+    fn doc(&self, collection: &str, key: &str) -> Result<Option<Value>, StoreError> {
+        let text: Option<String> = self.read(|conn| {
+            conn.prepare_cached("SELECT value FROM directory WHERE collection = ?1 AND key = ?2")?
+                .query_row([collection, key], |row| row.get(0))
+                .optional()
+                .map_err(column_error)
+        })?;
+        text.map(|text| parse_json(&text, "directory document"))
+            .transpose()
+    }
+
+    fn put_doc(&self, collection: &str, key: &str, value: &Value) -> Result<(), StoreError> {
+        check_id("collection", collection)?;
+        check_id("key", key)?;
+        let at = ts_to_ns(Timestamp::now())?;
+        let conn = lock(&self.writer);
+        conn.prepare_cached(
+            "INSERT INTO directory (collection, key, value, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )?
+        .execute(params![collection, key, value.to_string(), at])?;
+        Ok(())
+    }
+
+    fn insert_doc(&self, collection: &str, key: &str, value: &Value) -> Result<Value, StoreError> {
+        check_id("collection", collection)?;
+        check_id("key", key)?;
+        let at = ts_to_ns(Timestamp::now())?;
+        let mut conn = lock(&self.writer);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.prepare_cached(
+            "INSERT INTO directory (collection, key, value, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (collection, key) DO NOTHING",
+        )?
+        .execute(params![collection, key, value.to_string(), at])?;
+        let text: String = tx
+            .prepare_cached("SELECT value FROM directory WHERE collection = ?1 AND key = ?2")?
+            .query_row([collection, key], |row| row.get(0))
+            .map_err(column_error)?;
+        tx.commit()?;
+        parse_json(&text, "directory document")
+    }
+
+    fn docs(&self, collection: &str, limit: usize) -> Result<Vec<(String, Value)>, StoreError> {
+        let limit = cap_limit(limit) as i64;
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT key, value FROM directory WHERE collection = ?1 ORDER BY key LIMIT ?2",
+            )?;
+            collect(&mut stmt, params![collection, limit], |row| {
+                let key: String = row.get(0).map_err(column_error)?;
+                let text: String = row.get(1).map_err(column_error)?;
+                Ok((key, parse_json(&text, "directory document")?))
+            })
         })
     }
 

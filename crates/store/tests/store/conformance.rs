@@ -37,6 +37,8 @@ conformance!(
     tamper_reordered_rows_are_named,
     tamper_deleted_tail_is_named,
     corrupt_row_is_an_error_not_a_panic,
+    directory_documents,
+    case_stats_and_cabinet,
 );
 
 fn append_and_read_back(fx: &Fixture) {
@@ -872,10 +874,10 @@ fn migrations_idempotent_on_reopen(fx: &Fixture) {
             .duplicate
     );
     let _third = fx.reopen();
-    assert_eq!(fx.query_i64("SELECT COUNT(*) FROM schema_migrations"), 1);
+    assert_eq!(fx.query_i64("SELECT COUNT(*) FROM schema_migrations"), 2);
     assert_eq!(
         fx.query_i64("SELECT CAST(MAX(version) AS BIGINT) FROM schema_migrations"),
-        1
+        2
     );
 }
 
@@ -1025,4 +1027,81 @@ fn corrupt_row_is_an_error_not_a_panic(fx: &Fixture) {
         .unwrap();
     fx.exec("UPDATE cases SET status = 'lost' WHERE case_id = 'c9'");
     assert!(matches!(fx.store.case("c9"), Err(StoreError::Corrupt(_))));
+}
+
+fn directory_documents(fx: &Fixture) {
+    let store = &fx.store;
+    assert_eq!(store.doc("accounts", "a").unwrap(), None);
+    store.put_doc("accounts", "b", &json!({"n": 1})).unwrap();
+    store.put_doc("accounts", "a", &json!({"n": 2})).unwrap();
+    store.put_doc("accounts", "a", &json!({"n": 3})).unwrap();
+    store.put_doc("settings", "a", &json!("other")).unwrap();
+    assert_eq!(store.doc("accounts", "a").unwrap(), Some(json!({"n": 3})));
+    let docs = store.docs("accounts", 10).unwrap();
+    assert_eq!(
+        docs,
+        vec![("a".into(), json!({"n": 3})), ("b".into(), json!({"n": 1}))]
+    );
+    assert_eq!(store.docs("accounts", 1).unwrap().len(), 1);
+    // insert_doc keeps the first document: servers starting together agree.
+    let first = store.insert_doc("settings", "key", &json!("k1")).unwrap();
+    let second = store.insert_doc("settings", "key", &json!("k2")).unwrap();
+    assert_eq!((first, second), (json!("k1"), json!("k1")));
+    assert!(matches!(
+        store.put_doc("accounts", "", &json!(1)),
+        Err(StoreError::Invalid(_))
+    ));
+}
+
+fn case_stats_and_cabinet(fx: &Fixture) {
+    let store = &fx.store;
+    let mut late_open = case_row("c1", CaseStatus::InProgress, "portal", "p1", 1);
+    late_open.applicant_id = "111".into();
+    let mut closed_late = case_row("c2", CaseStatus::Completed, "portal", "p1", 1);
+    closed_late.closed_at = Some(ts("2025-03-20T04:00:00Z"));
+    closed_late.submitted_at = ts("2025-03-04T04:00:00Z");
+    let mut closed_in_time = case_row("c3", CaseStatus::Completed, "portal", "p1", 1);
+    closed_in_time.closed_at = Some(ts("2025-03-05T04:00:00Z"));
+    closed_in_time.submitted_at = ts("2025-03-05T04:00:00Z");
+    let open_in_time = case_row("c4", CaseStatus::InProgress, "service_centre", "p1", 1);
+    for row in [late_open, closed_late, closed_in_time, open_in_time] {
+        let mut batch = batch(&row.case_id.clone(), 0, None, 1);
+        batch.ops.push(ProjectionOp::PutCase(row));
+        store.append(&batch).unwrap();
+    }
+    let stats = store.case_stats(ts("2025-03-15T00:00:00Z")).unwrap();
+    let brief: Vec<_> = stats
+        .iter()
+        .map(|s| {
+            (
+                s.route.as_str(),
+                s.status,
+                s.cases,
+                s.overdue_open,
+                s.closed_late,
+            )
+        })
+        .collect();
+    assert_eq!(
+        brief,
+        vec![
+            ("portal", CaseStatus::Completed, 2, 0, 1),
+            ("portal", CaseStatus::InProgress, 1, 1, 0),
+            ("service_centre", CaseStatus::InProgress, 1, 1, 0),
+        ]
+    );
+    // Before the due instant nothing open is overdue.
+    let early = store.case_stats(ts("2025-03-06T00:00:00Z")).unwrap();
+    assert!(early.iter().all(|s| s.overdue_open == 0));
+
+    let mine = store
+        .cases(&CaseQuery {
+            applicant_id: Some("900101300123".into()),
+            newest_first: true,
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    let ids: Vec<_> = mine.iter().map(|row| row.case_id.as_str()).collect();
+    assert_eq!(ids, vec!["c3", "c2", "c4"]);
 }
