@@ -1,0 +1,1090 @@
+//! The JSON API under `/api`, and the operations the pages share with it.
+//!
+//! Authorization is decided here before the engine sees a command (who may
+//! submit on which channel, who may see a case) and again by the engine
+//! (the role and unit a task needs). The OpenAPI document is generated from
+//! the `#[utoipa::path]` annotations below.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::SignedCookieJar;
+use qyzmet_core::{Iin, Lang};
+use qyzmet_engine::record::{CaseStatus, TaskRow};
+use qyzmet_engine::{Action, Applicant, ApplicantKind, Case, Command, Provider};
+use qyzmet_regulation::ProcessModel;
+use qyzmet_regulation::syntax::{Channel, FieldType};
+use qyzmet_runtime::Runtime;
+use qyzmet_store::{CaseQuery, CaseStat, TaskQuery};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use crate::auth::{Account, AccountKind, User};
+use crate::demo::{self, ProviderRecord};
+use crate::view;
+use crate::{AppError, AppResult, AppState};
+
+/// Attachments: at most this many bytes each.
+pub const ATTACHMENT_MAX_BYTES: usize = 5 * 1024 * 1024;
+/// Attachment types accepted (scans and PDFs).
+pub const ATTACHMENT_TYPES: &[&str] = &["application/pdf", "image/jpeg", "image/png"];
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Qyzmet API",
+        description = "Public services run from their regulations: catalogue, applications, cases, work lists, supervision. Errors: {\"error\": {\"code\", \"message\", \"detail\"}}; the message is in the language of `?lang=` (kk default, ru, en). State-changing calls need the session's CSRF token in `X-CSRF-Token`.",
+        license(name = "Apache-2.0")
+    ),
+    paths(
+        list_regulations, get_regulation, sign_in, sign_out, me, list_providers, submit,
+        list_cases, get_case, put_attachment, work_list, claim, complete, assign, extend,
+        withdraw, registry, audit, stats
+    ),
+    components(schemas(SignIn, SubmitRequest, CompleteRequest, AssignRequest, ReasonRequest, ErrorBody, ErrorDetail))
+)]
+pub struct ApiDoc;
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/api/openapi.json", get(openapi))
+        .route("/api/regulations", get(list_regulations))
+        .route("/api/regulations/{*id}", get(get_regulation))
+        .route("/api/session", post(sign_in).delete(sign_out))
+        .route("/api/me", get(me))
+        .route("/api/providers", get(list_providers))
+        .route("/api/cases", post(submit).get(list_cases))
+        .route("/api/cases/{case_id}", get(get_case))
+        .route(
+            "/api/cases/{case_id}/attachments/{document}",
+            axum::routing::put(put_attachment),
+        )
+        .route("/api/cases/{case_id}/assign", post(assign))
+        .route("/api/cases/{case_id}/extend", post(extend))
+        .route("/api/cases/{case_id}/withdraw", post(withdraw))
+        .route("/api/tasks", get(work_list))
+        .route("/api/tasks/{task_id}/claim", post(claim))
+        .route("/api/tasks/{task_id}/complete", post(complete))
+        .route("/api/registries/{registry}/{key}", get(registry))
+        .route("/api/audit", get(audit))
+        .route("/api/stats", get(stats))
+}
+
+async fn openapi() -> Response {
+    Json(ApiDoc::openapi()).into_response()
+}
+
+/// The error shape of every failed call.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable code, e.g. `invalid_iin`, `forbidden`, `stale_version`.
+    pub code: String,
+    /// For people, in the requested language.
+    pub message: String,
+    /// Technical detail (English).
+    pub detail: String,
+}
+
+#[derive(Deserialize, Default, IntoParams)]
+pub struct LangParam {
+    /// `kk` (default), `ru` or `en`.
+    pub lang: Option<String>,
+    /// Regulation rendering: `json` (default), `bpmn`, `svg`, `mermaid`, `md`.
+    pub format: Option<String>,
+}
+
+impl LangParam {
+    pub fn lang(&self) -> Lang {
+        self.lang
+            .as_deref()
+            .and_then(Lang::parse)
+            .unwrap_or_default()
+    }
+}
+
+// ------------------------------------------------------------ catalogue
+
+#[utoipa::path(get, path = "/api/regulations", params(LangParam), responses((status = 200, description = "Every regulation in the catalogue")))]
+async fn list_regulations(State(state): State<AppState>, Query(params): Query<LangParam>) -> Response {
+    let lang = params.lang();
+    let rows: Vec<_> = state
+        .runtime
+        .catalog
+        .models()
+        .map(|model| {
+            let file = &model.file;
+            json!({
+                "id": model.id,
+                "hash": model.hash,
+                "region": file.act.region,
+                "service": file.service.id,
+                "title": file.service.title.get(lang),
+                "channels": file.routes.iter().map(|route| route.key()).collect::<Vec<_>>(),
+                "repealed_on": file.act.repealed.as_ref().map(|repeal| repeal.on.unwrap_or(repeal.by.date)),
+            })
+        })
+        .collect();
+    Json(rows).into_response()
+}
+
+#[utoipa::path(get, path = "/api/regulations/{id}", params(("id" = String, Path, description = "Regulation id; contains slashes, e.g. kyzylorda/2015-141/unemployed-registration"), LangParam),
+    responses((status = 200, description = "The regulation as JSON, BPMN, SVG, Mermaid or Markdown"), (status = 404, body = ErrorBody)))]
+async fn get_regulation(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(params): Query<LangParam>,
+) -> AppResult {
+    use qyzmet_regulation::render;
+    let model = regulation(&state.runtime, &id)?;
+    let lang = params.lang();
+    let response = match params.format.as_deref().unwrap_or("json") {
+        "json" => Json(render::json(model, lang)).into_response(),
+        "bpmn" => (
+            [(header::CONTENT_TYPE, "application/xml")],
+            render::bpmn::render(model, lang),
+        )
+            .into_response(),
+        "svg" => (
+            [(header::CONTENT_TYPE, "image/svg+xml")],
+            render::svg::render(model, lang),
+        )
+            .into_response(),
+        "mermaid" => (
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            render::mermaid::render(model, lang),
+        )
+            .into_response(),
+        "md" => (
+            [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
+            render::markdown(model, lang),
+        )
+            .into_response(),
+        other => {
+            return Err(AppError::bad_request(
+                "unknown_format",
+                format!("unknown format `{other}`; use json, bpmn, svg, mermaid or md"),
+            ));
+        }
+    };
+    Ok(response)
+}
+
+pub fn regulation<'a>(runtime: &'a Runtime, id: &str) -> Result<&'a ProcessModel, AppError> {
+    runtime
+        .catalog
+        .by_id(id)
+        .map(|entry| &entry.model)
+        .ok_or_else(|| AppError::not_found("unknown_regulation", format!("no regulation `{id}`")))
+}
+
+// ------------------------------------------------------------ session
+
+#[derive(Deserialize, ToSchema)]
+pub struct SignIn {
+    /// IIN for citizens, the staff login otherwise.
+    pub login: String,
+    pub password: String,
+}
+
+#[utoipa::path(post, path = "/api/session", request_body = SignIn,
+    responses((status = 200, description = "Signed in; the session cookie is set and the CSRF token returned"), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn sign_in(
+    State(state): State<AppState>,
+    jar: SignedCookieJar,
+    Json(body): Json<SignIn>,
+) -> AppResult {
+    let account = crate::auth::authenticate(&state, &body.login, &body.password).await?;
+    let (jar, csrf) = crate::auth::sign_in(&state, jar, &account.login);
+    Ok((jar, Json(account_json(&account, &csrf))).into_response())
+}
+
+#[utoipa::path(delete, path = "/api/session", responses((status = 204, description = "Signed out")))]
+async fn sign_out(jar: SignedCookieJar) -> Response {
+    (crate::auth::sign_out(jar), StatusCode::NO_CONTENT).into_response()
+}
+
+pub fn account_json(account: &Account, csrf: &str) -> Value {
+    json!({
+        "login": account.login,
+        "kind": account.kind,
+        "name": account.name,
+        "grants": account.grants,
+        "supervisor": account.supervisor,
+        "csrf": csrf,
+    })
+}
+
+#[utoipa::path(get, path = "/api/me", responses((status = 200, description = "The signed-in account and its CSRF token"), (status = 401, body = ErrorBody)))]
+async fn me(User(session): User) -> Response {
+    Json(account_json(&session.account, &session.csrf)).into_response()
+}
+
+#[utoipa::path(get, path = "/api/providers", params(LangParam), responses((status = 200, description = "Providers and the regulations they apply")))]
+async fn list_providers(State(state): State<AppState>, Query(params): Query<LangParam>) -> AppResult {
+    let lang = params.lang();
+    let providers = state.blocking(|runtime| demo::providers(runtime)).await?;
+    let rows: Vec<Value> = providers
+        .iter()
+        .map(|provider| {
+            json!({
+                "id": provider.id,
+                "region": provider.region,
+                "title": provider.title.get(lang),
+                "regulations": state.runtime.catalog.models()
+                    .filter(|model| model.file.act.region == provider.region)
+                    .map(|model| model.id.clone()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(Json(rows).into_response())
+}
+
+// ------------------------------------------------------------ submission
+
+#[derive(Deserialize, ToSchema, Default, Clone, Debug)]
+pub struct SubmitRequest {
+    /// Regulation id.
+    pub regulation: String,
+    /// `channel` or `channel/variant`; default: the portal for citizens, the
+    /// service centre for its operators, the provider's office for its staff.
+    #[serde(default)]
+    pub route: Option<String>,
+    /// Provider id (`GET /api/providers`).
+    pub provider: String,
+    /// The applicant's IIN, when staff take the application.
+    #[serde(default)]
+    pub applicant: Option<String>,
+    /// The form: field id → value (`GET /api/regulations/{id}` lists them).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub form: serde_json::Map<String, Value>,
+    /// Ids of the documents handed in.
+    #[serde(default)]
+    pub documents: Vec<String>,
+    /// Consent to the use of secret information protected by law.
+    #[serde(default)]
+    pub consent: bool,
+    /// A representative acting under a power of attorney (name, number).
+    #[serde(default)]
+    pub representative: Option<String>,
+    #[serde(default)]
+    pub power_of_attorney: Option<String>,
+    /// Retrying with the same key changes nothing.
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+}
+
+fn new_case_id(now: jiff::Timestamp) -> String {
+    let mut random = [0u8; 4];
+    if getrandom::getrandom(&mut random).is_err() {
+        random = (now.as_nanosecond() as u32).to_le_bytes();
+    }
+    format!(
+        "Q{}-{}",
+        now.strftime("%Y%m%d"),
+        hex::encode(random).to_uppercase()
+    )
+}
+
+/// Converts form text (from an HTML form) to the field's JSON type.
+pub fn typed_form(
+    model: &ProcessModel,
+    raw: &BTreeMap<String, String>,
+) -> Result<serde_json::Map<String, Value>, AppError> {
+    let mut form = serde_json::Map::new();
+    for field in &model.file.form {
+        let Some(text) = raw.get(&field.id).map(|text| text.trim()) else {
+            continue;
+        };
+        if text.is_empty() && field.ty != FieldType::Bool {
+            continue;
+        }
+        let value = match field.ty {
+            FieldType::String | FieldType::Date | FieldType::Enum => json!(text),
+            FieldType::Int => json!(text.parse::<i64>().map_err(|_| {
+                AppError::bad_request("invalid_form", format!("`{}` is not a whole number", field.id))
+            })?),
+            FieldType::Bool => json!(matches!(text, "on" | "true" | "1" | "yes")),
+        };
+        form.insert(field.id.clone(), value);
+    }
+    Ok(form)
+}
+
+/// Files an application. Citizens apply on the portal for themselves; staff
+/// of a provider take applications at its office, service-centre operators
+/// at the centre, rural akimat staff at the akimat.
+pub fn submit_case(
+    runtime: &Runtime,
+    account: &Account,
+    request: &SubmitRequest,
+    now: jiff::Timestamp,
+) -> Result<Case, AppError> {
+    let model = regulation(runtime, &request.regulation)?;
+    let file = &model.file;
+    let provider = demo::providers(runtime)?
+        .into_iter()
+        .find(|provider| provider.id == request.provider)
+        .ok_or_else(|| {
+            AppError::bad_request("unknown_provider", format!("no provider `{}`", request.provider))
+        })?;
+    if provider.region != file.act.region {
+        return Err(AppError::bad_request(
+            "unknown_provider",
+            format!(
+                "provider `{}` does not apply regulations of {}",
+                provider.id, file.act.region
+            ),
+        ));
+    }
+    let default_channel = match account.kind {
+        AccountKind::Citizen => Channel::Portal,
+        AccountKind::Staff if account.is_operator() => Channel::ServiceCentre,
+        AccountKind::Staff
+            if account
+                .grants
+                .iter()
+                .any(|grant| grant.unit.ends_with("/rural_akimat")) =>
+        {
+            Channel::RuralAkim
+        }
+        AccountKind::Staff => Channel::ProviderOffice,
+    };
+    let route_key = match &request.route {
+        Some(route) => route.clone(),
+        None => file
+            .routes
+            .iter()
+            .find(|route| route.channel == default_channel)
+            .map(|route| route.key())
+            .ok_or_else(|| {
+                AppError::bad_request(
+                    "channel_unavailable",
+                    format!(
+                        "`{}` cannot be applied for through {}",
+                        model.id,
+                        default_channel.as_str()
+                    ),
+                )
+            })?,
+    };
+    let route = file
+        .routes
+        .iter()
+        .find(|route| route.key() == route_key)
+        .ok_or_else(|| AppError::bad_request("unknown_route", format!("no route `{route_key}`")))?;
+    // Who may file through which channel.
+    let (applicant_id, region) = match account.kind {
+        AccountKind::Citizen => {
+            if route.channel != Channel::Portal {
+                return Err(AppError::forbidden(
+                    "citizens apply online through the portal; other channels are taken by staff",
+                ));
+            }
+            (account.login.clone(), account.region.clone())
+        }
+        AccountKind::Staff => {
+            let unit = match route.channel {
+                Channel::ProviderOffice => provider.id.clone(),
+                Channel::ServiceCentre => format!("{}/service_centre", provider.id),
+                Channel::RuralAkim => format!("{}/rural_akimat", provider.id),
+                Channel::Portal => {
+                    return Err(AppError::forbidden(
+                        "portal applications are filed by the applicant",
+                    ));
+                }
+            };
+            if !account.grants.iter().any(|grant| grant.unit == unit) {
+                return Err(AppError::forbidden(format!(
+                    "taking applications for {unit} needs a role there"
+                )));
+            }
+            let iin = request.applicant.clone().unwrap_or_default();
+            let applicant = runtime.store.doc(crate::auth::ACCOUNTS, &iin)?;
+            let region = applicant
+                .as_ref()
+                .and_then(|value| value.get("region"))
+                .and_then(Value::as_str)
+                .unwrap_or(&provider.region)
+                .to_owned();
+            (iin, region)
+        }
+    };
+    if let Err(error) = Iin::parse(&applicant_id) {
+        return Err(AppError::bad_request("invalid_iin", error.to_string()));
+    }
+    if !request.consent {
+        return Err(AppError::bad_request(
+            "consent_required",
+            "consent to the use of information protected by law is required",
+        ));
+    }
+    let mut form = request.form.clone();
+    // The representative is recorded with the form only if the regulation
+    // has such fields; otherwise in the case's intake data below.
+    for field in &model.file.form {
+        if field.required && !form.contains_key(&field.id) {
+            return Err(AppError::bad_request(
+                "missing_field",
+                format!("the form field `{}` is required", field.id),
+            ));
+        }
+    }
+    form.retain(|key, _| model.file.form.iter().any(|field| &field.id == key));
+    let documents: BTreeMap<String, bool> = request
+        .documents
+        .iter()
+        .map(|id| (id.clone(), true))
+        .collect();
+    for id in documents.keys() {
+        if !file.documents.iter().any(|document| &document.id == id) {
+            return Err(AppError::bad_request(
+                "unknown_document",
+                format!("the regulation has no document `{id}`"),
+            ));
+        }
+    }
+    let mut units = qyzmet_runtime::default_units(model, &provider.id);
+    units.insert("provider".into(), provider.id.clone());
+    let case_id = new_case_id(now);
+    let command = Command {
+        case_id: case_id.clone(),
+        actor: account.actor(),
+        idempotency_key: request.idempotency_key.clone(),
+        expected_version: None,
+        action: Action::Submit {
+            route: route_key,
+            applicant: Applicant {
+                id: applicant_id,
+                kind: ApplicantKind::Individual,
+                region,
+                birth_date: None,
+                citizen: None,
+                resident: None,
+            },
+            form: Value::Object(form),
+            documents,
+            provider: Provider {
+                id: provider.id.clone(),
+                region: provider.region.clone(),
+                units,
+            },
+            checks: BTreeMap::new(),
+        },
+    };
+    let outcome = runtime.run(&command, Some(&model.id), now)?;
+    if request.representative.is_some() || request.power_of_attorney.is_some() {
+        runtime.store.put_doc(
+            "intake",
+            &outcome.case.case_id,
+            &json!({
+                "representative": request.representative,
+                "power_of_attorney": request.power_of_attorney,
+                "taken_by": account.login,
+            }),
+        )?;
+    }
+    tracing::info!(case = %outcome.case.case_id, regulation = %model.id, route = %outcome.case.route, "application filed");
+    Ok(outcome.case)
+}
+
+#[utoipa::path(post, path = "/api/cases", request_body = SubmitRequest, params(LangParam),
+    responses((status = 201, description = "The new case"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn submit(
+    State(state): State<AppState>,
+    User(session): User,
+    Query(params): Query<LangParam>,
+    Json(request): Json<SubmitRequest>,
+) -> AppResult {
+    let lang = params.lang();
+    let now = state.now();
+    let account = session.account;
+    let view = state
+        .blocking(move |runtime| {
+            let case = submit_case(runtime, &account, &request, now)?;
+            let model = regulation(runtime, &case.regulation_id)?;
+            Ok(view::case_view(runtime, &case, model, lang, now))
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+// ------------------------------------------------------------ cases
+
+/// May this account see the case?
+pub fn can_view(account: &Account, case: &Case) -> bool {
+    match account.kind {
+        AccountKind::Citizen => case.applicant.id == account.login,
+        AccountKind::Staff => {
+            account.supervisor
+                || account.grants.iter().any(|grant| {
+                    grant.unit == case.provider.id
+                        || case.provider.units.values().any(|unit| unit == &grant.unit)
+                })
+        }
+    }
+}
+
+/// Loads a case the account may see (others: not found, so that case ids
+/// cannot be probed).
+pub fn load_case(
+    runtime: &Runtime,
+    account: &Account,
+    case_id: &str,
+) -> Result<(Case, ProcessModel), AppError> {
+    let events = runtime.store.case_events(case_id)?;
+    let case = qyzmet_engine::replay(&events)
+        .map_err(|error| AppError::internal(error.to_string()))?
+        .filter(|case| can_view(account, case))
+        .ok_or_else(|| AppError::not_found("unknown_case", format!("no case `{case_id}`")))?;
+    let model = match runtime.catalog.by_hash(&case.regulation_hash) {
+        Some(entry) => entry.model.clone(),
+        None => {
+            let (_, text) = runtime
+                .store
+                .regulation(&case.regulation_hash)?
+                .ok_or_else(|| AppError::internal("the case's regulation edition is missing"))?;
+            qyzmet_regulation::check(&text, &runtime.calendar)
+                .model
+                .ok_or_else(|| AppError::internal("the case's regulation edition does not compile"))?
+        }
+    };
+    Ok((case, model))
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+pub struct CasesParams {
+    pub lang: Option<String>,
+    /// Supervisors and staff: only cases of this provider.
+    pub provider: Option<String>,
+    pub limit: Option<usize>,
+}
+
+/// Cases the account may list: a citizen's own; staff: their provider's;
+/// supervisors: all.
+pub fn cases_of(
+    runtime: &Runtime,
+    account: &Account,
+    provider: Option<String>,
+    limit: usize,
+) -> Result<Vec<qyzmet_engine::record::CaseRow>, AppError> {
+    let query = match account.kind {
+        AccountKind::Citizen => CaseQuery {
+            applicant_id: Some(account.login.clone()),
+            newest_first: true,
+            limit,
+            ..Default::default()
+        },
+        AccountKind::Staff => {
+            let own = account.provider();
+            let provider = if account.supervisor { provider } else { own };
+            if provider.is_none() && !account.supervisor {
+                return Ok(Vec::new());
+            }
+            CaseQuery {
+                provider_id: provider,
+                newest_first: true,
+                limit,
+                ..Default::default()
+            }
+        }
+    };
+    Ok(runtime.store.cases(&query)?)
+}
+
+#[utoipa::path(get, path = "/api/cases", params(CasesParams), responses((status = 200, description = "Cases the account may see, newest first"), (status = 401, body = ErrorBody)))]
+async fn list_cases(
+    State(state): State<AppState>,
+    User(session): User,
+    Query(params): Query<CasesParams>,
+) -> AppResult {
+    let account = session.account;
+    let limit = params.limit.unwrap_or(100).min(1000);
+    let rows = state
+        .blocking(move |runtime| cases_of(runtime, &account, params.provider, limit))
+        .await?;
+    Ok(Json(rows).into_response())
+}
+
+#[utoipa::path(get, path = "/api/cases/{case_id}", params(("case_id" = String, Path), LangParam),
+    responses((status = 200, description = "Status, due date, timeline, open tasks, documents and the event history"), (status = 404, body = ErrorBody)))]
+async fn get_case(
+    State(state): State<AppState>,
+    User(session): User,
+    Path(case_id): Path<String>,
+    Query(params): Query<LangParam>,
+) -> AppResult {
+    let lang = params.lang();
+    let now = state.now();
+    let account = session.account;
+    let view = state
+        .blocking(move |runtime| {
+            let (case, model) = load_case(runtime, &account, &case_id)?;
+            let mut view = view::case_view(runtime, &case, &model, lang, now);
+            let events = runtime.store.case_events(&case_id)?;
+            view["history"] = events
+                .iter()
+                .map(|event| json!({"seq": event.seq, "kind": event.kind, "at": event.at.to_string(), "hash": event.hash}))
+                .collect();
+            view["attachments"] = json!(attachments(runtime, &case_id)?);
+            Ok(view)
+        })
+        .await?;
+    Ok(Json(view).into_response())
+}
+
+/// Stores an attachment of a case's document (content-addressed blob in the
+/// directory plus the case's list).
+pub fn store_attachment(
+    runtime: &Runtime,
+    case_id: &str,
+    document: &str,
+    name: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> Result<Value, AppError> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    check_attachment(content_type, bytes)?;
+    let digest = hex::encode(sha2::Sha256::digest(bytes));
+    runtime.store.insert_doc(
+        "blobs",
+        &digest,
+        &json!({"type": content_type, "data": base64::engine::general_purpose::STANDARD.encode(bytes)}),
+    )?;
+    let mut list = attachments(runtime, case_id)?;
+    let entry = json!({"document": document, "name": name.chars().take(120).collect::<String>(), "type": content_type, "size": bytes.len(), "sha256": digest});
+    if !list.contains(&entry) {
+        list.push(entry.clone());
+    }
+    runtime
+        .store
+        .put_doc("attachments", case_id, &Value::Array(list))?;
+    Ok(entry)
+}
+
+/// Refuses empty, oversized and wrong-type files (the declared type must
+/// match the file's first bytes).
+pub fn check_attachment(content_type: &str, bytes: &[u8]) -> Result<(), AppError> {
+    if bytes.is_empty() {
+        return Err(AppError::bad_request("empty_attachment", "the file is empty"));
+    }
+    if bytes.len() > ATTACHMENT_MAX_BYTES {
+        return Err(AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "attachment_too_large",
+            format!("at most {ATTACHMENT_MAX_BYTES} bytes per file"),
+        ));
+    }
+    let sniffed = sniff(bytes);
+    if !ATTACHMENT_TYPES.contains(&content_type) || sniffed != Some(content_type) {
+        return Err(AppError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "attachment_type",
+            format!("PDF, JPEG or PNG only (declared {content_type})"),
+        ));
+    }
+    Ok(())
+}
+
+/// The file type by its first bytes.
+fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else {
+        None
+    }
+}
+
+pub fn attachments(runtime: &Runtime, case_id: &str) -> Result<Vec<Value>, AppError> {
+    Ok(match runtime.store.doc("attachments", case_id)? {
+        Some(Value::Array(list)) => list,
+        _ => Vec::new(),
+    })
+}
+
+#[utoipa::path(put, path = "/api/cases/{case_id}/attachments/{document}", params(("case_id" = String, Path), ("document" = String, Path, description = "Document id of the regulation")),
+    request_body(content = Vec<u8>, content_type = "application/pdf", description = "The file: PDF, JPEG or PNG, at most 5 MiB"),
+    responses((status = 201, description = "Stored"), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
+async fn put_attachment(
+    State(state): State<AppState>,
+    User(session): User,
+    Path((case_id, document)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> AppResult {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let account = session.account;
+    let entry = state
+        .blocking(move |runtime| {
+            let (case, model) = load_case(runtime, &account, &case_id)?;
+            if case.is_closed() {
+                return Err(AppError::new(StatusCode::CONFLICT, "wrong_state", "the case is closed"));
+            }
+            if !model.file.documents.iter().any(|d| d.id == document) {
+                return Err(AppError::bad_request(
+                    "unknown_document",
+                    format!("the regulation has no document `{document}`"),
+                ));
+            }
+            store_attachment(runtime, &case_id, &document, &document, &content_type, &body)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(entry)).into_response())
+}
+
+// ------------------------------------------------------------ work
+
+/// The open tasks of the account's units and roles, most urgent first.
+pub fn tasks_of(runtime: &Runtime, account: &Account, limit: usize) -> Result<Vec<TaskRow>, AppError> {
+    if !account.is_staff() || account.grants.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = runtime.store.tasks(&TaskQuery {
+        units: account.units(),
+        roles: account.roles(),
+        assignee: None,
+        include_closed: false,
+        limit: limit.saturating_mul(2),
+    })?;
+    // The query matches units × roles; keep exact grants, and tasks assigned
+    // to someone else are theirs.
+    Ok(rows
+        .into_iter()
+        .filter(|row| account.actor().holds(&row.role, &row.unit))
+        .filter(|row| row.assignee.as_ref().is_none_or(|who| who == &account.login))
+        .take(limit)
+        .collect())
+}
+
+#[utoipa::path(get, path = "/api/tasks", params(LangParam), responses((status = 200, description = "My work list with the legal clock"), (status = 401, body = ErrorBody)))]
+async fn work_list(
+    State(state): State<AppState>,
+    User(session): User,
+    Query(params): Query<LangParam>,
+) -> AppResult {
+    let lang = params.lang();
+    let now = state.now();
+    let account = session.account;
+    let rows = state
+        .blocking(move |runtime| {
+            let rows = tasks_of(runtime, &account, 200)?;
+            task_views(runtime, &rows, lang, now)
+        })
+        .await?;
+    Ok(Json(rows).into_response())
+}
+
+pub fn task_views(
+    runtime: &Runtime,
+    rows: &[TaskRow],
+    lang: Lang,
+    now: jiff::Timestamp,
+) -> Result<Vec<Value>, AppError> {
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let case = runtime.store.case(&row.case_id)?;
+        let model = case
+            .as_ref()
+            .and_then(|case| runtime.catalog.by_hash(&case.regulation_hash))
+            .map(|entry| &entry.model);
+        let route = case.as_ref().map(|case| case.route.as_str()).unwrap_or("");
+        out.push(view::task_view(runtime, row, model, route, lang, now));
+    }
+    Ok(out)
+}
+
+/// Runs a command on a case the account may see, as the account.
+pub fn act(
+    runtime: &Runtime,
+    account: &Account,
+    case_id: &str,
+    action: Action,
+    expected_version: Option<u64>,
+    now: jiff::Timestamp,
+) -> Result<Case, AppError> {
+    let (_case, _model) = load_case(runtime, account, case_id)?;
+    let command = Command {
+        case_id: case_id.to_owned(),
+        actor: account.actor(),
+        idempotency_key: None,
+        expected_version,
+        action,
+    };
+    let outcome = runtime.run(&command, None, now)?;
+    tracing::info!(case = %case_id, action = command.action.name(), version = outcome.case.version, "command done");
+    Ok(outcome.case)
+}
+
+/// The case a task belongs to (tasks of cases one may not see: not found).
+pub fn case_of_task(runtime: &Runtime, task_id: &str) -> Result<String, AppError> {
+    runtime
+        .store
+        .task(task_id)?
+        .map(|row| row.case_id)
+        .ok_or_else(|| AppError::not_found("unknown_task", format!("no task `{task_id}`")))
+}
+
+async fn run_action(
+    state: AppState,
+    account: Account,
+    case_id: Option<String>,
+    task_id: Option<String>,
+    action: Action,
+    expected_version: Option<u64>,
+    lang: Lang,
+) -> AppResult {
+    let now = state.now();
+    let view = state
+        .blocking(move |runtime| {
+            let case_id = match (case_id, task_id) {
+                (Some(case_id), _) => case_id,
+                (None, Some(task_id)) => case_of_task(runtime, &task_id)?,
+                (None, None) => return Err(AppError::internal("no case")),
+            };
+            let case = act(runtime, &account, &case_id, action, expected_version, now)?;
+            let (_, model) = load_case(runtime, &account, &case.case_id)
+                .or_else(|_| Ok::<_, AppError>((case.clone(), regulation(runtime, &case.regulation_id)?.clone())))?;
+            Ok(view::case_view(runtime, &case, &model, lang, now))
+        })
+        .await?;
+    Ok(Json(view).into_response())
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct VersionOnly {
+    #[serde(default)]
+    pub expected_version: Option<u64>,
+}
+
+#[utoipa::path(post, path = "/api/tasks/{task_id}/claim", params(("task_id" = String, Path), LangParam),
+    responses((status = 200, description = "The case after the command"), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn claim(
+    State(state): State<AppState>,
+    User(session): User,
+    Path(task_id): Path<String>,
+    Query(params): Query<LangParam>,
+) -> AppResult {
+    let action = Action::Claim {
+        task_id: task_id.clone(),
+    };
+    run_action(state, session.account, None, Some(task_id), action, None, params.lang()).await
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct CompleteRequest {
+    /// The outcome id of a decision.
+    #[serde(default)]
+    pub outcome: Option<String>,
+    /// Data handed on with the task (a JSON object).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub data: Value,
+    /// The case version seen; another current version is `stale_version`.
+    #[serde(default)]
+    pub expected_version: Option<u64>,
+}
+
+#[utoipa::path(post, path = "/api/tasks/{task_id}/complete", request_body = CompleteRequest, params(("task_id" = String, Path), LangParam),
+    responses((status = 200, description = "The case after the command"), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn complete(
+    State(state): State<AppState>,
+    User(session): User,
+    Path(task_id): Path<String>,
+    Query(params): Query<LangParam>,
+    Json(body): Json<CompleteRequest>,
+) -> AppResult {
+    let action = Action::Complete {
+        task_id: task_id.clone(),
+        outcome: body.outcome,
+        data: body.data,
+    };
+    run_action(
+        state,
+        session.account,
+        None,
+        Some(task_id),
+        action,
+        body.expected_version,
+        params.lang(),
+    )
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AssignRequest {
+    /// The executor's login.
+    pub executor: String,
+    /// The role they take (default `executor`).
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub expected_version: Option<u64>,
+}
+
+#[utoipa::path(post, path = "/api/cases/{case_id}/assign", request_body = AssignRequest, params(("case_id" = String, Path), LangParam),
+    responses((status = 200, description = "The head's resolution is recorded"), (status = 403, body = ErrorBody)))]
+async fn assign(
+    State(state): State<AppState>,
+    User(session): User,
+    Path(case_id): Path<String>,
+    Query(params): Query<LangParam>,
+    Json(body): Json<AssignRequest>,
+) -> AppResult {
+    let action = Action::AssignExecutor {
+        executor: body.executor,
+        role: body.role,
+    };
+    run_action(state, session.account, Some(case_id), None, action, body.expected_version, params.lang()).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ReasonRequest {
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub expected_version: Option<u64>,
+}
+
+#[utoipa::path(post, path = "/api/cases/{case_id}/extend", request_body = ReasonRequest, params(("case_id" = String, Path), LangParam),
+    responses((status = 200, description = "The term is extended"), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn extend(
+    State(state): State<AppState>,
+    User(session): User,
+    Path(case_id): Path<String>,
+    Query(params): Query<LangParam>,
+    Json(body): Json<ReasonRequest>,
+) -> AppResult {
+    let reason = body.reason.unwrap_or_default();
+    if reason.trim().is_empty() {
+        return Err(AppError::bad_request("reason_required", "give the reason"));
+    }
+    run_action(state, session.account, Some(case_id), None, Action::Extend { reason }, body.expected_version, params.lang()).await
+}
+
+#[utoipa::path(post, path = "/api/cases/{case_id}/withdraw", request_body = ReasonRequest, params(("case_id" = String, Path), LangParam),
+    responses((status = 200, description = "The application is withdrawn"), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn withdraw(
+    State(state): State<AppState>,
+    User(session): User,
+    Path(case_id): Path<String>,
+    Query(params): Query<LangParam>,
+    Json(body): Json<ReasonRequest>,
+) -> AppResult {
+    let action = Action::Withdraw { reason: body.reason };
+    run_action(state, session.account, Some(case_id), None, action, body.expected_version, params.lang()).await
+}
+
+// ------------------------------------------------------------ registries, audit, stats
+
+#[utoipa::path(get, path = "/api/registries/{registry}/{key}", params(("registry" = String, Path, description = "unemployed, targeted_social_assistance, semipalatinsk_victims, oralman, foreign_labour_permits"), ("key" = String, Path, description = "IIN or BIN")),
+    responses((status = 200, description = "The record"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn registry(
+    State(state): State<AppState>,
+    User(session): User,
+    Path((registry, key)): Path<(String, String)>,
+) -> AppResult {
+    if !session.account.is_staff() {
+        return Err(AppError::forbidden("registries are for officers"));
+    }
+    let row = state
+        .blocking(move |runtime| Ok(runtime.store.registry(&registry, &key)?))
+        .await?
+        .ok_or_else(|| AppError::not_found("no_record", "no such record"))?;
+    Ok(Json(row).into_response())
+}
+
+fn require_supervisor(account: &Account) -> Result<(), AppError> {
+    if account.supervisor {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("for supervisors"))
+    }
+}
+
+#[utoipa::path(get, path = "/api/audit", responses((status = 200, description = "Both hash chains verified"), (status = 403, body = ErrorBody)))]
+async fn audit(State(state): State<AppState>, User(session): User) -> AppResult {
+    require_supervisor(&session.account)?;
+    let report = state
+        .blocking(|runtime| Ok(runtime.store.verify()?))
+        .await?;
+    Ok(Json(json!({"clean": report.is_clean(), "report": report})).into_response())
+}
+
+/// Supervisor figures per regulation, provider and route.
+#[derive(Serialize, Clone, Debug, Default)]
+pub struct StatRow {
+    pub regulation_id: String,
+    pub provider_id: String,
+    pub route: String,
+    pub received: u64,
+    pub completed: u64,
+    pub refused: u64,
+    pub open: u64,
+    pub closed_in_time: u64,
+    pub closed_late: u64,
+    pub overdue_now: u64,
+}
+
+pub fn stat_rows(stats: &[CaseStat]) -> Vec<StatRow> {
+    let mut rows: BTreeMap<(String, String, String), StatRow> = BTreeMap::new();
+    for stat in stats {
+        let row = rows
+            .entry((stat.regulation_id.clone(), stat.provider_id.clone(), stat.route.clone()))
+            .or_insert_with(|| StatRow {
+                regulation_id: stat.regulation_id.clone(),
+                provider_id: stat.provider_id.clone(),
+                route: stat.route.clone(),
+                ..Default::default()
+            });
+        row.received += stat.cases;
+        match stat.status {
+            CaseStatus::Completed => row.completed += stat.cases,
+            CaseStatus::Refused | CaseStatus::RefusedToAccept => row.refused += stat.cases,
+            CaseStatus::Withdrawn => {}
+            _ => row.open += stat.cases,
+        }
+        if stat.status.is_closed() {
+            row.closed_late += stat.closed_late;
+            row.closed_in_time += stat.cases - stat.closed_late;
+        }
+        row.overdue_now += stat.overdue_open;
+    }
+    rows.into_values().collect()
+}
+
+#[utoipa::path(get, path = "/api/stats", responses((status = 200, description = "Cases received, completed, in time, overdue now — per regulation, provider and route"), (status = 403, body = ErrorBody)))]
+async fn stats(State(state): State<AppState>, User(session): User) -> AppResult {
+    require_supervisor(&session.account)?;
+    let now = state.now();
+    let rows = state
+        .blocking(move |runtime| Ok(stat_rows(&runtime.store.case_stats(now)?)))
+        .await?;
+    Ok(Json(rows).into_response())
+}
+
+/// Providers as the pages list them.
+pub fn provider_choices(runtime: &Runtime, region: &str) -> Result<Vec<ProviderRecord>, AppError> {
+    Ok(demo::providers(runtime)?
+        .into_iter()
+        .filter(|provider| provider.region == region)
+        .collect())
+}

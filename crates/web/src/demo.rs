@@ -1,0 +1,247 @@
+//! Demo data for `qyzmet serve --demo`: providers in the seed regions, a
+//! staff account for every role of every regulation they serve, a
+//! supervisor, and applicants with valid IINs. Every demo account has the
+//! password [`PASSWORD`]. Installing twice changes nothing but the hashes.
+
+use std::collections::BTreeMap;
+
+use qyzmet_core::Iin;
+use qyzmet_engine::Grant;
+use qyzmet_regulation::syntax::OrgKind;
+use qyzmet_runtime::Runtime;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::AppError;
+use crate::auth::{Account, AccountKind, hash_password, save_account};
+
+pub const PASSWORD: &str = "demo";
+pub const PROVIDERS: &str = "providers";
+
+/// A provider of services: a district or city department.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ProviderRecord {
+    pub id: String,
+    /// Region slug (`act.region` of the regulations it applies).
+    pub region: String,
+    pub title: qyzmet_core::Text,
+}
+
+/// (id, region, Kazakh, Russian, English)
+const DEMO_PROVIDERS: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "balkhash",
+        "karaganda-balkhash",
+        "Балқаш қаласының жұмыспен қамту және әлеуметтік бағдарламалар бөлімі",
+        "Отдел занятости и социальных программ города Балхаш",
+        "Balkhash city employment and social programmes department",
+    ),
+    (
+        "kyzylorda-city",
+        "kyzylorda",
+        "Қызылорда қаласының жұмыспен қамту және әлеуметтік бағдарламалар бөлімі",
+        "Отдел занятости и социальных программ города Кызылорды",
+        "Kyzylorda city employment and social programmes department",
+    ),
+    (
+        "kyzylorda-aral",
+        "kyzylorda",
+        "Арал ауданының жұмыспен қамту, әлеуметтік бағдарламалар және азаматтық хал актілерін тіркеу бөлімі",
+        "Отдел занятости, социальных программ и регистрации актов гражданского состояния Аральского района",
+        "Aral district employment, social programmes and civil registration department",
+    ),
+    (
+        "wko-uralsk",
+        "west-kazakhstan",
+        "Орал қаласының жұмыспен қамту және әлеуметтік бағдарламалар бөлімі",
+        "Отдел занятости и социальных программ города Уральска",
+        "Uralsk city employment and social programmes department",
+    ),
+    (
+        "wko-burlin",
+        "west-kazakhstan",
+        "Бөрлі ауданының жұмыспен қамту және әлеуметтік бағдарламалар бөлімі",
+        "Отдел занятости и социальных программ Бурлинского района",
+        "Burlin district employment and social programmes department",
+    ),
+    (
+        "aktobe-city",
+        "aktobe",
+        "Ақтөбе қаласының жұмыспен қамту және әлеуметтік бағдарламалар бөлімі",
+        "Отдел занятости и социальных программ города Актобе",
+        "Aktobe city employment and social programmes department",
+    ),
+    (
+        "kostanay-region",
+        "kostanay",
+        "Қостанай облысы әкімдігінің жұмыспен қамтуды үйлестіру және әлеуметтік бағдарламалар басқармасы",
+        "Управление координации занятости и социальных программ акимата Костанайской области",
+        "Kostanay region employment coordination and social programmes directorate",
+    ),
+];
+
+/// (IIN without check digit, region, name)
+const DEMO_APPLICANTS: &[(&str, &str, &str)] = &[
+    ("90010130003", "kyzylorda", "Айгүл Серікқызы Нұрланова"),
+    ("85031540012", "west-kazakhstan", "Ерлан Бақытұлы Жақсылықов"),
+    ("92120230045", "aktobe", "Динара Маратқызы Оспанова"),
+    ("78060510021", "kostanay", "Сергей Иванович Петренко"),
+];
+
+/// A valid IIN: the given 11 digits and the first check digit that passes.
+pub fn complete_iin(first_eleven: &str) -> Option<String> {
+    (0..10)
+        .map(|digit| format!("{first_eleven}{digit}"))
+        .find(|candidate| Iin::parse(candidate).is_ok())
+}
+
+/// The demo applicants' IINs.
+pub fn applicant_iins() -> Vec<String> {
+    DEMO_APPLICANTS
+        .iter()
+        .filter_map(|(stem, _, _)| complete_iin(stem))
+        .collect()
+}
+
+#[derive(Debug, Default)]
+pub struct Created {
+    pub providers: usize,
+    pub accounts: usize,
+}
+
+pub fn providers(runtime: &Runtime) -> Result<Vec<ProviderRecord>, AppError> {
+    runtime
+        .store
+        .docs(PROVIDERS, 1000)?
+        .into_iter()
+        .map(|(_, value)| {
+            serde_json::from_value(value)
+                .map_err(|error| AppError::internal(format!("provider record: {error}")))
+        })
+        .collect()
+}
+
+fn org_suffix(org: OrgKind) -> Option<&'static str> {
+    match org {
+        OrgKind::Provider => Some(""),
+        OrgKind::ServiceCentre => Some("service_centre"),
+        OrgKind::RuralAkimat => Some("rural_akimat"),
+        OrgKind::Other => Some("other"),
+        OrgKind::Applicant | OrgKind::Portal | OrgKind::InformationSystem => None,
+    }
+}
+
+/// The staff accounts a provider needs: one per provider role id, one for
+/// the service centre, the rural akimat and other organisations holding all
+/// their roles. (login, grants)
+pub fn staff_for(runtime: &Runtime, provider: &ProviderRecord) -> BTreeMap<String, Vec<Grant>> {
+    let mut accounts: BTreeMap<String, Vec<Grant>> = BTreeMap::new();
+    for model in runtime.catalog.models() {
+        if model.file.act.region != provider.region {
+            continue;
+        }
+        for role in &model.file.roles {
+            let Some(suffix) = org_suffix(role.org) else {
+                continue;
+            };
+            let (login, unit) = if suffix.is_empty() {
+                (format!("{}.{}", provider.id, role.id), provider.id.clone())
+            } else {
+                let short = match role.org {
+                    OrgKind::ServiceCentre => "sc",
+                    OrgKind::RuralAkimat => "akim",
+                    _ => "other",
+                };
+                (
+                    format!("{}.{short}", provider.id),
+                    format!("{}/{suffix}", provider.id),
+                )
+            };
+            let grants = accounts.entry(login).or_default();
+            let grant = Grant {
+                role: role.id.clone(),
+                unit,
+            };
+            if !grants.contains(&grant) {
+                grants.push(grant);
+            }
+        }
+    }
+    for grants in accounts.values_mut() {
+        grants.sort();
+    }
+    accounts
+}
+
+/// Creates (or refreshes) the demo directory.
+pub fn install(runtime: &Runtime) -> Result<Created, AppError> {
+    let store = runtime.store.as_ref();
+    // One hash for every demo account: the demo password is public anyway.
+    let hash = hash_password(PASSWORD)?;
+    let mut created = Created::default();
+    for (id, region, kk, ru, en) in DEMO_PROVIDERS {
+        let provider = ProviderRecord {
+            id: (*id).to_owned(),
+            region: (*region).to_owned(),
+            title: qyzmet_core::Text {
+                kk: (*kk).to_owned(),
+                ru: Some((*ru).to_owned()),
+                en: Some((*en).to_owned()),
+            },
+        };
+        store.put_doc(PROVIDERS, id, &json!(provider))?;
+        created.providers += 1;
+        for (login, grants) in staff_for(runtime, &provider) {
+            let name = grants
+                .iter()
+                .map(|grant| grant.role.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            save_account(
+                store,
+                &Account {
+                    login,
+                    kind: AccountKind::Staff,
+                    name: format!("{name} ({id})"),
+                    password: hash.clone(),
+                    grants,
+                    supervisor: false,
+                    region: (*region).to_owned(),
+                },
+            )?;
+            created.accounts += 1;
+        }
+    }
+    save_account(
+        store,
+        &Account {
+            login: "supervisor".into(),
+            kind: AccountKind::Staff,
+            name: "Supervisor".into(),
+            password: hash.clone(),
+            grants: Vec::new(),
+            supervisor: true,
+            region: String::new(),
+        },
+    )?;
+    created.accounts += 1;
+    for (stem, region, name) in DEMO_APPLICANTS {
+        let Some(iin) = complete_iin(stem) else {
+            continue;
+        };
+        save_account(
+            store,
+            &Account {
+                login: iin,
+                kind: AccountKind::Citizen,
+                name: (*name).to_owned(),
+                password: hash.clone(),
+                grants: Vec::new(),
+                supervisor: false,
+                region: (*region).to_owned(),
+            },
+        )?;
+        created.accounts += 1;
+    }
+    Ok(created)
+}

@@ -1,0 +1,306 @@
+//! `qyzmet serve`: the HTTP API and the web application.
+//!
+//! One axum [`Router`] built by [`app`] from an [`AppState`], testable without
+//! a socket (`tower::ServiceExt::oneshot`). The case engine and store are
+//! synchronous; every handler that touches them runs on tokio's blocking pool
+//! ([`AppState::blocking`]).
+//!
+//! - `api`: the JSON API under `/api`, described by the OpenAPI document at
+//!   `/api/openapi.json` (generated from the handlers with `utoipa`).
+//! - `pages`: the server-rendered pages (minijinja templates in
+//!   `templates/`, embedded at build time; Kazakh by default).
+//! - `auth`: accounts, argon2id passwords, signed session cookies, CSRF
+//!   tokens and the login rate limit.
+//! - `demo`: the demo providers, staff and applicants of `serve --demo`.
+//!
+//! Errors are one type, [`error::AppError`], with a stable code; a
+//! middleware turns it into JSON for the API and into an HTML page elsewhere,
+//! in the request's language. See `docs/web.md`.
+
+pub mod api;
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod i18n;
+mod metrics;
+mod pages;
+mod view;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::FromRef;
+use axum::http::{HeaderValue, header};
+use axum_extra::extract::cookie::Key;
+use jiff::Timestamp;
+use qyzmet_calendar::Calendar;
+use qyzmet_runtime::{Catalog, Runtime};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use error::AppError;
+pub use metrics::Metrics;
+
+/// The largest request body accepted (an application with its attachments).
+pub const BODY_MAX_BYTES: usize = 12 * 1024 * 1024;
+
+/// Where the current time comes from (tests pin it).
+pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+/// Everything a handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub runtime: Arc<Runtime>,
+    /// Signs session cookies; shared by every server on the same database.
+    pub key: Key,
+    /// Send cookies with `Secure` (set when served behind TLS).
+    pub secure_cookies: bool,
+    pub limiter: Arc<auth::LoginLimiter>,
+    pub metrics: Arc<Metrics>,
+    pub templates: Arc<minijinja::Environment<'static>>,
+    pub clock: Clock,
+}
+
+impl FromRef<AppState> for Key {
+    fn from_ref(state: &AppState) -> Key {
+        state.key.clone()
+    }
+}
+
+impl AppState {
+    /// Builds the state over a runtime: reads (or creates, once for all
+    /// servers sharing the database) the session signing key.
+    pub fn new(runtime: Runtime, secure_cookies: bool, clock: Clock) -> anyhow::Result<AppState> {
+        let key = auth::session_key(runtime.store.as_ref())?;
+        Ok(AppState {
+            runtime: Arc::new(runtime),
+            key,
+            secure_cookies,
+            limiter: Arc::new(auth::login_limiter()),
+            metrics: Arc::new(Metrics::default()),
+            templates: Arc::new(pages::templates()),
+            clock,
+        })
+    }
+
+    pub fn now(&self) -> Timestamp {
+        (self.clock)()
+    }
+
+    /// Runs synchronous engine and store work off the async threads.
+    pub async fn blocking<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&Runtime) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let runtime = self.runtime.clone();
+        tokio::task::spawn_blocking(move || work(&runtime))
+            .await
+            .map_err(|error| AppError::internal(format!("worker: {error}")))?
+    }
+}
+
+/// The whole application: API, pages, static files, health and metrics,
+/// with the security headers and the body limit.
+pub fn app(state: AppState) -> Router {
+    let security_headers = [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (
+            header::HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=()",
+        ),
+    ];
+    let mut router = Router::new()
+        .merge(api::routes())
+        .merge(pages::routes())
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .route("/readyz", axum::routing::get(readyz))
+        .route("/metrics", axum::routing::get(metrics::handler))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::render_errors,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::same_origin,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_MAX_BYTES))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            BODY_MAX_BYTES,
+        ));
+    for (name, value) in security_headers {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ));
+    }
+    router.with_state(state)
+}
+
+/// Ready when the store answers.
+async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> AppResult {
+    state
+        .blocking(|runtime| {
+            runtime.store.case_head("readyz-probe")?;
+            Ok(())
+        })
+        .await?;
+    Ok(axum::response::IntoResponse::into_response("ready"))
+}
+
+pub type AppResult = Result<axum::response::Response, AppError>;
+
+/// `qyzmet serve`'s settings.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    pub addr: SocketAddr,
+    /// Holds the SQLite database when `db` is not given.
+    pub data_dir: PathBuf,
+    /// A `postgres://` URL or a SQLite path; default `<data_dir>/qyzmet.sqlite3`.
+    pub db: Option<String>,
+    /// Create the demo providers, staff and applicants.
+    pub demo: bool,
+    /// Regulation directory; default `./regulations`, else the bundled copy.
+    pub regulations: Option<PathBuf>,
+    pub secure_cookies: bool,
+    /// How often due timers are fired.
+    pub timer_interval: Duration,
+}
+
+/// Runs the server until Ctrl-C or SIGTERM, then finishes the requests in
+/// flight.
+pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let calendar = Calendar::kazakhstan();
+    let catalog = match &config.regulations {
+        Some(dir) => Catalog::from_dir(dir, &calendar)
+            .map_err(|error| anyhow::anyhow!("cannot read {}: {error}", dir.display()))?,
+        None => Catalog::default_for_cwd(&calendar)?,
+    };
+    for (name, error) in &catalog.skipped {
+        tracing::warn!(file = %name, %error, "regulation skipped (run `qyzmet check`)");
+    }
+    let db = match &config.db {
+        Some(db) => db.clone(),
+        None => {
+            std::fs::create_dir_all(&config.data_dir).map_err(|error| {
+                anyhow::anyhow!("cannot create {}: {error}", config.data_dir.display())
+            })?;
+            config
+                .data_dir
+                .join("qyzmet.sqlite3")
+                .display()
+                .to_string()
+        }
+    };
+    let store = tokio::task::spawn_blocking(move || qyzmet_store::open(&db)).await??;
+    let runtime = Runtime::new(store, catalog, calendar);
+    let state = AppState::new(runtime, config.secure_cookies, Arc::new(Timestamp::now))?;
+    if config.demo {
+        let runtime = state.runtime.clone();
+        let created = tokio::task::spawn_blocking(move || demo::install(&runtime)).await??;
+        tracing::info!(
+            providers = created.providers,
+            accounts = created.accounts,
+            "demo data ready (password `{}`)",
+            demo::PASSWORD
+        );
+    }
+    let timers = tokio::spawn(fire_timers(state.clone(), config.timer_interval));
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", config.addr))?;
+    let local = listener.local_addr()?;
+    tracing::info!(
+        regulations = state.runtime.catalog.entries.len(),
+        "serving on http://{local}"
+    );
+    eprintln!(
+        "qyzmet: serving {} regulation(s) on http://{local}",
+        state.runtime.catalog.entries.len()
+    );
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    timers.abort();
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Fires due timers (overdue steps, waits, case terms) every `interval`.
+/// Several servers on one PostgreSQL share the work: each timer is leased by
+/// one of them and fires once.
+async fn fire_timers(state: AppState, interval: Duration) {
+    let worker = format!("serve-{}", std::process::id());
+    let mut ticker = tokio::time::interval(interval);
+    loop {
+        ticker.tick().await;
+        let now = state.now();
+        let worker = worker.clone();
+        let result = state
+            .blocking(move |runtime| {
+                runtime
+                    .fire_due_timers(now, &worker, 1000)
+                    .map_err(AppError::from)
+            })
+            .await;
+        match result {
+            Ok(0) => {}
+            Ok(fired) => tracing::info!(fired, "timers fired"),
+            Err(error) => tracing::warn!(code = error.code, "timer loop: {}", error.detail),
+        }
+    }
+}
+
+/// Structured logs (JSON lines on stderr when `QYZMET_LOG_JSON=1`). Log
+/// lines carry codes, ids of cases and tasks, never IINs, names or form data.
+pub fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("QYZMET_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let result = if std::env::var_os("QYZMET_LOG_JSON").is_some() {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+    // Already initialised (tests): keep the first subscriber.
+    let _ = result;
+}

@@ -1,0 +1,990 @@
+//! Server-rendered pages: portal, cabinet, service-centre desk, officer
+//! desk, supervisor dashboard, regulation viewer. Templates are minijinja
+//! files in `templates/`, embedded in the binary, auto-escaped; `t("key")`
+//! looks a message up in the page's language and fails the render when the
+//! key is missing. Forms post back with the session's CSRF token.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Multipart, Path, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use axum_extra::extract::SignedCookieJar;
+use minijinja::{Environment, Value as Jv, context};
+use qyzmet_core::Lang;
+use qyzmet_engine::Action;
+use qyzmet_regulation::render;
+use qyzmet_regulation::syntax::Channel;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::api::{self, SubmitRequest};
+use crate::auth::{self, AccountKind, MaybeUser, Session, check_csrf};
+use crate::i18n::{self, LANG_COOKIE};
+use crate::{AppError, AppResult, AppState, view};
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("home.html", include_str!("../templates/home.html")),
+    ("login.html", include_str!("../templates/login.html")),
+    ("apply.html", include_str!("../templates/apply.html")),
+    ("cabinet.html", include_str!("../templates/cabinet.html")),
+    ("case.html", include_str!("../templates/case.html")),
+    ("receipt.html", include_str!("../templates/receipt.html")),
+    ("desk.html", include_str!("../templates/desk.html")),
+    ("centre.html", include_str!("../templates/centre.html")),
+    ("supervisor.html", include_str!("../templates/supervisor.html")),
+    ("regulation.html", include_str!("../templates/regulation.html")),
+    ("error.html", include_str!("../templates/error.html")),
+];
+
+const STYLE: &str = include_str!("../static/style.css");
+const SCRIPT: &str = include_str!("../static/app.js");
+
+pub fn templates() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source)
+            .unwrap_or_else(|error| panic!("template {name}: {error}"));
+    }
+    env.add_function(
+        "t",
+        |state: &minijinja::State, key: &str| -> Result<String, minijinja::Error> {
+            let lang = state
+                .lookup("lang")
+                .and_then(|value| value.as_str().and_then(Lang::parse))
+                .unwrap_or_default();
+            i18n::text(lang, key).ok_or_else(|| {
+                minijinja::Error::new(
+                    minijinja::ErrorKind::UndefinedError,
+                    format!("no message `{key}`"),
+                )
+            })
+        },
+    );
+    env
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/static/style.css", get(style))
+        .route("/static/app.js", get(script))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/apply/{*id}", get(apply_page).post(apply))
+        .route("/cabinet", get(cabinet))
+        .route("/cases/{case_id}", get(case_page))
+        .route("/cases/{case_id}/receipt", get(receipt))
+        .route("/cases/{case_id}/act", post(case_act))
+        .route("/tasks/{task_id}/act", post(task_act))
+        .route("/desk", get(desk))
+        .route("/centre", get(centre))
+        .route("/centre/ticket", post(ticket))
+        .route("/supervisor", get(supervisor))
+        .route("/supervisor.csv", get(supervisor_csv))
+        .route("/regulations/{*id}", get(regulation_page))
+        .layer(axum::middleware::from_fn(remember_lang))
+}
+
+/// `?lang=xx` is remembered in a cookie for the following pages.
+async fn remember_lang(request: Request, next: Next) -> Response {
+    let chosen = request.uri().query().and_then(|query| {
+        query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(key, _)| *key == "lang")
+            .and_then(|(_, value)| Lang::parse(value))
+    });
+    let mut response = next.run(request).await;
+    if let Some(lang) = chosen
+        && let Ok(value) = HeaderValue::from_str(&format!(
+            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            lang.code()
+        ))
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+async fn style() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLE,
+    )
+        .into_response()
+}
+
+async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        SCRIPT,
+    )
+        .into_response()
+}
+
+/// Everything a page's language and session tell the template.
+struct Page {
+    lang: Lang,
+    session: Option<Session>,
+    path: String,
+}
+
+impl Page {
+    fn new(request_lang: Lang, session: Option<Session>, path: &str) -> Page {
+        Page {
+            lang: request_lang,
+            session,
+            path: path.to_owned(),
+        }
+    }
+
+    fn base(&self) -> Jv {
+        let user = self.session.as_ref().map(|session| {
+            let account = &session.account;
+            json!({
+                "login": account.login,
+                "name": account.name,
+                "citizen": account.kind == AccountKind::Citizen,
+                "staff": account.is_staff(),
+                "operator": account.is_operator(),
+                "supervisor": account.supervisor,
+            })
+        });
+        Jv::from_serialize(json!({
+            "lang": self.lang.code(),
+            "langs": Lang::ALL.iter().map(|lang| lang.code()).collect::<Vec<_>>(),
+            "path": self.path,
+            "user": user,
+            "csrf": self.session.as_ref().map(|session| session.csrf.clone()).unwrap_or_default(),
+        }))
+    }
+}
+
+fn render_page(state: &AppState, page: &Page, name: &str, data: Jv) -> AppResult {
+    let template = state
+        .templates
+        .get_template(name)
+        .map_err(|error| AppError::internal(format!("template {name}: {error}")))?;
+    let html = template
+        .render(context! { ..page.base(), ..data })
+        .map_err(|error| AppError::internal(format!("render {name}: {error:#}")))?;
+    Ok(Html(html).into_response())
+}
+
+/// The error page (called by the error middleware).
+pub fn render_error(state: &AppState, lang: Lang, error: &AppError, message: &str) -> String {
+    let page = Page::new(lang, None, "/");
+    let data = Jv::from_serialize(json!({
+        "status": error.status.as_u16(),
+        "code": error.code,
+        "message": message,
+        "detail": error.detail,
+    }));
+    match state.templates.get_template("error.html").and_then(|template| {
+        template.render(context! { ..page.base(), ..data })
+    }) {
+        Ok(html) => html,
+        Err(_) => format!(
+            "<!DOCTYPE html><title>{}</title><p>{}</p>",
+            error.status.as_u16(),
+            render::escape_html(message)
+        ),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+fn lang_of(query: &LangQuery, headers: &axum::http::HeaderMap) -> Lang {
+    match query.lang.as_deref().and_then(Lang::parse) {
+        Some(lang) => lang,
+        None => i18n::lang_from(None, headers),
+    }
+}
+
+fn signed_in(session: Option<Session>) -> Result<Session, AppError> {
+    session.ok_or_else(AppError::unauthenticated)
+}
+
+fn staff(session: Option<Session>) -> Result<Session, AppError> {
+    let session = signed_in(session)?;
+    if session.account.is_staff() {
+        Ok(session)
+    } else {
+        Err(AppError::forbidden("for staff"))
+    }
+}
+
+// ------------------------------------------------------------ portal
+
+async fn home(
+    State(state): State<AppState>,
+    MaybeUser(session): MaybeUser,
+    Query(query): Query<LangQuery>,
+    headers: axum::http::HeaderMap,
+) -> AppResult {
+    let lang = lang_of(&query, &headers);
+    let providers = state
+        .blocking(|runtime| crate::demo::providers(runtime))
+        .await?;
+    let mut regions: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for model in state.runtime.catalog.models() {
+        let file = &model.file;
+        let mut channels: Vec<&str> = file
+            .routes
+            .iter()
+            .map(|route| route.channel.as_str())
+            .collect();
+        channels.dedup();
+        let channels: Vec<&str> = channels
+            .iter()
+            .map(|channel| i18n::t(lang, &format!("channel.{channel}")))
+            .collect();
+        regions.entry(file.act.region.clone()).or_default().push(json!({
+            "id": model.id,
+            "title": file.service.title.get(lang),
+            "act": format!("№ {} · {}", file.act.number, file.act.date),
+            "repealed": file.act.repealed.is_some(),
+            "portal": file.routes.iter().any(|route| route.channel == Channel::Portal),
+            "channels": channels,
+        }));
+    }
+    let regions: Vec<Value> = regions
+        .into_iter()
+        .map(|(region, services)| {
+            let names: Vec<String> = providers
+                .iter()
+                .filter(|provider| provider.region == region)
+                .map(|provider| provider.title.get(lang).to_owned())
+                .collect();
+            json!({"region": region, "services": services, "providers": names})
+        })
+        .collect();
+    let page = Page::new(lang, session, "/");
+    render_page(
+        &state,
+        &page,
+        "home.html",
+        Jv::from_serialize(json!({"regions": regions})),
+    )
+}
+
+async fn login_page(
+    State(state): State<AppState>,
+    MaybeUser(session): MaybeUser,
+    Query(query): Query<LangQuery>,
+    headers: axum::http::HeaderMap,
+) -> AppResult {
+    let page = Page::new(lang_of(&query, &headers), session, "/login");
+    render_page(&state, &page, "login.html", Jv::from_serialize(json!({})))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    login: String,
+    password: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    jar: SignedCookieJar,
+    Form(form): Form<LoginForm>,
+) -> AppResult {
+    let account = auth::authenticate(&state, &form.login, &form.password).await?;
+    let (jar, _csrf) = auth::sign_in(&state, jar, &account.login);
+    let target = match account.kind {
+        AccountKind::Citizen => "/cabinet",
+        AccountKind::Staff if account.supervisor => "/supervisor",
+        AccountKind::Staff if account.is_operator() => "/centre",
+        AccountKind::Staff => "/desk",
+    };
+    Ok((jar, Redirect::to(target)).into_response())
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(
+    MaybeUser(session): MaybeUser,
+    jar: SignedCookieJar,
+    Form(form): Form<CsrfForm>,
+) -> AppResult {
+    if let Some(session) = &session {
+        check_csrf(session, &form.csrf)?;
+    }
+    Ok((auth::sign_out(jar), Redirect::to("/")).into_response())
+}
+
+fn apply_data(
+    state: &AppState,
+    session: &Session,
+    id: &str,
+    lang: Lang,
+) -> Result<Value, AppError> {
+    let model = api::regulation(&state.runtime, id)?;
+    let file = &model.file;
+    let account = &session.account;
+    let channel = match account.kind {
+        AccountKind::Citizen => Channel::Portal,
+        _ if account.is_operator() => Channel::ServiceCentre,
+        _ if account
+            .grants
+            .iter()
+            .any(|grant| grant.unit.ends_with("/rural_akimat")) =>
+        {
+            Channel::RuralAkim
+        }
+        _ => Channel::ProviderOffice,
+    };
+    let routes: Vec<Value> = file
+        .routes
+        .iter()
+        .filter(|route| route.channel == channel)
+        .map(|route| {
+            json!({"key": route.key(), "title": route.title.as_ref().map(|title| title.get(lang).to_owned()).unwrap_or_else(|| i18n::t(lang, &format!("channel.{}", channel.as_str())).to_owned())})
+        })
+        .collect();
+    let mut providers = api::provider_choices(&state.runtime, &file.act.region)?;
+    if account.is_staff() {
+        let own = account.provider();
+        providers.retain(|provider| Some(&provider.id) == own.as_ref());
+    }
+    let fields: Vec<Value> = file
+        .form
+        .iter()
+        .map(|field| {
+            json!({
+                "id": field.id,
+                "title": field.title.get(lang),
+                "type": serde_json::to_value(field.ty).unwrap_or(Value::Null),
+                "values": field.values,
+                "required": field.required,
+            })
+        })
+        .collect();
+    let documents: Vec<Value> = file
+        .documents
+        .iter()
+        .filter(|document| document.channels.contains(&channel))
+        .map(|document| {
+            json!({
+                "id": document.id,
+                "title": document.title.get(lang),
+                "note": document.note.as_ref().map(|note| note.get(lang).to_owned()),
+            })
+        })
+        .collect();
+    Ok(json!({
+        "regulation": {"id": model.id, "title": file.service.title.get(lang)},
+        "channel": channel.as_str(),
+        "channel_title": i18n::t(lang, &format!("channel.{}", channel.as_str())),
+        "routes": routes,
+        "providers": providers.iter().map(|provider| json!({"id": provider.id, "title": provider.title.get(lang)})).collect::<Vec<_>>(),
+        "fields": fields,
+        "documents": documents,
+        "staff": account.is_staff(),
+    }))
+}
+
+async fn apply_page(
+    State(state): State<AppState>,
+    MaybeUser(session): MaybeUser,
+    Path(id): Path<String>,
+    Query(query): Query<LangQuery>,
+    headers: axum::http::HeaderMap,
+) -> AppResult {
+    let lang = lang_of(&query, &headers);
+    let session = match session {
+        Some(session) => session,
+        None => return Ok(Redirect::to("/login").into_response()),
+    };
+    let data = apply_data(&state, &session, &id, lang)?;
+    let page = Page::new(lang, Some(session), &format!("/apply/{id}"));
+    render_page(&state, &page, "apply.html", Jv::from_serialize(data))
+}
+
+/// A multipart application: text fields, `doc:<id>` checkboxes and
+/// `file:<id>` uploads.
+async fn apply(
+    State(state): State<AppState>,
+    MaybeUser(session): MaybeUser,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> AppResult {
+    let session = signed_in(session)?;
+    let mut fields: BTreeMap<String, String> = BTreeMap::new();
+    let mut documents: Vec<String> = Vec::new();
+    let mut files: Vec<(String, String, String, Vec<u8>)> = Vec::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|error| AppError::bad_request("invalid_input", error.to_string()))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        if let Some(document) = name.strip_prefix("file:") {
+            let document = document.to_owned();
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            let content_type = field.content_type().unwrap_or_default().to_owned();
+            let bytes = field.bytes().await.map_err(|error| {
+                AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", error.to_string())
+            })?;
+            if bytes.is_empty() && file_name.is_empty() {
+                continue; // no file chosen
+            }
+            api::check_attachment(&content_type, &bytes)?;
+            files.push((document, file_name, content_type, bytes.to_vec()));
+        } else {
+            let value = field
+                .text()
+                .await
+                .map_err(|error| AppError::bad_request("invalid_input", error.to_string()))?;
+            if let Some(document) = name.strip_prefix("doc:") {
+                documents.push(document.to_owned());
+            } else {
+                fields.insert(name, value);
+            }
+        }
+    }
+    check_csrf(&session, fields.get("csrf").map(String::as_str).unwrap_or_default())?;
+    // Citizens hand in documents by uploading them.
+    for (document, ..) in &files {
+        if !documents.contains(document) {
+            documents.push(document.clone());
+        }
+    }
+    let model = api::regulation(&state.runtime, &id)?.clone();
+    let form = api::typed_form(&model, &fields)?;
+    let request = SubmitRequest {
+        regulation: id,
+        route: fields.get("route").filter(|route| !route.is_empty()).cloned(),
+        provider: fields.get("provider").cloned().unwrap_or_default(),
+        applicant: fields.get("applicant").map(|iin| iin.trim().to_owned()),
+        form,
+        documents,
+        consent: fields.get("consent").is_some(),
+        representative: fields.get("representative").filter(|text| !text.trim().is_empty()).cloned(),
+        power_of_attorney: fields.get("power_of_attorney").filter(|text| !text.trim().is_empty()).cloned(),
+        idempotency_key: fields.get("idempotency_key").filter(|key| !key.is_empty()).cloned(),
+    };
+    let now = state.now();
+    let account = session.account;
+    let case_id = state
+        .blocking(move |runtime| {
+            let case = api::submit_case(runtime, &account, &request, now)?;
+            for (document, name, content_type, bytes) in &files {
+                api::store_attachment(runtime, &case.case_id, document, name, content_type, bytes)?;
+            }
+            Ok(case.case_id)
+        })
+        .await?;
+    Ok(Redirect::to(&format!("/cases/{case_id}")).into_response())
+}
+
+async fn cabinet(
+    State(state): State<AppState>,
+    MaybeUser(session): MaybeUser,
+    Query(query): Query<LangQuery>,
+    headers: axum::http::HeaderMap,
+) -> AppResult {
+    let lang = lang_of(&query, &headers);
+    let session = match session {
+        Some(session) => session,
+        None => return Ok(Redirect::to("/login").into_response()),
+    };
+    if session.account.is_staff() {
+        return Ok(Redirect::to("/desk").into_response());
+    }
+    let account = session.account.clone();
+    let now = state.now();
+    let cases = state
+        .blocking(move |runtime| {
+            let rows = api::cases_of(runtime, &account, None, 200)?;
+            Ok(rows
+                .iter()
+                .map(|row| {
+                    let schedule = view::schedule_for(runtime, &row.provider_id);
+                    let title = runtime
+                        .catalog
+                        .by_hash(&row.regulation_hash)
+                        .map(|entry| entry.model.file.service.title.get(lang).to_owned())
+                        .unwrap_or_else(|| row.regulation_id.clone());
+                    json!({
+                        "case_id": row.case_id,
+                        "title": title,
+                        "status": serde_json::to_value(row.status).unwrap_or(Value::Null),
+                        "status_text": view::status_text(row.status, lang),
+                        "submitted_at": view::local_time(row.submitted_at, &schedule),
+                        "due": row.due.map(|due| view::local_time(due, &schedule)),
+                        "overdue": row.closed_at.is_none() && row.due.is_some_and(|due| due < now),
+                    })
+                })
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    let page = Page::new(lang, Some(session), "/cabinet");
+    render_page(
+        &state,
+        &page,
+        "cabinet.html",
+        Jv::from_serialize(json!({"cases": cases})),
+    )
+}
+
+// ------------------------------------------------------------ cases
+
+async fn case_page(
+    State(state): State<AppState>,
+    MaybeUser(session): MaybeUser,
+    Path(case_id): Path<String>,
+    Query(query): Query<LangQuery>,
+    headers: axum::http::HeaderMap,
+) -> AppResult {
+    let lang = lang_of(&query, &headers);
+    let session = match session {
+        Some(session) => session,
+        None => return Ok(Redirect::to("/login").into_response()),
+    };
+    let account = session.account.clone();
+    let now = state.now();
+    let id = case_id.clone();
+    let data = state
+        .blocking(move |runtime| {
+            let (case, model) = api::load_case(runtime, &account, &id)?;
+            let mut view = view::case_view(runtime, &case, &model, lang, now);
+            let actor = account.actor();
+            // Which open tasks this person can act on.
+            if let Some(tasks) = view["tasks"].as_array_mut() {
+                for task in tasks {
+                    let role = task["role"].as_str().unwrap_or_default().to_owned();
+                    let unit = task["unit"].as_str().unwrap_or_default().to_owned();
+                    let assignee = task["assignee"].as_str().map(str::to_owned);
+                    let mine = actor.holds(&role, &unit);
+                    task["can_claim"] = json!(mine && assignee.is_none());
+                    task["can_complete"] =
+                        json!(mine && assignee.as_ref().is_none_or(|who| who == &account.login));
+                }
+            }
+            let head = qyzmet_engine::head_role(&model, qyzmet_regulation::syntax::OrgKind::Provider)
+                .map(|role| actor.holds(&role.id, &case.provider.id))
+                .unwrap_or(false);
+            view["can_assign"] = json!(head && !case.is_closed());
+            view["can_extend"] = json!(head && !case.is_closed() && !case.extended);
+            view["can_withdraw"] = json!(
+                !case.is_closed() && account.kind == AccountKind::Citizen
+            );
+            view["attachments"] = json!(api::attachments(runtime, &id)?);
+            view["staff_view"] = json!(account.is_staff());
+            Ok(view)
+        })
+        .await?;
+    let page = Page::new(lang, Some(session), &format!("/cases/{case_id}"));
+    render_page(&state, &page, "case.html", Jv::from_serialize(json!({"case": data})))
+}
+
+#[derive(Deserialize)]
+struct ActForm {
+    csrf: String,
+    /// `claim`, `complete`, `assign`, `extend`, `withdraw`.
+    action: String,
+    #[serde(default)]
+    outcome: Option<String>,
+    #[serde(default)]
+    executor: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    version: Option<u64>,
+}
+
+async fn case_act(
+    State(state): State<AppState>,
+    MaybeUser(session): MaybeUser,
+    Path(case_id): Path<String>,
+    Form(form): Form<ActForm>,
+) -> AppResult {
+    let session = signed_in(session)?;
+    check_csrf(&session, &form.csrf)?;
+    let action = match form.action.as_str() {
+        "assign" => Action::AssignExecutor {
+            executor: form.executor.clone().unwrap_or_default().trim().to_owned(),
+            role: None,
+        },
+        "extend" => {
+            let reason = form.reason.clone().unwrap_or_default();
+            if reason.trim().is_empty() {
+                return Err(AppError::bad_request("reason_required", "give the reason"));
+            }
+            Action::Extend { reason }
+        }
+        "withdraw" => Action::Withdraw {
+            reason: form.reason.clone().filter(|reason| !reason.trim().is_empty()),
+        },
+        other => {
+            return Err(AppError::bad_request("invalid_input", format!("unknown action `{other}`")));
+        }
+    };
+    let now = state.now();
+    let account = session.account;
+    let id = case_id.clone();
+    state
+        .blocking(move |runtime| api::act(runtime, &account, &id, action, form.version, now))
+        .await?;
+    Ok(Redirect::to(&format!("/cases/{case_id}")).into_response())
+}
+
+async fn task_act(
+    State(state): State<AppState>,
+    MaybeUser(session): MaybeUser,
+    Path(task_id): Path<String>,
+    Form(form): Form<ActForm>,
+) -> AppResult {
+    let session = staff(session)?;
+    check_csrf(&session, &form.csrf)?;
+    let action = match form.action.as_str() {
+        "claim" => Action::Claim {
+            task_id: task_id.clone(),
+        },
+        "complete" => Action::Complete {
+            task_id: task_id.clone(),
+            outcome: form.outcome.clone().filter(|outcome| !outcome.is_empty()),
+            data: Value::Null,
+        },
+        other => {
+            return Err(AppError::bad_request("invalid_input", format!("unknown action `{other}`")));
+        }
+    };
+    let now = state.now();
+    let account = session.account;
+    let case_id = state
+        .blocking(move |runtime| {
+            let case_id = api::case_of_task(runtime, &task_id)?;
+            api::act(runtime, &account, &case_id, action, form.version, now)?;
+            Ok(case_id)
+        })
+        .await?;
+    Ok(Redirect::to(&format!("/cases/{case_id}")).into_response())
+}
+
+async fn receipt(
+    State(state): State<AppState>,
+    MaybeUser(session): MaybeUser,
+    Path(case_id): Path<String>,
+    Query(query): Query<LangQuery>,
+    headers: axum::http::HeaderMap,
+) -> AppResult {
+    let lang = lang_of(&query, &headers);
+    let session = signed_in(session)?;
+    let account = session.account.clone();
+    let now = state.now();
+    let id = case_id.clone();
+    let data = state
+        .blocking(move |runtime| {
+            let (case, model) = api::load_case(runtime, &account, &id)?;
+            let view = view::case_view(runtime, &case, &model, lang, now);
+            let intake = runtime.store.doc("intake", &id)?.unwrap_or(Value::Null);
+            let operator = case
+                .trail
+                .iter()
+                .find(|visit| visit.by.as_ref().is_some_and(|by| by.contains('.')))
+                .and_then(|visit| visit.by.clone())
+                .unwrap_or_else(|| case.submitted_by.clone());
+            Ok(json!({
+                "case": view,
+                "refused": case.status() == qyzmet_engine::record::CaseStatus::RefusedToAccept,
+                "operator": operator,
+                "intake": intake,
+            }))
+        })
+        .await?;
+    let page = Page::new(lang, Some(session), &format!("/cases/{case_id}/receipt"));
+    render_page(&state, &page, "receipt.html", Jv::from_serialize(data))
+}
+
+// ------------------------------------------------------------ desks
+
+async fn desk(
+    State(state): State<AppState>,
+    MaybeUser(session): MaybeUser,
+    Query(query): Query<LangQuery>,
+    headers: axum::http::HeaderMap,
+) -> AppResult {
+    let lang = lang_of(&query, &headers);
+    let session = match session {
+        Some(session) => session,
+        None => return Ok(Redirect::to("/login").into_response()),
+    };
+    let session = staff(Some(session))?;
+    let account = session.account.clone();
+    let now = state.now();
+    let (tasks, recent) = state
+        .blocking(move |runtime| {
+            let rows = api::tasks_of(runtime, &account, 200)?;
+            let tasks = api::task_views(runtime, &rows, lang, now)?;
+            let recent: Vec<Value> = api::cases_of(runtime, &account, None, 20)?
+                .iter()
+                .map(|row| {
+                    json!({"case_id": row.case_id, "status_text": view::status_text(row.status, lang), "route": row.route})
+                })
+                .collect();
+            Ok((tasks, recent))
+        })
+        .await?;
+    let page = Page::new(lang, Some(session), "/desk");
+    render_page(
+        &state,
+        &page,
+        "desk.html",
+        Jv::from_serialize(json!({"tasks": tasks, "recent": recent})),
+    )
+}
+
+async fn centre(
+    State(state): State<AppState>,
+    MaybeUser(session): MaybeUser,
+    Query(query): Query<TicketQuery>,
+    headers: axum::http::HeaderMap,
+) -> AppResult {
+    let lang = match query.lang.as_deref().and_then(Lang::parse) {
+        Some(lang) => lang,
+        None => i18n::lang_from(None, &headers),
+    };
+    let session = match session {
+        Some(session) => session,
+        None => return Ok(Redirect::to("/login").into_response()),
+    };
+    let session = staff(Some(session))?;
+    if !session.account.is_operator() {
+        return Err(AppError::forbidden("for State Corporation operators"));
+    }
+    let region = session.account.region.clone();
+    let services: Vec<Value> = state
+        .runtime
+        .catalog
+        .models()
+        .filter(|model| model.file.act.region == region)
+        .filter(|model| {
+            model
+                .file
+                .routes
+                .iter()
+                .any(|route| route.channel == Channel::ServiceCentre)
+        })
+        .map(|model| json!({"id": model.id, "title": model.file.service.title.get(lang)}))
+        .collect();
+    let page = Page::new(lang, Some(session), "/centre");
+    render_page(
+        &state,
+        &page,
+        "centre.html",
+        Jv::from_serialize(json!({"services": services, "ticket": query.ticket})),
+    )
+}
+
+#[derive(Deserialize)]
+struct TicketQuery {
+    lang: Option<String>,
+    ticket: Option<String>,
+}
+
+/// The next electronic-queue ticket of the operator's centre for today
+/// (`A-001`, `A-002` …), unique across servers (insert-if-absent).
+async fn ticket(
+    State(state): State<AppState>,
+    MaybeUser(session): MaybeUser,
+    Form(form): Form<CsrfForm>,
+) -> AppResult {
+    let session = staff(session)?;
+    check_csrf(&session, &form.csrf)?;
+    let centre = session.account.provider().unwrap_or_default();
+    let today = state.now().strftime("%Y%m%d").to_string();
+    let login = session.account.login.clone();
+    let number = state
+        .blocking(move |runtime| {
+            let prefix = format!("{centre}-{today}-");
+            let taken = runtime
+                .store
+                .docs("queue", 10_000)?
+                .into_iter()
+                .filter(|(key, _)| key.starts_with(&prefix))
+                .count();
+            for number in taken + 1..taken + 1000 {
+                let key = format!("{prefix}{number:03}");
+                let mine = json!({"operator": login, "number": number});
+                if runtime.store.insert_doc("queue", &key, &mine)? == mine {
+                    return Ok(format!("A-{number:03}"));
+                }
+            }
+            Err(AppError::internal("no free ticket number"))
+        })
+        .await?;
+    Ok(Redirect::to(&format!("/centre?ticket={number}")).into_response())
+}
+
+// ------------------------------------------------------------ supervisor
+
+async fn supervisor_rows(state: &AppState) -> Result<Vec<api::StatRow>, AppError> {
+    let now = state.now();
+    state
+        .blocking(move |runtime| Ok(api::stat_rows(&runtime.store.case_stats(now)?)))
+        .await
+}
+
+async fn supervisor(
+    State(state): State<AppState>,
+    MaybeUser(session): MaybeUser,
+    Query(query): Query<SupervisorQuery>,
+    headers: axum::http::HeaderMap,
+) -> AppResult {
+    let lang = match query.lang.as_deref().and_then(Lang::parse) {
+        Some(lang) => lang,
+        None => i18n::lang_from(None, &headers),
+    };
+    let session = match session {
+        Some(session) => session,
+        None => return Ok(Redirect::to("/login").into_response()),
+    };
+    if !session.account.supervisor {
+        return Err(AppError::forbidden("for supervisors"));
+    }
+    let rows = supervisor_rows(&state).await?;
+    let audit = if query.audit.is_some() {
+        let report = state
+            .blocking(|runtime| Ok(runtime.store.verify()?))
+            .await?;
+        Some(report.is_clean())
+    } else {
+        None
+    };
+    let max = rows.iter().map(|row| row.received).max().unwrap_or(1).max(1);
+    let titled: Vec<Value> = rows
+        .iter()
+        .map(|row| {
+            let title = state
+                .runtime
+                .catalog
+                .by_id(&row.regulation_id)
+                .map(|entry| entry.model.file.service.title.get(lang).to_owned())
+                .unwrap_or_else(|| row.regulation_id.clone());
+            let scale = |count: u64| (count as f64 / max as f64 * 300.0).round() as u64;
+            json!({
+                "row": row,
+                "title": title,
+                "channel": i18n::t(lang, &format!("channel.{}", row.route.split('/').next().unwrap_or_default())),
+                "bar_in_time": scale(row.closed_in_time),
+                "bar_late": scale(row.closed_late),
+                "bar_overdue": scale(row.overdue_now),
+            })
+        })
+        .collect();
+    let page = Page::new(lang, Some(session), "/supervisor");
+    render_page(
+        &state,
+        &page,
+        "supervisor.html",
+        Jv::from_serialize(json!({"rows": titled, "audit": audit})),
+    )
+}
+
+#[derive(Deserialize)]
+struct SupervisorQuery {
+    lang: Option<String>,
+    audit: Option<String>,
+}
+
+async fn supervisor_csv(State(state): State<AppState>, MaybeUser(session): MaybeUser) -> AppResult {
+    let session = signed_in(session)?;
+    if !session.account.supervisor {
+        return Err(AppError::forbidden("for supervisors"));
+    }
+    let rows = supervisor_rows(&state).await?;
+    let mut out = String::from(
+        "regulation_id,provider_id,route,received,completed,refused,open,closed_in_time,closed_late,overdue_now\n",
+    );
+    for row in rows {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{}\n",
+            csv_field(&row.regulation_id),
+            csv_field(&row.provider_id),
+            csv_field(&row.route),
+            row.received,
+            row.completed,
+            row.refused,
+            row.open,
+            row.closed_in_time,
+            row.closed_late,
+            row.overdue_now
+        ));
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"qyzmet-deadlines.csv\"",
+            ),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+// ------------------------------------------------------------ regulation viewer
+
+async fn regulation_page(
+    State(state): State<AppState>,
+    MaybeUser(session): MaybeUser,
+    Path(id): Path<String>,
+    Query(query): Query<LangQuery>,
+    headers: axum::http::HeaderMap,
+) -> AppResult {
+    let lang = lang_of(&query, &headers);
+    let model = api::regulation(&state.runtime, &id)?;
+    let html = render::html(model, lang);
+    // The rendered regulation is a whole document; keep its body.
+    let body = html
+        .split_once("<body>")
+        .and_then(|(_, rest)| rest.rsplit_once("</body>").map(|(body, _)| body.to_owned()))
+        .unwrap_or(html);
+    let diagram = render::svg::render(model, lang);
+    let diagram = match diagram.find("<svg") {
+        Some(start) => diagram[start..].to_owned(),
+        None => String::new(),
+    };
+    let page = Page::new(lang, session, &format!("/regulations/{id}"));
+    render_page(
+        &state,
+        &page,
+        "regulation.html",
+        context! {
+            id => id,
+            title => model.file.service.title.get(lang),
+            body => Jv::from_safe_string(body),
+            diagram => Jv::from_safe_string(diagram),
+            portal => model.file.routes.iter().any(|route| route.channel == Channel::Portal),
+        },
+    )
+}

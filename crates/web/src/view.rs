@@ -1,0 +1,299 @@
+//! What a case looks like to people: titles from the regulation, local
+//! times, time left in working time. Shared by the API and the pages.
+
+use jiff::Timestamp;
+use qyzmet_calendar::{LegalClock, Schedule};
+use qyzmet_core::Lang;
+use qyzmet_engine::Case;
+use qyzmet_engine::record::{CaseStatus, TaskRow, TaskStatus};
+use qyzmet_regulation::ProcessModel;
+use qyzmet_regulation::syntax::{Step, StepKind};
+use qyzmet_runtime::Runtime;
+use serde_json::{Value, json};
+
+use crate::i18n::{t, text};
+
+pub fn schedule_for(runtime: &Runtime, provider_id: &str) -> Schedule {
+    runtime
+        .schedules
+        .get(provider_id)
+        .cloned()
+        .unwrap_or_else(Schedule::standard)
+}
+
+/// `2026-11-30 14:05` in the provider's time zone.
+pub fn local_time(at: Timestamp, schedule: &Schedule) -> String {
+    at.to_zoned_datetime(schedule.time_zone().clone())
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+pub fn step<'a>(model: &'a ProcessModel, route: &str, step_id: &str) -> Option<&'a Step> {
+    model
+        .file
+        .routes
+        .iter()
+        .find(|candidate| candidate.key() == route)
+        .and_then(|route| route.steps.iter().find(|step| step.id == step_id))
+}
+
+pub fn role_title(model: &ProcessModel, role: &str, lang: Lang) -> String {
+    model
+        .file
+        .roles
+        .iter()
+        .find(|candidate| candidate.id == role)
+        .map(|role| role.title.get(lang).to_owned())
+        .unwrap_or_else(|| role.to_owned())
+}
+
+/// The title of a result or refusal id.
+pub fn result_title(model: &ProcessModel, id: &str, lang: Lang) -> String {
+    let service = &model.file.service;
+    service
+        .results
+        .iter()
+        .find(|result| result.id == id)
+        .map(|result| result.title.get(lang).to_owned())
+        .or_else(|| {
+            service
+                .refusals
+                .iter()
+                .find(|refusal| refusal.id == id)
+                .map(|refusal| refusal.title.get(lang).to_owned())
+        })
+        .unwrap_or_else(|| id.to_owned())
+}
+
+pub fn step_action(model: &ProcessModel, route: &str, step_id: &str, lang: Lang) -> String {
+    step(model, route, step_id)
+        .and_then(|step| step.action.as_ref())
+        .map(|action| action.get(lang).to_owned())
+        .unwrap_or_else(|| step_id.to_owned())
+}
+
+/// Working time left until `due` (negative: overdue), in words.
+pub fn time_left(
+    runtime: &Runtime,
+    schedule: &Schedule,
+    now: Timestamp,
+    due: Timestamp,
+    lang: Lang,
+) -> (String, bool) {
+    let clock = LegalClock::new(&runtime.calendar, schedule);
+    let overdue = clock.is_overdue(due, now);
+    let minutes = if overdue {
+        clock.working_minutes_between(due, now)
+    } else {
+        clock.working_minutes_between(now, due)
+    };
+    let per_day = i64::from((schedule.day_seconds() / 60).max(1));
+    let (days, rest) = (minutes / per_day, minutes % per_day);
+    let (hours, minutes) = (rest / 60, rest % 60);
+    let mut parts = Vec::new();
+    if days > 0 {
+        parts.push(format!("{days} {}", t(lang, "time.working_days")));
+    }
+    if hours > 0 {
+        parts.push(format!("{hours} {}", t(lang, "time.hours")));
+    }
+    if days == 0 && (minutes > 0 || hours == 0) {
+        parts.push(format!("{minutes} {}", t(lang, "time.minutes")));
+    }
+    let amount = parts.join(" ");
+    let words = if overdue {
+        format!("{} {amount}", t(lang, "time.overdue_by"))
+    } else {
+        format!("{amount} {}", t(lang, "time.left"))
+    };
+    (words, overdue)
+}
+
+pub fn status_text(status: CaseStatus, lang: Lang) -> String {
+    let key = serde_json::to_value(status)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    text(lang, &format!("status.{key}")).unwrap_or(key)
+}
+
+fn status_key(status: CaseStatus) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// A case as the API and the pages show it.
+pub fn case_view(
+    runtime: &Runtime,
+    case: &Case,
+    model: &ProcessModel,
+    lang: Lang,
+    now: Timestamp,
+) -> Value {
+    let schedule = schedule_for(runtime, &case.provider.id);
+    let file = &model.file;
+    let trail: Vec<Value> = case
+        .trail
+        .iter()
+        .map(|visit| {
+            let step = step(model, &case.route, &visit.step);
+            let outcome_label = visit.outcome.as_ref().and_then(|outcome| {
+                step.and_then(|step| step.outcomes.iter().find(|o| &o.id == outcome))
+                    .map(|o| o.label.get(lang).to_owned())
+            });
+            json!({
+                "step": visit.step,
+                "label": step.and_then(|s| s.label.clone()).unwrap_or_else(|| visit.step.clone()),
+                "action": step_action(model, &case.route, &visit.step, lang),
+                "role": step.and_then(|s| s.role.as_deref()).map(|role| role_title(model, role, lang)),
+                "entered_at": local_time(visit.entered_at, &schedule),
+                "left_at": visit.left_at.map(|at| local_time(at, &schedule)),
+                "outcome": visit.outcome,
+                "outcome_label": outcome_label,
+                "by": visit.by,
+            })
+        })
+        .collect();
+    let tasks: Vec<Value> = case
+        .tasks
+        .values()
+        .filter(|task| matches!(task.status, TaskStatus::Open | TaskStatus::Claimed))
+        .map(|task| {
+            let step = step(model, &case.route, &task.step);
+            let left = task
+                .due
+                .map(|due| time_left(runtime, &schedule, now, due, lang));
+            let outcomes: Vec<Value> = step
+                .filter(|step| step.kind == StepKind::Decision)
+                .map(|step| {
+                    step.outcomes
+                        .iter()
+                        .map(|o| json!({"id": o.id, "label": o.label.get(lang)}))
+                        .collect()
+                })
+                .unwrap_or_default();
+            json!({
+                "task_id": task.task_id,
+                "step": task.step,
+                "action": if task.escalation { t(lang, "task.escalation").to_owned() } else { step_action(model, &case.route, &task.step, lang) },
+                "role": task.role,
+                "role_title": role_title(model, &task.role, lang),
+                "unit": task.unit,
+                "assignee": task.assignee,
+                "status": task.status,
+                "escalation": task.escalation,
+                "due": task.due.map(|due| local_time(due, &schedule)),
+                "left": left.as_ref().map(|(words, _)| words.clone()),
+                "overdue": left.as_ref().is_some_and(|(_, overdue)| *overdue),
+                "outcomes": outcomes,
+            })
+        })
+        .collect();
+    let documents: Vec<Value> = file
+        .documents
+        .iter()
+        .filter(|document| case.channel.is_some_and(|channel| document.channels.contains(&channel)))
+        .map(|document| {
+            json!({
+                "id": document.id,
+                "title": document.title.get(lang),
+                "handed_in": case.documents.get(&document.id).copied().unwrap_or(false),
+            })
+        })
+        .collect();
+    let form: Vec<Value> = file
+        .form
+        .iter()
+        .filter_map(|field| {
+            case.form.get(&field.id).map(|value| {
+                json!({"id": field.id, "title": field.title.get(lang), "value": match value {
+                    Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                }})
+            })
+        })
+        .collect();
+    let left = case.due.map(|due| time_left(runtime, &schedule, now, due, lang));
+    let ground = case.refusal_ground.as_ref().and_then(|ground| {
+        file.service
+            .refusal_grounds
+            .iter()
+            .find(|candidate| &candidate.id == ground)
+            .map(|ground| ground.text.get(lang).to_owned())
+    });
+    let route_title = file
+        .routes
+        .iter()
+        .find(|route| route.key() == case.route)
+        .and_then(|route| route.title.as_ref().map(|title| title.get(lang).to_owned()));
+    json!({
+        "case_id": case.case_id,
+        "regulation_id": case.regulation_id,
+        "regulation_hash": case.regulation_hash,
+        "service_title": file.service.title.get(lang),
+        "route": case.route,
+        "channel": case.channel.map(|channel| channel.as_str()),
+        "channel_title": case.channel.map(|channel| t(lang, &format!("channel.{}", channel.as_str())).to_owned()),
+        "route_title": route_title,
+        "provider_id": case.provider.id,
+        "status": status_key(case.status()),
+        "status_text": status_text(case.status(), lang),
+        "closed": case.is_closed(),
+        "submitted_at": case.submitted_at.map(|at| local_time(at, &schedule)),
+        "accepted_at": case.accepted_at.map(|at| local_time(at, &schedule)),
+        "receipt": case.receipt,
+        "due": case.due.map(|due| local_time(due, &schedule)),
+        "left": if case.is_closed() { None } else { left.as_ref().map(|(words, _)| words.clone()) },
+        "overdue": case.overdue || (!case.is_closed() && left.as_ref().is_some_and(|(_, overdue)| *overdue)),
+        "extended": case.extended,
+        "closed_at": case.closed_at.map(|at| local_time(at, &schedule)),
+        "result": case.result,
+        "result_title": case.result.as_ref().map(|id| result_title(model, id, lang)),
+        "refusal_ground": ground,
+        "executors": case.executors,
+        "trail": trail,
+        "tasks": tasks,
+        "documents": documents,
+        "form": form,
+        "version": case.version,
+    })
+}
+
+/// One work-list row with the legal clock.
+pub fn task_view(
+    runtime: &Runtime,
+    row: &TaskRow,
+    model: Option<&ProcessModel>,
+    route: &str,
+    lang: Lang,
+    now: Timestamp,
+) -> Value {
+    let provider = row.unit.split('/').next().unwrap_or_default();
+    let schedule = schedule_for(runtime, provider);
+    let left = row
+        .due
+        .map(|due| time_left(runtime, &schedule, now, due, lang));
+    json!({
+        "task_id": row.task_id,
+        "case_id": row.case_id,
+        "step": row.step_id,
+        "action": match (model, row.escalation) {
+            (_, true) => t(lang, "task.escalation").to_owned(),
+            (Some(model), false) => step_action(model, route, &row.step_id, lang),
+            (None, false) => row.step_id.clone(),
+        },
+        "service_title": model.map(|model| model.file.service.title.get(lang).to_owned()),
+        "role": row.role,
+        "role_title": model.map(|model| role_title(model, &row.role, lang)).unwrap_or_else(|| row.role.clone()),
+        "unit": row.unit,
+        "assignee": row.assignee,
+        "status": row.status,
+        "escalation": row.escalation,
+        "created_at": local_time(row.created_at, &schedule),
+        "due": row.due.map(|due| local_time(due, &schedule)),
+        "left": left.as_ref().map(|(words, _)| words.clone()),
+        "overdue": left.as_ref().is_some_and(|(_, overdue)| *overdue),
+    })
+}
