@@ -42,11 +42,35 @@ pub const ATTACHMENT_TYPES: &[&str] = &["application/pdf", "image/jpeg", "image/
         license(name = "Apache-2.0")
     ),
     paths(
-        list_regulations, get_regulation, sign_in, sign_out, me, list_providers, submit,
-        list_cases, get_case, put_attachment, work_list, claim, complete, assign, extend,
-        withdraw, registry, audit, stats
+        list_regulations,
+        get_regulation,
+        sign_in,
+        sign_out,
+        me,
+        list_providers,
+        submit,
+        list_cases,
+        get_case,
+        put_attachment,
+        work_list,
+        claim,
+        complete,
+        assign,
+        extend,
+        withdraw,
+        registry,
+        audit,
+        stats
     ),
-    components(schemas(SignIn, SubmitRequest, CompleteRequest, AssignRequest, ReasonRequest, ErrorBody, ErrorDetail))
+    components(schemas(
+        SignIn,
+        SubmitRequest,
+        CompleteRequest,
+        AssignRequest,
+        ReasonRequest,
+        ErrorBody,
+        ErrorDetail
+    ))
 )]
 pub struct ApiDoc;
 
@@ -115,7 +139,10 @@ impl LangParam {
 // ------------------------------------------------------------ catalogue
 
 #[utoipa::path(get, path = "/api/regulations", params(LangParam), responses((status = 200, description = "Every regulation in the catalogue")))]
-async fn list_regulations(State(state): State<AppState>, Query(params): Query<LangParam>) -> Response {
+async fn list_regulations(
+    State(state): State<AppState>,
+    Query(params): Query<LangParam>,
+) -> Response {
     let lang = params.lang();
     let rows: Vec<_> = state
         .runtime
@@ -230,9 +257,12 @@ async fn me(User(session): User) -> Response {
 }
 
 #[utoipa::path(get, path = "/api/providers", params(LangParam), responses((status = 200, description = "Providers and the regulations they apply")))]
-async fn list_providers(State(state): State<AppState>, Query(params): Query<LangParam>) -> AppResult {
+async fn list_providers(
+    State(state): State<AppState>,
+    Query(params): Query<LangParam>,
+) -> AppResult {
     let lang = params.lang();
-    let providers = state.blocking(|runtime| demo::providers(runtime)).await?;
+    let providers = state.blocking(demo::providers).await?;
     let rows: Vec<Value> = providers
         .iter()
         .map(|provider| {
@@ -312,7 +342,10 @@ pub fn typed_form(
         let value = match field.ty {
             FieldType::String | FieldType::Date | FieldType::Enum => json!(text),
             FieldType::Int => json!(text.parse::<i64>().map_err(|_| {
-                AppError::bad_request("invalid_form", format!("`{}` is not a whole number", field.id))
+                AppError::bad_request(
+                    "invalid_form",
+                    format!("`{}` is not a whole number", field.id),
+                )
             })?),
             FieldType::Bool => json!(matches!(text, "on" | "true" | "1" | "yes")),
         };
@@ -336,7 +369,10 @@ pub fn submit_case(
         .into_iter()
         .find(|provider| provider.id == request.provider)
         .ok_or_else(|| {
-            AppError::bad_request("unknown_provider", format!("no provider `{}`", request.provider))
+            AppError::bad_request(
+                "unknown_provider",
+                format!("no provider `{}`", request.provider),
+            )
         })?;
     if provider.region != file.act.region {
         return Err(AppError::bad_request(
@@ -556,7 +592,9 @@ pub fn load_case(
                 .ok_or_else(|| AppError::internal("the case's regulation edition is missing"))?;
             qyzmet_regulation::check(&text, &runtime.calendar)
                 .model
-                .ok_or_else(|| AppError::internal("the case's regulation edition does not compile"))?
+                .ok_or_else(|| {
+                    AppError::internal("the case's regulation edition does not compile")
+                })?
         }
     };
     Ok((case, model))
@@ -677,7 +715,10 @@ pub fn store_attachment(
 /// match the file's first bytes).
 pub fn check_attachment(content_type: &str, bytes: &[u8]) -> Result<(), AppError> {
     if bytes.is_empty() {
-        return Err(AppError::bad_request("empty_attachment", "the file is empty"));
+        return Err(AppError::bad_request(
+            "empty_attachment",
+            "the file is empty",
+        ));
     }
     if bytes.len() > ATTACHMENT_MAX_BYTES {
         return Err(AppError::new(
@@ -737,7 +778,11 @@ async fn put_attachment(
         .blocking(move |runtime| {
             let (case, model) = load_case(runtime, &account, &case_id)?;
             if case.is_closed() {
-                return Err(AppError::new(StatusCode::CONFLICT, "wrong_state", "the case is closed"));
+                return Err(AppError::new(
+                    StatusCode::CONFLICT,
+                    "wrong_state",
+                    "the case is closed",
+                ));
             }
             if !model.file.documents.iter().any(|d| d.id == document) {
                 return Err(AppError::bad_request(
@@ -745,7 +790,14 @@ async fn put_attachment(
                     format!("the regulation has no document `{document}`"),
                 ));
             }
-            store_attachment(runtime, &case_id, &document, &document, &content_type, &body)
+            store_attachment(
+                runtime,
+                &case_id,
+                &document,
+                &document,
+                &content_type,
+                &body,
+            )
         })
         .await?;
     Ok((StatusCode::CREATED, Json(entry)).into_response())
@@ -754,7 +806,11 @@ async fn put_attachment(
 // ------------------------------------------------------------ work
 
 /// The open tasks of the account's units and roles, most urgent first.
-pub fn tasks_of(runtime: &Runtime, account: &Account, limit: usize) -> Result<Vec<TaskRow>, AppError> {
+pub fn tasks_of(
+    runtime: &Runtime,
+    account: &Account,
+    limit: usize,
+) -> Result<Vec<TaskRow>, AppError> {
     if !account.is_staff() || account.grants.is_empty() {
         return Ok(Vec::new());
     }
@@ -770,7 +826,11 @@ pub fn tasks_of(runtime: &Runtime, account: &Account, limit: usize) -> Result<Ve
     Ok(rows
         .into_iter()
         .filter(|row| account.actor().holds(&row.role, &row.unit))
-        .filter(|row| row.assignee.as_ref().is_none_or(|who| who == &account.login))
+        .filter(|row| {
+            row.assignee
+                .as_ref()
+                .is_none_or(|who| who == &account.login)
+        })
         .take(limit)
         .collect())
 }
@@ -861,8 +921,12 @@ async fn run_action(
                 (None, None) => return Err(AppError::internal("no case")),
             };
             let case = act(runtime, &account, &case_id, action, expected_version, now)?;
-            let (_, model) = load_case(runtime, &account, &case.case_id)
-                .or_else(|_| Ok::<_, AppError>((case.clone(), regulation(runtime, &case.regulation_id)?.clone())))?;
+            let (_, model) = load_case(runtime, &account, &case.case_id).or_else(|_| {
+                Ok::<_, AppError>((
+                    case.clone(),
+                    regulation(runtime, &case.regulation_id)?.clone(),
+                ))
+            })?;
             Ok(view::case_view(runtime, &case, &model, lang, now))
         })
         .await?;
@@ -886,7 +950,16 @@ async fn claim(
     let action = Action::Claim {
         task_id: task_id.clone(),
     };
-    run_action(state, session.account, None, Some(task_id), action, None, params.lang()).await
+    run_action(
+        state,
+        session.account,
+        None,
+        Some(task_id),
+        action,
+        None,
+        params.lang(),
+    )
+    .await
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -953,7 +1026,16 @@ async fn assign(
         executor: body.executor,
         role: body.role,
     };
-    run_action(state, session.account, Some(case_id), None, action, body.expected_version, params.lang()).await
+    run_action(
+        state,
+        session.account,
+        Some(case_id),
+        None,
+        action,
+        body.expected_version,
+        params.lang(),
+    )
+    .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -977,7 +1059,16 @@ async fn extend(
     if reason.trim().is_empty() {
         return Err(AppError::bad_request("reason_required", "give the reason"));
     }
-    run_action(state, session.account, Some(case_id), None, Action::Extend { reason }, body.expected_version, params.lang()).await
+    run_action(
+        state,
+        session.account,
+        Some(case_id),
+        None,
+        Action::Extend { reason },
+        body.expected_version,
+        params.lang(),
+    )
+    .await
 }
 
 #[utoipa::path(post, path = "/api/cases/{case_id}/withdraw", request_body = ReasonRequest, params(("case_id" = String, Path), LangParam),
@@ -989,8 +1080,19 @@ async fn withdraw(
     Query(params): Query<LangParam>,
     Json(body): Json<ReasonRequest>,
 ) -> AppResult {
-    let action = Action::Withdraw { reason: body.reason };
-    run_action(state, session.account, Some(case_id), None, action, body.expected_version, params.lang()).await
+    let action = Action::Withdraw {
+        reason: body.reason,
+    };
+    run_action(
+        state,
+        session.account,
+        Some(case_id),
+        None,
+        action,
+        body.expected_version,
+        params.lang(),
+    )
+    .await
 }
 
 // ------------------------------------------------------------ registries, audit, stats
@@ -1048,7 +1150,11 @@ pub fn stat_rows(stats: &[CaseStat]) -> Vec<StatRow> {
     let mut rows: BTreeMap<(String, String, String), StatRow> = BTreeMap::new();
     for stat in stats {
         let row = rows
-            .entry((stat.regulation_id.clone(), stat.provider_id.clone(), stat.route.clone()))
+            .entry((
+                stat.regulation_id.clone(),
+                stat.provider_id.clone(),
+                stat.route.clone(),
+            ))
             .or_insert_with(|| StatRow {
                 regulation_id: stat.regulation_id.clone(),
                 provider_id: stat.provider_id.clone(),

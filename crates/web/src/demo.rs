@@ -83,7 +83,11 @@ const DEMO_PROVIDERS: &[(&str, &str, &str, &str, &str)] = &[
 /// (IIN without check digit, region, name)
 const DEMO_APPLICANTS: &[(&str, &str, &str)] = &[
     ("90010130003", "kyzylorda", "Айгүл Серікқызы Нұрланова"),
-    ("85031540012", "west-kazakhstan", "Ерлан Бақытұлы Жақсылықов"),
+    (
+        "85031540012",
+        "west-kazakhstan",
+        "Ерлан Бақытұлы Жақсылықов",
+    ),
     ("92120230045", "aktobe", "Динара Маратқызы Оспанова"),
     ("78060510021", "kostanay", "Сергей Иванович Петренко"),
 ];

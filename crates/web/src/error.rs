@@ -107,9 +107,7 @@ impl From<RuntimeError> for AppError {
                 };
                 AppError::new(status, code, detail)
             }
-            RuntimeError::UnknownRegulation(_) => {
-                AppError::not_found("unknown_regulation", detail)
-            }
+            RuntimeError::UnknownRegulation(_) => AppError::not_found("unknown_regulation", detail),
             RuntimeError::Store(StoreError::Invalid(_)) => {
                 AppError::bad_request("invalid_input", detail)
             }
@@ -138,7 +136,11 @@ impl IntoResponse for AppError {
 }
 
 /// Writes the body of an [`AppError`] response in the request's language.
-pub async fn render_errors(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn render_errors(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let lang = i18n::request_lang(&request);
     let api = request.uri().path().starts_with("/api/");
     let response = next.run(request).await;

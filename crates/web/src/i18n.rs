@@ -12,176 +12,824 @@ pub const LANG_COOKIE: &str = "qz_lang";
 
 /// (key, [kk, ru, en])
 static MESSAGES: &[(&str, [&str; 3])] = &[
-    ("app.name", ["Qyzmet — мемлекеттік қызметтер", "Qyzmet — государственные услуги", "Qyzmet — public services"]),
-    ("app.tagline", ["Регламенттен тікелей орындалатын мемлекеттік қызметтер", "Государственные услуги, исполняемые прямо по регламенту", "Public services run straight from their regulations"]),
+    (
+        "app.name",
+        [
+            "Qyzmet — мемлекеттік қызметтер",
+            "Qyzmet — государственные услуги",
+            "Qyzmet — public services",
+        ],
+    ),
+    (
+        "app.tagline",
+        [
+            "Регламенттен тікелей орындалатын мемлекеттік қызметтер",
+            "Государственные услуги, исполняемые прямо по регламенту",
+            "Public services run straight from their regulations",
+        ],
+    ),
     ("nav.catalogue", ["Қызметтер", "Услуги", "Services"]),
-    ("nav.cabinet", ["Жеке кабинет", "Личный кабинет", "My cabinet"]),
+    (
+        "nav.cabinet",
+        ["Жеке кабинет", "Личный кабинет", "My cabinet"],
+    ),
     ("nav.desk", ["Жұмыс тізімі", "Список задач", "Work list"]),
-    ("nav.centre", ["ХҚО операторы", "Оператор ЦОН", "Service centre desk"]),
+    (
+        "nav.centre",
+        ["ХҚО операторы", "Оператор ЦОН", "Service centre desk"],
+    ),
     ("nav.supervisor", ["Бақылау", "Мониторинг", "Supervision"]),
     ("nav.login", ["Кіру", "Войти", "Sign in"]),
     ("nav.logout", ["Шығу", "Выйти", "Sign out"]),
-    ("nav.skip", ["Негізгі мазмұнға өту", "Перейти к содержимому", "Skip to content"]),
+    (
+        "nav.skip",
+        [
+            "Негізгі мазмұнға өту",
+            "Перейти к содержимому",
+            "Skip to content",
+        ],
+    ),
     ("nav.language", ["Тіл", "Язык", "Language"]),
-    ("home.title", ["Мемлекеттік қызметтер каталогы", "Каталог государственных услуг", "Catalogue of public services"]),
+    (
+        "home.title",
+        [
+            "Мемлекеттік қызметтер каталогы",
+            "Каталог государственных услуг",
+            "Catalogue of public services",
+        ],
+    ),
     ("home.region", ["Өңір", "Регион", "Region"]),
-    ("home.providers", ["Қызмет берушілер", "Услугодатели", "Providers"]),
-    ("home.channels", ["Жүгіну тәсілдері", "Способы обращения", "Channels"]),
+    (
+        "home.providers",
+        ["Қызмет берушілер", "Услугодатели", "Providers"],
+    ),
+    (
+        "home.channels",
+        ["Жүгіну тәсілдері", "Способы обращения", "Channels"],
+    ),
     ("home.apply", ["Өтініш беру", "Подать заявление", "Apply"]),
     ("home.regulation", ["Регламент", "Регламент", "Regulation"]),
-    ("home.repealed", ["күші жойылған", "утратил силу", "repealed"]),
+    (
+        "home.repealed",
+        ["күші жойылған", "утратил силу", "repealed"],
+    ),
     ("home.in_force", ["қолданыста", "действует", "in force"]),
-    ("home.sign_in_to_apply", ["Өтініш беру үшін кіріңіз", "Войдите, чтобы подать заявление", "Sign in to apply"]),
+    (
+        "home.sign_in_to_apply",
+        [
+            "Өтініш беру үшін кіріңіз",
+            "Войдите, чтобы подать заявление",
+            "Sign in to apply",
+        ],
+    ),
     ("login.title", ["Жүйеге кіру", "Вход в систему", "Sign in"]),
-    ("login.login", ["ЖСН немесе қызметкер логині", "ИИН или логин сотрудника", "IIN or staff login"]),
+    (
+        "login.login",
+        [
+            "ЖСН немесе қызметкер логині",
+            "ИИН или логин сотрудника",
+            "IIN or staff login",
+        ],
+    ),
     ("login.password", ["Құпия сөз", "Пароль", "Password"]),
     ("login.submit", ["Кіру", "Войти", "Sign in"]),
-    ("login.demo", ["Демо тіркелгілердің құпия сөзі: demo", "Пароль демо-учётных записей: demo", "Demo accounts' password: demo"]),
+    (
+        "login.demo",
+        [
+            "Демо тіркелгілердің құпия сөзі: demo",
+            "Пароль демо-учётных записей: demo",
+            "Demo accounts' password: demo",
+        ],
+    ),
     ("apply.title", ["Өтініш", "Заявление", "Application"]),
-    ("apply.provider", ["Қызмет беруші", "Услугодатель", "Provider"]),
-    ("apply.route", ["Жүгіну тәсілі", "Способ обращения", "Channel"]),
-    ("apply.applicant", ["Көрсетілетін қызметті алушының ЖСН", "ИИН услугополучателя", "Applicant's IIN"]),
-    ("apply.representative", ["Өкіл (аты-жөні), болса", "Представитель (ФИО), если есть", "Representative (full name), if any"]),
-    ("apply.power_of_attorney", ["Сенімхаттың нөмірі мен күні", "Номер и дата доверенности", "Power of attorney number and date"]),
-    ("apply.form", ["Өтініш деректері", "Данные заявления", "Application data"]),
+    (
+        "apply.provider",
+        ["Қызмет беруші", "Услугодатель", "Provider"],
+    ),
+    (
+        "apply.route",
+        ["Жүгіну тәсілі", "Способ обращения", "Channel"],
+    ),
+    (
+        "apply.applicant",
+        [
+            "Көрсетілетін қызметті алушының ЖСН",
+            "ИИН услугополучателя",
+            "Applicant's IIN",
+        ],
+    ),
+    (
+        "apply.representative",
+        [
+            "Өкіл (аты-жөні), болса",
+            "Представитель (ФИО), если есть",
+            "Representative (full name), if any",
+        ],
+    ),
+    (
+        "apply.power_of_attorney",
+        [
+            "Сенімхаттың нөмірі мен күні",
+            "Номер и дата доверенности",
+            "Power of attorney number and date",
+        ],
+    ),
+    (
+        "apply.form",
+        ["Өтініш деректері", "Данные заявления", "Application data"],
+    ),
     ("apply.documents", ["Құжаттар", "Документы", "Documents"]),
     ("apply.handed_in", ["ұсынылды", "представлен", "handed in"]),
-    ("apply.upload", ["Файл (PDF, JPEG, PNG, 5 МБ дейін)", "Файл (PDF, JPEG, PNG, до 5 МБ)", "File (PDF, JPEG, PNG, up to 5 MB)"]),
-    ("apply.consent", ["Ақпараттық жүйелердегі заңмен қорғалатын құпияны құрайтын мәліметтерді пайдалануға келісемін", "Даю согласие на использование сведений, составляющих охраняемую законом тайну, содержащихся в информационных системах", "I consent to the use of information protected by law held in information systems"]),
-    ("apply.submit", ["Өтінішті жіберу", "Отправить заявление", "Submit the application"]),
-    ("apply.not_on_portal", ["Бұл қызметті порталда алуға болмайды: қызмет берушіге немесе Мемлекеттік корпорацияға жүгініңіз.", "Эту услугу нельзя получить на портале: обратитесь к услугодателю или в Госкорпорацию.", "This service is not available on the portal: apply at the provider or the State Corporation."]),
+    (
+        "apply.upload",
+        [
+            "Файл (PDF, JPEG, PNG, 5 МБ дейін)",
+            "Файл (PDF, JPEG, PNG, до 5 МБ)",
+            "File (PDF, JPEG, PNG, up to 5 MB)",
+        ],
+    ),
+    (
+        "apply.consent",
+        [
+            "Ақпараттық жүйелердегі заңмен қорғалатын құпияны құрайтын мәліметтерді пайдалануға келісемін",
+            "Даю согласие на использование сведений, составляющих охраняемую законом тайну, содержащихся в информационных системах",
+            "I consent to the use of information protected by law held in information systems",
+        ],
+    ),
+    (
+        "apply.submit",
+        [
+            "Өтінішті жіберу",
+            "Отправить заявление",
+            "Submit the application",
+        ],
+    ),
+    (
+        "apply.not_on_portal",
+        [
+            "Бұл қызметті порталда алуға болмайды: қызмет берушіге немесе Мемлекеттік корпорацияға жүгініңіз.",
+            "Эту услугу нельзя получить на портале: обратитесь к услугодателю или в Госкорпорацию.",
+            "This service is not available on the portal: apply at the provider or the State Corporation.",
+        ],
+    ),
     ("apply.required", ["міндетті", "обязательно", "required"]),
     ("apply.yes", ["иә", "да", "yes"]),
-    ("cabinet.title", ["Менің өтініштерім", "Мои заявления", "My applications"]),
-    ("cabinet.empty", ["Өтініштер әзірге жоқ.", "Заявлений пока нет.", "No applications yet."]),
+    (
+        "cabinet.title",
+        ["Менің өтініштерім", "Мои заявления", "My applications"],
+    ),
+    (
+        "cabinet.empty",
+        [
+            "Өтініштер әзірге жоқ.",
+            "Заявлений пока нет.",
+            "No applications yet.",
+        ],
+    ),
     ("case.title", ["Өтініш", "Заявление", "Application"]),
     ("case.number", ["Нөмірі", "Номер", "Number"]),
     ("case.service", ["Қызмет", "Услуга", "Service"]),
     ("case.status", ["Мәртебесі", "Статус", "Status"]),
-    ("case.submitted", ["Берілген күні", "Дата подачи", "Submitted"]),
+    (
+        "case.submitted",
+        ["Берілген күні", "Дата подачи", "Submitted"],
+    ),
     ("case.accepted", ["Қабылданды", "Принято", "Accepted"]),
-    ("case.due", ["Нәтиже берілетін мерзім", "Срок выдачи результата", "Result due"]),
+    (
+        "case.due",
+        [
+            "Нәтиже берілетін мерзім",
+            "Срок выдачи результата",
+            "Result due",
+        ],
+    ),
     ("case.left", ["Қалған уақыт", "Осталось", "Time left"]),
     ("case.result", ["Нәтиже", "Результат", "Result"]),
-    ("case.ground", ["Бас тарту негізі", "Основание отказа", "Ground of refusal"]),
-    ("case.timeline", ["Өтініштің жолы", "Ход рассмотрения", "Timeline"]),
+    (
+        "case.ground",
+        ["Бас тарту негізі", "Основание отказа", "Ground of refusal"],
+    ),
+    (
+        "case.timeline",
+        ["Өтініштің жолы", "Ход рассмотрения", "Timeline"],
+    ),
     ("case.documents", ["Құжаттар", "Документы", "Documents"]),
-    ("case.attachments", ["Тіркелген файлдар", "Приложенные файлы", "Attached files"]),
-    ("case.form", ["Өтініш деректері", "Данные заявления", "Application data"]),
-    ("case.tasks", ["Ашық тапсырмалар", "Открытые задачи", "Open tasks"]),
+    (
+        "case.attachments",
+        ["Тіркелген файлдар", "Приложенные файлы", "Attached files"],
+    ),
+    (
+        "case.form",
+        ["Өтініш деректері", "Данные заявления", "Application data"],
+    ),
+    (
+        "case.tasks",
+        ["Ашық тапсырмалар", "Открытые задачи", "Open tasks"],
+    ),
     ("case.receipt", ["Қолхат", "Расписка", "Receipt"]),
-    ("case.print_receipt", ["Қолхатты басып шығару", "Распечатать расписку", "Print the receipt"]),
-    ("case.withdraw", ["Өтінішті кері қайтарып алу", "Отозвать заявление", "Withdraw the application"]),
-    ("case.extended", ["мерзімі ұзартылды", "срок продлён", "term extended"]),
+    (
+        "case.print_receipt",
+        [
+            "Қолхатты басып шығару",
+            "Распечатать расписку",
+            "Print the receipt",
+        ],
+    ),
+    (
+        "case.withdraw",
+        [
+            "Өтінішті кері қайтарып алу",
+            "Отозвать заявление",
+            "Withdraw the application",
+        ],
+    ),
+    (
+        "case.extended",
+        ["мерзімі ұзартылды", "срок продлён", "term extended"],
+    ),
     ("case.executor", ["Орындаушы", "Исполнитель", "Executor"]),
     ("case.step", ["Рәсім", "Процедура", "Step"]),
     ("case.role", ["Орындаушы бөлімше", "Исполнитель", "Role"]),
     ("case.entered", ["Басталды", "Начато", "Started"]),
     ("case.left_at", ["Аяқталды", "Завершено", "Finished"]),
     ("case.outcome", ["Шешім", "Решение", "Outcome"]),
-    ("case.history", ["Оқиғалар журналы", "Журнал событий", "Event log"]),
-    ("case.channel", ["Жүгіну тәсілі", "Способ обращения", "Channel"]),
+    (
+        "case.history",
+        ["Оқиғалар журналы", "Журнал событий", "Event log"],
+    ),
+    (
+        "case.channel",
+        ["Жүгіну тәсілі", "Способ обращения", "Channel"],
+    ),
     ("task.claim", ["Орындауға алу", "Взять в работу", "Take"]),
     ("task.complete", ["Орындалды", "Выполнено", "Done"]),
     ("task.decide", ["Шешім", "Решение", "Decide"]),
-    ("task.assign", ["Орындаушыны тағайындау (бұрыштама)", "Назначить исполнителя (резолюция)", "Name the executor (resolution)"]),
-    ("task.executor_login", ["Орындаушының логині", "Логин исполнителя", "Executor's login"]),
-    ("task.extend", ["Мерзімді ұзарту", "Продлить срок", "Extend the term"]),
+    (
+        "task.assign",
+        [
+            "Орындаушыны тағайындау (бұрыштама)",
+            "Назначить исполнителя (резолюция)",
+            "Name the executor (resolution)",
+        ],
+    ),
+    (
+        "task.executor_login",
+        [
+            "Орындаушының логині",
+            "Логин исполнителя",
+            "Executor's login",
+        ],
+    ),
+    (
+        "task.extend",
+        ["Мерзімді ұзарту", "Продлить срок", "Extend the term"],
+    ),
     ("task.reason", ["Себебі", "Причина", "Reason"]),
-    ("task.escalation", ["Мерзімі өткен: шара қолдану", "Просрочено: принять меры", "Overdue: take action"]),
+    (
+        "task.escalation",
+        [
+            "Мерзімі өткен: шара қолдану",
+            "Просрочено: принять меры",
+            "Overdue: take action",
+        ],
+    ),
     ("task.assignee", ["Орындаушы", "Исполнитель", "Assignee"]),
-    ("task.unassigned", ["тағайындалмаған", "не назначен", "unassigned"]),
-    ("desk.title", ["Менің жұмыс тізімім", "Мой список задач", "My work list"]),
-    ("desk.empty", ["Ашық тапсырмалар жоқ.", "Открытых задач нет.", "No open tasks."]),
+    (
+        "task.unassigned",
+        ["тағайындалмаған", "не назначен", "unassigned"],
+    ),
+    (
+        "desk.title",
+        ["Менің жұмыс тізімім", "Мой список задач", "My work list"],
+    ),
+    (
+        "desk.empty",
+        [
+            "Ашық тапсырмалар жоқ.",
+            "Открытых задач нет.",
+            "No open tasks.",
+        ],
+    ),
     ("desk.case", ["Өтініш", "Заявление", "Case"]),
     ("desk.task", ["Тапсырма", "Задача", "Task"]),
     ("desk.due", ["Мерзімі", "Срок", "Due"]),
-    ("desk.recent", ["Бөлімшенің соңғы өтініштері", "Последние заявления подразделения", "Recent cases of my unit"]),
-    ("centre.title", ["Мемлекеттік корпорация: өтінішті қабылдау", "Госкорпорация: приём заявления", "State Corporation: taking an application"]),
-    ("centre.queue", ["Электрондық кезек", "Электронная очередь", "Electronic queue"]),
-    ("centre.take_ticket", ["Келесі талон", "Следующий талон", "Next ticket"]),
+    (
+        "desk.recent",
+        [
+            "Бөлімшенің соңғы өтініштері",
+            "Последние заявления подразделения",
+            "Recent cases of my unit",
+        ],
+    ),
+    (
+        "centre.title",
+        [
+            "Мемлекеттік корпорация: өтінішті қабылдау",
+            "Госкорпорация: приём заявления",
+            "State Corporation: taking an application",
+        ],
+    ),
+    (
+        "centre.queue",
+        [
+            "Электрондық кезек",
+            "Электронная очередь",
+            "Electronic queue",
+        ],
+    ),
+    (
+        "centre.take_ticket",
+        ["Келесі талон", "Следующий талон", "Next ticket"],
+    ),
     ("centre.ticket", ["Талон", "Талон", "Ticket"]),
-    ("centre.choose", ["Қызметті таңдаңыз", "Выберите услугу", "Choose the service"]),
-    ("receipt.accepted", ["Құжаттардың қабылданғаны туралы қолхат", "Расписка о приёме документов", "Receipt of acceptance of documents"]),
-    ("receipt.refused", ["Құжаттарды қабылдаудан бас тарту туралы қолхат", "Расписка об отказе в приёме документов", "Receipt of refusal to accept documents"]),
-    ("receipt.received", ["Қабылданған құжаттар", "Принятые документы", "Documents received"]),
-    ("receipt.missing", ["Жетіспейтін құжаттар", "Недостающие документы", "Missing documents"]),
-    ("receipt.operator", ["Қабылдаған қызметкер", "Принял сотрудник", "Received by"]),
-    ("receipt.datetime", ["Қабылданған күні мен уақыты", "Дата и время приёма", "Date and time"]),
-    ("receipt.due", ["Нәтиже берілетін күн", "Дата выдачи результата", "Result due on"]),
+    (
+        "centre.choose",
+        ["Қызметті таңдаңыз", "Выберите услугу", "Choose the service"],
+    ),
+    (
+        "receipt.accepted",
+        [
+            "Құжаттардың қабылданғаны туралы қолхат",
+            "Расписка о приёме документов",
+            "Receipt of acceptance of documents",
+        ],
+    ),
+    (
+        "receipt.refused",
+        [
+            "Құжаттарды қабылдаудан бас тарту туралы қолхат",
+            "Расписка об отказе в приёме документов",
+            "Receipt of refusal to accept documents",
+        ],
+    ),
+    (
+        "receipt.received",
+        [
+            "Қабылданған құжаттар",
+            "Принятые документы",
+            "Documents received",
+        ],
+    ),
+    (
+        "receipt.missing",
+        [
+            "Жетіспейтін құжаттар",
+            "Недостающие документы",
+            "Missing documents",
+        ],
+    ),
+    (
+        "receipt.operator",
+        ["Қабылдаған қызметкер", "Принял сотрудник", "Received by"],
+    ),
+    (
+        "receipt.datetime",
+        [
+            "Қабылданған күні мен уақыты",
+            "Дата и время приёма",
+            "Date and time",
+        ],
+    ),
+    (
+        "receipt.due",
+        [
+            "Нәтиже берілетін күн",
+            "Дата выдачи результата",
+            "Result due on",
+        ],
+    ),
     ("receipt.print", ["Басып шығару", "Печать", "Print"]),
-    ("supervisor.title", ["Мерзімдердің сақталуын бақылау", "Мониторинг соблюдения сроков", "Deadline compliance"]),
+    (
+        "supervisor.title",
+        [
+            "Мерзімдердің сақталуын бақылау",
+            "Мониторинг соблюдения сроков",
+            "Deadline compliance",
+        ],
+    ),
     ("supervisor.received", ["Түсті", "Поступило", "Received"]),
-    ("supervisor.completed", ["Орындалды", "Исполнено", "Completed"]),
-    ("supervisor.refused", ["Бас тартылды", "Отказано", "Refused"]),
+    (
+        "supervisor.completed",
+        ["Орындалды", "Исполнено", "Completed"],
+    ),
+    (
+        "supervisor.refused",
+        ["Бас тартылды", "Отказано", "Refused"],
+    ),
     ("supervisor.open", ["Қаралуда", "На рассмотрении", "Open"]),
     ("supervisor.in_time", ["Мерзімінде", "В срок", "In time"]),
-    ("supervisor.late", ["Мерзімі бұзылған", "С нарушением срока", "Late"]),
-    ("supervisor.overdue_now", ["Қазір мерзімі өткен", "Просрочено сейчас", "Overdue now"]),
-    ("supervisor.csv", ["CSV жүктеу", "Скачать CSV", "Download CSV"]),
-    ("supervisor.audit", ["Журналдың тұтастығын тексеру", "Проверить целостность журнала", "Verify the log's integrity"]),
-    ("supervisor.audit_clean", ["Хэш тізбектері бүтін", "Цепочки хэшей целы", "Hash chains intact"]),
-    ("supervisor.audit_broken", ["Журнал бұзылған", "Журнал нарушен", "The log is broken"]),
-    ("supervisor.chart", ["Мерзімінде / мерзімі бұзылған / қазір мерзімі өткен", "В срок / с нарушением / просрочено сейчас", "In time / late / overdue now"]),
-    ("supervisor.empty", ["Өтініштер әлі жоқ.", "Заявлений ещё нет.", "No cases yet."]),
+    (
+        "supervisor.late",
+        ["Мерзімі бұзылған", "С нарушением срока", "Late"],
+    ),
+    (
+        "supervisor.overdue_now",
+        ["Қазір мерзімі өткен", "Просрочено сейчас", "Overdue now"],
+    ),
+    (
+        "supervisor.csv",
+        ["CSV жүктеу", "Скачать CSV", "Download CSV"],
+    ),
+    (
+        "supervisor.audit",
+        [
+            "Журналдың тұтастығын тексеру",
+            "Проверить целостность журнала",
+            "Verify the log's integrity",
+        ],
+    ),
+    (
+        "supervisor.audit_clean",
+        [
+            "Хэш тізбектері бүтін",
+            "Цепочки хэшей целы",
+            "Hash chains intact",
+        ],
+    ),
+    (
+        "supervisor.audit_broken",
+        ["Журнал бұзылған", "Журнал нарушен", "The log is broken"],
+    ),
+    (
+        "supervisor.chart",
+        [
+            "Мерзімінде / мерзімі бұзылған / қазір мерзімі өткен",
+            "В срок / с нарушением / просрочено сейчас",
+            "In time / late / overdue now",
+        ],
+    ),
+    (
+        "supervisor.empty",
+        ["Өтініштер әлі жоқ.", "Заявлений ещё нет.", "No cases yet."],
+    ),
     ("status.submitted", ["Берілді", "Подано", "Submitted"]),
-    ("status.in_progress", ["Қаралуда", "На рассмотрении", "In progress"]),
+    (
+        "status.in_progress",
+        ["Қаралуда", "На рассмотрении", "In progress"],
+    ),
     ("status.waiting", ["Күту", "Ожидание", "Waiting"]),
     ("status.completed", ["Орындалды", "Исполнено", "Completed"]),
-    ("status.refused", ["Дәлелді бас тарту", "Мотивированный отказ", "Refused"]),
-    ("status.refused_to_accept", ["Қабылдаудан бас тартылды", "Отказано в приёме", "Not accepted"]),
-    ("status.withdrawn", ["Кері қайтарылды", "Отозвано", "Withdrawn"]),
-    ("channel.provider_office", ["Қызмет берушінің кеңсесі", "Канцелярия услугодателя", "Provider's office"]),
-    ("channel.service_centre", ["Мемлекеттік корпорация (ХҚО)", "Госкорпорация (ЦОН)", "State Corporation (PSC)"]),
-    ("channel.portal", ["«Электрондық үкімет» порталы", "Портал «электронного правительства»", "E-government portal"]),
-    ("channel.rural_akim", ["Ауылдық округ әкімі", "Аким сельского округа", "Rural akim"]),
-    ("time.working_days", ["жұм. күн", "раб. дн.", "working days"]),
+    (
+        "status.refused",
+        ["Дәлелді бас тарту", "Мотивированный отказ", "Refused"],
+    ),
+    (
+        "status.refused_to_accept",
+        [
+            "Қабылдаудан бас тартылды",
+            "Отказано в приёме",
+            "Not accepted",
+        ],
+    ),
+    (
+        "status.withdrawn",
+        ["Кері қайтарылды", "Отозвано", "Withdrawn"],
+    ),
+    (
+        "channel.provider_office",
+        [
+            "Қызмет берушінің кеңсесі",
+            "Канцелярия услугодателя",
+            "Provider's office",
+        ],
+    ),
+    (
+        "channel.service_centre",
+        [
+            "Мемлекеттік корпорация (ХҚО)",
+            "Госкорпорация (ЦОН)",
+            "State Corporation (PSC)",
+        ],
+    ),
+    (
+        "channel.portal",
+        [
+            "«Электрондық үкімет» порталы",
+            "Портал «электронного правительства»",
+            "E-government portal",
+        ],
+    ),
+    (
+        "channel.rural_akim",
+        ["Ауылдық округ әкімі", "Аким сельского округа", "Rural akim"],
+    ),
+    (
+        "time.working_days",
+        ["жұм. күн", "раб. дн.", "working days"],
+    ),
     ("time.hours", ["сағ", "ч", "h"]),
     ("time.minutes", ["мин", "мин", "min"]),
     ("time.left", ["қалды", "осталось", "left"]),
-    ("time.overdue_by", ["мерзімі өтті:", "просрочено на", "overdue by"]),
+    (
+        "time.overdue_by",
+        ["мерзімі өтті:", "просрочено на", "overdue by"],
+    ),
     ("error.title", ["Қате", "Ошибка", "Error"]),
     ("error.back", ["Басты бетке", "На главную", "Home"]),
-    ("error.internal", ["Ішкі қате. Кейінірек қайталап көріңіз.", "Внутренняя ошибка. Повторите позже.", "Internal error. Please try again later."]),
-    ("error.unauthenticated", ["Алдымен жүйеге кіріңіз.", "Сначала войдите в систему.", "Please sign in first."]),
-    ("error.bad_credentials", ["Логин немесе құпия сөз қате.", "Неверный логин или пароль.", "Wrong login or password."]),
-    ("error.too_many_attempts", ["Кіру әрекеттері тым көп. Бір минуттан кейін қайталаңыз.", "Слишком много попыток входа. Повторите через минуту.", "Too many sign-in attempts. Try again in a minute."]),
-    ("error.forbidden", ["Бұл әрекетке құқығыңыз жоқ.", "У вас нет прав на это действие.", "You are not allowed to do this."]),
-    ("error.csrf", ["Пішіннің мерзімі өтті. Бетті жаңартып, қайталаңыз.", "Форма устарела. Обновите страницу и повторите.", "The form has expired. Reload the page and try again."]),
-    ("error.cross_origin", ["Басқа сайттан жіберілген сұрау қабылданбады.", "Запрос с другого сайта отклонён.", "A request from another site was refused."]),
-    ("error.not_found", ["Бет табылмады.", "Страница не найдена.", "Page not found."]),
-    ("error.unknown_case", ["Өтініш табылмады.", "Заявление не найдено.", "No such application."]),
-    ("error.unknown_task", ["Тапсырма табылмады.", "Задача не найдена.", "No such task."]),
-    ("error.unknown_regulation", ["Регламент табылмады.", "Регламент не найден.", "No such regulation."]),
-    ("error.unknown_provider", ["Қызмет беруші табылмады.", "Услугодатель не найден.", "No such provider."]),
-    ("error.unknown_route", ["Мұндай жүгіну тәсілі жоқ.", "Такого способа обращения нет.", "No such channel."]),
-    ("error.unknown_format", ["Мұндай пішім жоқ.", "Такого формата нет.", "No such format."]),
-    ("error.unknown_document", ["Регламентте мұндай құжат жоқ.", "В регламенте нет такого документа.", "The regulation has no such document."]),
-    ("error.unknown_outcome", ["Мұндай шешім жоқ.", "Такого решения нет.", "No such outcome."]),
-    ("error.unknown_role", ["Регламентте мұндай рөл жоқ.", "В регламенте нет такой роли.", "The regulation has no such role."]),
-    ("error.channel_unavailable", ["Бұл қызмет осы тәсілмен көрсетілмейді.", "Эта услуга не оказывается этим способом.", "This service is not offered through this channel."]),
-    ("error.invalid_iin", ["ЖСН қате: 12 цифр және дұрыс бақылау разряды болуы керек.", "Неверный ИИН: нужно 12 цифр с правильным контрольным разрядом.", "Invalid IIN: 12 digits with a correct check digit are required."]),
-    ("error.consent_required", ["Мәліметтерді пайдалануға келісім қажет.", "Требуется согласие на использование сведений.", "Consent to the use of information is required."]),
-    ("error.missing_field", ["Өтініштің міндетті жолы толтырылмаған.", "Не заполнено обязательное поле заявления.", "A required field of the application is empty."]),
-    ("error.invalid_form", ["Өтініш жолының мәні қате.", "Неверное значение поля заявления.", "A field of the application has a wrong value."]),
-    ("error.invalid_input", ["Деректер қате.", "Неверные данные.", "Invalid input."]),
-    ("error.invalid_submission", ["Өтініш қабылданбады: деректерді тексеріңіз.", "Заявление не принято: проверьте данные.", "The application was not accepted: check the data."]),
-    ("error.invalid_data", ["Тапсырма деректері қате.", "Неверные данные задачи.", "Invalid task data."]),
-    ("error.outcome_required", ["Шешімді таңдаңыз.", "Выберите решение.", "Choose an outcome."]),
-    ("error.stale_version", ["Өтініш басқа қызметкермен өзгертілді. Бетті жаңартыңыз.", "Заявление изменено другим сотрудником. Обновите страницу.", "Someone else changed the case. Reload the page."]),
-    ("error.case_exists", ["Мұндай өтініш бар.", "Такое заявление уже есть.", "The case already exists."]),
-    ("error.task_already_done", ["Тапсырма орындалып қойған.", "Задача уже выполнена.", "The task is already done."]),
-    ("error.already_claimed", ["Тапсырма сізде.", "Задача уже у вас.", "You already hold the task."]),
-    ("error.assigned_to_other", ["Тапсырма басқа қызметкерге берілген.", "Задача назначена другому сотруднику.", "The task is assigned to someone else."]),
-    ("error.wrong_state", ["Өтініштің қазіргі күйінде бұл мүмкін емес.", "В текущем состоянии заявления это невозможно.", "Not possible in the case's current state."]),
-    ("error.already_extended", ["Мерзім бұрын ұзартылған.", "Срок уже продлевался.", "The term has already been extended."]),
-    ("error.extension_not_allowed", ["Регламент мерзімді ұзартуға рұқсат бермейді.", "Регламент не допускает продления срока.", "The regulation allows no extension."]),
-    ("error.reason_required", ["Себебін көрсетіңіз.", "Укажите причину.", "Give the reason."]),
-    ("error.no_record", ["Тізілімде жазба жоқ.", "В реестре нет записи.", "No record in the registry."]),
-    ("error.empty_attachment", ["Файл бос.", "Файл пуст.", "The file is empty."]),
-    ("error.attachment_too_large", ["Файл тым үлкен (5 МБ дейін).", "Файл слишком большой (до 5 МБ).", "The file is too large (up to 5 MB)."]),
-    ("error.attachment_type", ["Тек PDF, JPEG немесе PNG.", "Только PDF, JPEG или PNG.", "PDF, JPEG or PNG only."]),
-    ("error.payload_too_large", ["Сұрау тым үлкен.", "Запрос слишком большой.", "The request is too large."]),
+    (
+        "error.internal",
+        [
+            "Ішкі қате. Кейінірек қайталап көріңіз.",
+            "Внутренняя ошибка. Повторите позже.",
+            "Internal error. Please try again later.",
+        ],
+    ),
+    (
+        "error.unauthenticated",
+        [
+            "Алдымен жүйеге кіріңіз.",
+            "Сначала войдите в систему.",
+            "Please sign in first.",
+        ],
+    ),
+    (
+        "error.bad_credentials",
+        [
+            "Логин немесе құпия сөз қате.",
+            "Неверный логин или пароль.",
+            "Wrong login or password.",
+        ],
+    ),
+    (
+        "error.too_many_attempts",
+        [
+            "Кіру әрекеттері тым көп. Бір минуттан кейін қайталаңыз.",
+            "Слишком много попыток входа. Повторите через минуту.",
+            "Too many sign-in attempts. Try again in a minute.",
+        ],
+    ),
+    (
+        "error.forbidden",
+        [
+            "Бұл әрекетке құқығыңыз жоқ.",
+            "У вас нет прав на это действие.",
+            "You are not allowed to do this.",
+        ],
+    ),
+    (
+        "error.csrf",
+        [
+            "Пішіннің мерзімі өтті. Бетті жаңартып, қайталаңыз.",
+            "Форма устарела. Обновите страницу и повторите.",
+            "The form has expired. Reload the page and try again.",
+        ],
+    ),
+    (
+        "error.cross_origin",
+        [
+            "Басқа сайттан жіберілген сұрау қабылданбады.",
+            "Запрос с другого сайта отклонён.",
+            "A request from another site was refused.",
+        ],
+    ),
+    (
+        "error.not_found",
+        ["Бет табылмады.", "Страница не найдена.", "Page not found."],
+    ),
+    (
+        "error.unknown_case",
+        [
+            "Өтініш табылмады.",
+            "Заявление не найдено.",
+            "No such application.",
+        ],
+    ),
+    (
+        "error.unknown_task",
+        ["Тапсырма табылмады.", "Задача не найдена.", "No such task."],
+    ),
+    (
+        "error.unknown_regulation",
+        [
+            "Регламент табылмады.",
+            "Регламент не найден.",
+            "No such regulation.",
+        ],
+    ),
+    (
+        "error.unknown_provider",
+        [
+            "Қызмет беруші табылмады.",
+            "Услугодатель не найден.",
+            "No such provider.",
+        ],
+    ),
+    (
+        "error.unknown_route",
+        [
+            "Мұндай жүгіну тәсілі жоқ.",
+            "Такого способа обращения нет.",
+            "No such channel.",
+        ],
+    ),
+    (
+        "error.unknown_format",
+        [
+            "Мұндай пішім жоқ.",
+            "Такого формата нет.",
+            "No such format.",
+        ],
+    ),
+    (
+        "error.unknown_document",
+        [
+            "Регламентте мұндай құжат жоқ.",
+            "В регламенте нет такого документа.",
+            "The regulation has no such document.",
+        ],
+    ),
+    (
+        "error.unknown_outcome",
+        [
+            "Мұндай шешім жоқ.",
+            "Такого решения нет.",
+            "No such outcome.",
+        ],
+    ),
+    (
+        "error.unknown_role",
+        [
+            "Регламентте мұндай рөл жоқ.",
+            "В регламенте нет такой роли.",
+            "The regulation has no such role.",
+        ],
+    ),
+    (
+        "error.channel_unavailable",
+        [
+            "Бұл қызмет осы тәсілмен көрсетілмейді.",
+            "Эта услуга не оказывается этим способом.",
+            "This service is not offered through this channel.",
+        ],
+    ),
+    (
+        "error.invalid_iin",
+        [
+            "ЖСН қате: 12 цифр және дұрыс бақылау разряды болуы керек.",
+            "Неверный ИИН: нужно 12 цифр с правильным контрольным разрядом.",
+            "Invalid IIN: 12 digits with a correct check digit are required.",
+        ],
+    ),
+    (
+        "error.consent_required",
+        [
+            "Мәліметтерді пайдалануға келісім қажет.",
+            "Требуется согласие на использование сведений.",
+            "Consent to the use of information is required.",
+        ],
+    ),
+    (
+        "error.missing_field",
+        [
+            "Өтініштің міндетті жолы толтырылмаған.",
+            "Не заполнено обязательное поле заявления.",
+            "A required field of the application is empty.",
+        ],
+    ),
+    (
+        "error.invalid_form",
+        [
+            "Өтініш жолының мәні қате.",
+            "Неверное значение поля заявления.",
+            "A field of the application has a wrong value.",
+        ],
+    ),
+    (
+        "error.invalid_input",
+        ["Деректер қате.", "Неверные данные.", "Invalid input."],
+    ),
+    (
+        "error.invalid_submission",
+        [
+            "Өтініш қабылданбады: деректерді тексеріңіз.",
+            "Заявление не принято: проверьте данные.",
+            "The application was not accepted: check the data.",
+        ],
+    ),
+    (
+        "error.invalid_data",
+        [
+            "Тапсырма деректері қате.",
+            "Неверные данные задачи.",
+            "Invalid task data.",
+        ],
+    ),
+    (
+        "error.outcome_required",
+        [
+            "Шешімді таңдаңыз.",
+            "Выберите решение.",
+            "Choose an outcome.",
+        ],
+    ),
+    (
+        "error.stale_version",
+        [
+            "Өтініш басқа қызметкермен өзгертілді. Бетті жаңартыңыз.",
+            "Заявление изменено другим сотрудником. Обновите страницу.",
+            "Someone else changed the case. Reload the page.",
+        ],
+    ),
+    (
+        "error.case_exists",
+        [
+            "Мұндай өтініш бар.",
+            "Такое заявление уже есть.",
+            "The case already exists.",
+        ],
+    ),
+    (
+        "error.task_already_done",
+        [
+            "Тапсырма орындалып қойған.",
+            "Задача уже выполнена.",
+            "The task is already done.",
+        ],
+    ),
+    (
+        "error.already_claimed",
+        [
+            "Тапсырма сізде.",
+            "Задача уже у вас.",
+            "You already hold the task.",
+        ],
+    ),
+    (
+        "error.assigned_to_other",
+        [
+            "Тапсырма басқа қызметкерге берілген.",
+            "Задача назначена другому сотруднику.",
+            "The task is assigned to someone else.",
+        ],
+    ),
+    (
+        "error.wrong_state",
+        [
+            "Өтініштің қазіргі күйінде бұл мүмкін емес.",
+            "В текущем состоянии заявления это невозможно.",
+            "Not possible in the case's current state.",
+        ],
+    ),
+    (
+        "error.already_extended",
+        [
+            "Мерзім бұрын ұзартылған.",
+            "Срок уже продлевался.",
+            "The term has already been extended.",
+        ],
+    ),
+    (
+        "error.extension_not_allowed",
+        [
+            "Регламент мерзімді ұзартуға рұқсат бермейді.",
+            "Регламент не допускает продления срока.",
+            "The regulation allows no extension.",
+        ],
+    ),
+    (
+        "error.reason_required",
+        [
+            "Себебін көрсетіңіз.",
+            "Укажите причину.",
+            "Give the reason.",
+        ],
+    ),
+    (
+        "error.no_record",
+        [
+            "Тізілімде жазба жоқ.",
+            "В реестре нет записи.",
+            "No record in the registry.",
+        ],
+    ),
+    (
+        "error.empty_attachment",
+        ["Файл бос.", "Файл пуст.", "The file is empty."],
+    ),
+    (
+        "error.attachment_too_large",
+        [
+            "Файл тым үлкен (5 МБ дейін).",
+            "Файл слишком большой (до 5 МБ).",
+            "The file is too large (up to 5 MB).",
+        ],
+    ),
+    (
+        "error.attachment_type",
+        [
+            "Тек PDF, JPEG немесе PNG.",
+            "Только PDF, JPEG или PNG.",
+            "PDF, JPEG or PNG only.",
+        ],
+    ),
+    (
+        "error.payload_too_large",
+        [
+            "Сұрау тым үлкен.",
+            "Запрос слишком большой.",
+            "The request is too large.",
+        ],
+    ),
 ];
 
 /// The message `key` in `lang`, if the key exists.
@@ -261,11 +909,20 @@ mod tests {
     #[test]
     fn every_engine_error_code_the_api_maps_has_a_message() {
         for code in [
-            "unknown_case", "stale_version", "forbidden", "invalid_iin", "csrf",
-            "too_many_attempts", "attachment_type", "attachment_too_large",
+            "unknown_case",
+            "stale_version",
+            "forbidden",
+            "invalid_iin",
+            "csrf",
+            "too_many_attempts",
+            "attachment_type",
+            "attachment_too_large",
         ] {
             for lang in Lang::ALL {
-                assert!(text(lang, &format!("error.{code}")).is_some(), "{code} {lang:?}");
+                assert!(
+                    text(lang, &format!("error.{code}")).is_some(),
+                    "{code} {lang:?}"
+                );
             }
         }
     }

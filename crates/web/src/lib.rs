@@ -197,11 +197,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             std::fs::create_dir_all(&config.data_dir).map_err(|error| {
                 anyhow::anyhow!("cannot create {}: {error}", config.data_dir.display())
             })?;
-            config
-                .data_dir
-                .join("qyzmet.sqlite3")
-                .display()
-                .to_string()
+            config.data_dir.join("qyzmet.sqlite3").display().to_string()
         }
     };
     let store = tokio::task::spawn_blocking(move || qyzmet_store::open(&db)).await??;

@@ -36,8 +36,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("receipt.html", include_str!("../templates/receipt.html")),
     ("desk.html", include_str!("../templates/desk.html")),
     ("centre.html", include_str!("../templates/centre.html")),
-    ("supervisor.html", include_str!("../templates/supervisor.html")),
-    ("regulation.html", include_str!("../templates/regulation.html")),
+    (
+        "supervisor.html",
+        include_str!("../templates/supervisor.html"),
+    ),
+    (
+        "regulation.html",
+        include_str!("../templates/regulation.html"),
+    ),
     ("error.html", include_str!("../templates/error.html")),
 ];
 
@@ -192,9 +198,11 @@ pub fn render_error(state: &AppState, lang: Lang, error: &AppError, message: &st
         "message": message,
         "detail": error.detail,
     }));
-    match state.templates.get_template("error.html").and_then(|template| {
-        template.render(context! { ..page.base(), ..data })
-    }) {
+    match state
+        .templates
+        .get_template("error.html")
+        .and_then(|template| template.render(context! { ..page.base(), ..data }))
+    {
         Ok(html) => html,
         Err(_) => format!(
             "<!DOCTYPE html><title>{}</title><p>{}</p>",
@@ -238,9 +246,7 @@ async fn home(
     headers: axum::http::HeaderMap,
 ) -> AppResult {
     let lang = lang_of(&query, &headers);
-    let providers = state
-        .blocking(|runtime| crate::demo::providers(runtime))
-        .await?;
+    let providers = state.blocking(crate::demo::providers).await?;
     let mut regions: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for model in state.runtime.catalog.models() {
         let file = &model.file;
@@ -254,14 +260,17 @@ async fn home(
             .iter()
             .map(|channel| i18n::t(lang, &format!("channel.{channel}")))
             .collect();
-        regions.entry(file.act.region.clone()).or_default().push(json!({
-            "id": model.id,
-            "title": file.service.title.get(lang),
-            "act": format!("№ {} · {}", file.act.number, file.act.date),
-            "repealed": file.act.repealed.is_some(),
-            "portal": file.routes.iter().any(|route| route.channel == Channel::Portal),
-            "channels": channels,
-        }));
+        regions
+            .entry(file.act.region.clone())
+            .or_default()
+            .push(json!({
+                "id": model.id,
+                "title": file.service.title.get(lang),
+                "act": format!("№ {} · {}", file.act.number, file.act.date),
+                "repealed": file.act.repealed.is_some(),
+                "portal": file.routes.iter().any(|route| route.channel == Channel::Portal),
+                "channels": channels,
+            }));
     }
     let regions: Vec<Value> = regions
         .into_iter()
@@ -442,7 +451,11 @@ async fn apply(
             let file_name = field.file_name().unwrap_or_default().to_owned();
             let content_type = field.content_type().unwrap_or_default().to_owned();
             let bytes = field.bytes().await.map_err(|error| {
-                AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", error.to_string())
+                AppError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    error.to_string(),
+                )
             })?;
             if bytes.is_empty() && file_name.is_empty() {
                 continue; // no file chosen
@@ -461,7 +474,10 @@ async fn apply(
             }
         }
     }
-    check_csrf(&session, fields.get("csrf").map(String::as_str).unwrap_or_default())?;
+    check_csrf(
+        &session,
+        fields.get("csrf").map(String::as_str).unwrap_or_default(),
+    )?;
     // Citizens hand in documents by uploading them.
     for (document, ..) in &files {
         if !documents.contains(document) {
@@ -472,15 +488,27 @@ async fn apply(
     let form = api::typed_form(&model, &fields)?;
     let request = SubmitRequest {
         regulation: id,
-        route: fields.get("route").filter(|route| !route.is_empty()).cloned(),
+        route: fields
+            .get("route")
+            .filter(|route| !route.is_empty())
+            .cloned(),
         provider: fields.get("provider").cloned().unwrap_or_default(),
         applicant: fields.get("applicant").map(|iin| iin.trim().to_owned()),
         form,
         documents,
-        consent: fields.get("consent").is_some(),
-        representative: fields.get("representative").filter(|text| !text.trim().is_empty()).cloned(),
-        power_of_attorney: fields.get("power_of_attorney").filter(|text| !text.trim().is_empty()).cloned(),
-        idempotency_key: fields.get("idempotency_key").filter(|key| !key.is_empty()).cloned(),
+        consent: fields.contains_key("consent"),
+        representative: fields
+            .get("representative")
+            .filter(|text| !text.trim().is_empty())
+            .cloned(),
+        power_of_attorney: fields
+            .get("power_of_attorney")
+            .filter(|text| !text.trim().is_empty())
+            .cloned(),
+        idempotency_key: fields
+            .get("idempotency_key")
+            .filter(|key| !key.is_empty())
+            .cloned(),
     };
     let now = state.now();
     let account = session.account;
@@ -580,21 +608,25 @@ async fn case_page(
                         json!(mine && assignee.as_ref().is_none_or(|who| who == &account.login));
                 }
             }
-            let head = qyzmet_engine::head_role(&model, qyzmet_regulation::syntax::OrgKind::Provider)
-                .map(|role| actor.holds(&role.id, &case.provider.id))
-                .unwrap_or(false);
+            let head =
+                qyzmet_engine::head_role(&model, qyzmet_regulation::syntax::OrgKind::Provider)
+                    .map(|role| actor.holds(&role.id, &case.provider.id))
+                    .unwrap_or(false);
             view["can_assign"] = json!(head && !case.is_closed());
             view["can_extend"] = json!(head && !case.is_closed() && !case.extended);
-            view["can_withdraw"] = json!(
-                !case.is_closed() && account.kind == AccountKind::Citizen
-            );
+            view["can_withdraw"] = json!(!case.is_closed() && account.kind == AccountKind::Citizen);
             view["attachments"] = json!(api::attachments(runtime, &id)?);
             view["staff_view"] = json!(account.is_staff());
             Ok(view)
         })
         .await?;
     let page = Page::new(lang, Some(session), &format!("/cases/{case_id}"));
-    render_page(&state, &page, "case.html", Jv::from_serialize(json!({"case": data})))
+    render_page(
+        &state,
+        &page,
+        "case.html",
+        Jv::from_serialize(json!({"case": data})),
+    )
 }
 
 #[derive(Deserialize)]
@@ -633,10 +665,16 @@ async fn case_act(
             Action::Extend { reason }
         }
         "withdraw" => Action::Withdraw {
-            reason: form.reason.clone().filter(|reason| !reason.trim().is_empty()),
+            reason: form
+                .reason
+                .clone()
+                .filter(|reason| !reason.trim().is_empty()),
         },
         other => {
-            return Err(AppError::bad_request("invalid_input", format!("unknown action `{other}`")));
+            return Err(AppError::bad_request(
+                "invalid_input",
+                format!("unknown action `{other}`"),
+            ));
         }
     };
     let now = state.now();
@@ -666,7 +704,10 @@ async fn task_act(
             data: Value::Null,
         },
         other => {
-            return Err(AppError::bad_request("invalid_input", format!("unknown action `{other}`")));
+            return Err(AppError::bad_request(
+                "invalid_input",
+                format!("unknown action `{other}`"),
+            ));
         }
     };
     let now = state.now();
@@ -871,7 +912,12 @@ async fn supervisor(
     } else {
         None
     };
-    let max = rows.iter().map(|row| row.received).max().unwrap_or(1).max(1);
+    let max = rows
+        .iter()
+        .map(|row| row.received)
+        .max()
+        .unwrap_or(1)
+        .max(1);
     let titled: Vec<Value> = rows
         .iter()
         .map(|row| {

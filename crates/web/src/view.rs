@@ -13,6 +13,18 @@ use serde_json::{Value, json};
 
 use crate::i18n::{t, text};
 
+/// A task id as one URL path segment (task ids hold a `/`).
+pub fn path_segment(id: &str) -> String {
+    id.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
 pub fn schedule_for(runtime: &Runtime, provider_id: &str) -> Schedule {
     runtime
         .schedules
@@ -176,6 +188,7 @@ pub fn case_view(
                 .unwrap_or_default();
             json!({
                 "task_id": task.task_id,
+                "task_path": path_segment(&task.task_id),
                 "step": task.step,
                 "action": if task.escalation { t(lang, "task.escalation").to_owned() } else { step_action(model, &case.route, &task.step, lang) },
                 "role": task.role,
@@ -194,7 +207,10 @@ pub fn case_view(
     let documents: Vec<Value> = file
         .documents
         .iter()
-        .filter(|document| case.channel.is_some_and(|channel| document.channels.contains(&channel)))
+        .filter(|document| {
+            case.channel
+                .is_some_and(|channel| document.channels.contains(&channel))
+        })
         .map(|document| {
             json!({
                 "id": document.id,
@@ -215,7 +231,9 @@ pub fn case_view(
             })
         })
         .collect();
-    let left = case.due.map(|due| time_left(runtime, &schedule, now, due, lang));
+    let left = case
+        .due
+        .map(|due| time_left(runtime, &schedule, now, due, lang));
     let ground = case.refusal_ground.as_ref().and_then(|ground| {
         file.service
             .refusal_grounds
@@ -277,6 +295,7 @@ pub fn task_view(
         .map(|due| time_left(runtime, &schedule, now, due, lang));
     json!({
         "task_id": row.task_id,
+        "task_path": path_segment(&row.task_id),
         "case_id": row.case_id,
         "step": row.step_id,
         "action": match (model, row.escalation) {

@@ -1,0 +1,220 @@
+//! A test server without a socket: a fresh SQLite file, the bundled
+//! regulations, the demo directory and a pinned clock; clients keep their
+//! session cookie and CSRF token.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use jiff::Timestamp;
+use qyzmet_calendar::Calendar;
+use qyzmet_runtime::{Catalog, Runtime};
+use qyzmet_web::{AppState, app, demo};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+pub const REG: &str = "kyzylorda/2015-141/unemployed-registration";
+pub const PROVIDER: &str = "kyzylorda-city";
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    _dir: tempfile::TempDir,
+}
+
+/// Monday 30 November 2026, 10:00 in Kazakhstan (UTC+5).
+pub fn monday_morning() -> Timestamp {
+    "2026-11-30T05:00:00Z".parse().unwrap()
+}
+
+impl TestApp {
+    pub fn new() -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("qyzmet.sqlite3");
+        let store = qyzmet_store::open(path.to_str().unwrap()).unwrap();
+        let calendar = Calendar::kazakhstan();
+        let catalog = Catalog::bundled(&calendar);
+        let runtime = Runtime::new(store, catalog, calendar);
+        let now = monday_morning();
+        let state = AppState::new(runtime, false, Arc::new(move || now)).unwrap();
+        demo::install(&state.runtime).unwrap();
+        TestApp {
+            router: app(state.clone()),
+            state,
+            _dir: dir,
+        }
+    }
+
+    pub fn anonymous(&self) -> Client {
+        Client {
+            router: self.router.clone(),
+            cookie: None,
+            csrf: String::new(),
+        }
+    }
+
+    /// A signed-in client (every demo account's password is `demo`).
+    pub async fn client(&self, login: &str) -> Client {
+        let mut client = self.anonymous();
+        let (status, body) = client
+            .json(
+                Method::POST,
+                "/api/session",
+                json!({"login": login, "password": demo::PASSWORD}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "sign in {login}: {body}");
+        client.csrf = body["csrf"].as_str().unwrap().to_owned();
+        client
+    }
+
+    pub fn case_count(&self) -> usize {
+        self.state
+            .runtime
+            .store
+            .cases(&qyzmet_store::CaseQuery {
+                limit: 10_000,
+                ..Default::default()
+            })
+            .unwrap()
+            .len()
+    }
+
+    pub fn citizen(&self, index: usize) -> String {
+        demo::applicant_iins()[index].clone()
+    }
+}
+
+pub struct Client {
+    pub router: Router,
+    pub cookie: Option<String>,
+    pub csrf: String,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+impl Client {
+    pub async fn send(&mut self, request: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        for cookie in headers.get_all(header::SET_COOKIE) {
+            let cookie = cookie.to_str().unwrap();
+            if let Some(rest) = cookie.strip_prefix("qz_session=") {
+                let value = rest.split(';').next().unwrap();
+                self.cookie = if value.is_empty() {
+                    None
+                } else {
+                    Some(format!("qz_session={value}"))
+                };
+            }
+        }
+        let body = axum::body::to_bytes(response.into_body(), 64 * 1024 * 1024)
+            .await
+            .unwrap()
+            .to_vec();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub fn request(&self, method: Method, uri: &str) -> axum::http::request::Builder {
+        let mut builder = Request::builder().method(method.clone()).uri(uri);
+        if let Some(cookie) = &self.cookie {
+            builder = builder.header(header::COOKIE, cookie);
+        }
+        if method != Method::GET {
+            builder = builder.header("x-csrf-token", &self.csrf);
+        }
+        builder
+    }
+
+    pub async fn get(&mut self, uri: &str) -> Reply {
+        let request = self.request(Method::GET, uri).body(Body::empty()).unwrap();
+        self.send(request).await
+    }
+
+    pub async fn json(&mut self, method: Method, uri: &str, body: Value) -> (StatusCode, Value) {
+        let request = self
+            .request(method, uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let reply = self.send(request).await;
+        (reply.status, reply.json())
+    }
+
+    pub async fn post(&mut self, uri: &str, body: Value) -> (StatusCode, Value) {
+        self.json(Method::POST, uri, body).await
+    }
+
+    /// A form post as a browser sends it.
+    pub async fn form(&mut self, uri: &str, fields: &[(&str, &str)]) -> Reply {
+        let body = fields
+            .iter()
+            .map(|(key, value)| format!("{}={}", encode(key), encode(value)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let request = self
+            .request(Method::POST, uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+}
+
+pub fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
+/// Files a portal application for the unemployed registration as the
+/// first demo citizen; returns the case view.
+pub async fn portal_case(app: &TestApp) -> (Client, Value) {
+    let mut citizen = app.client(&app.citizen(0)).await;
+    let (status, case) = citizen
+        .post(
+            "/api/cases",
+            json!({"regulation": REG, "provider": PROVIDER, "documents": ["application"], "consent": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    (citizen, case)
+}
+
+/// The open task of a case at `step`, as a URL path segment.
+pub fn task_at(case: &Value, step: &str) -> String {
+    case["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|task| task["step"] == step)
+        .unwrap_or_else(|| panic!("no open task at {step}: {case}"))["task_path"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
