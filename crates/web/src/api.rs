@@ -5,6 +5,7 @@
 //! (the role and unit a task needs). The OpenAPI document is generated from
 //! the `#[utoipa::path]` annotations below.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use axum::Json;
@@ -14,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::SignedCookieJar;
 use qyzmet_core::{Iin, Lang};
-use qyzmet_engine::record::{CaseStatus, TaskRow};
+use qyzmet_engine::record::{CaseStatus, StoredEvent, TaskRow};
 use qyzmet_engine::{Action, Applicant, ApplicantKind, Case, Command, Provider};
 use qyzmet_regulation::ProcessModel;
 use qyzmet_regulation::syntax::{Channel, FieldType};
@@ -572,32 +573,48 @@ pub fn can_view(account: &Account, case: &Case) -> bool {
 }
 
 /// Loads a case the account may see (others: not found, so that case ids
-/// cannot be probed).
-pub fn load_case(
-    runtime: &Runtime,
+/// cannot be probed), with the edition it runs under.
+pub fn load_case<'a>(
+    runtime: &'a Runtime,
     account: &Account,
     case_id: &str,
-) -> Result<(Case, ProcessModel), AppError> {
+) -> Result<(Case, Cow<'a, ProcessModel>), AppError> {
+    let (case, model, _) = load_case_events(runtime, account, case_id)?;
+    Ok((case, model))
+}
+
+/// [`load_case`] and the case's stored events.
+pub fn load_case_events<'a>(
+    runtime: &'a Runtime,
+    account: &Account,
+    case_id: &str,
+) -> Result<(Case, Cow<'a, ProcessModel>, Vec<StoredEvent>), AppError> {
     let events = runtime.store.case_events(case_id)?;
     let case = qyzmet_engine::replay(&events)
         .map_err(|error| AppError::internal(error.to_string()))?
         .filter(|case| can_view(account, case))
         .ok_or_else(|| AppError::not_found("unknown_case", format!("no case `{case_id}`")))?;
-    let model = match runtime.catalog.by_hash(&case.regulation_hash) {
-        Some(entry) => entry.model.clone(),
-        None => {
-            let (_, text) = runtime
-                .store
-                .regulation(&case.regulation_hash)?
-                .ok_or_else(|| AppError::internal("the case's regulation edition is missing"))?;
-            qyzmet_regulation::check(&text, &runtime.calendar)
-                .model
-                .ok_or_else(|| {
-                    AppError::internal("the case's regulation edition does not compile")
-                })?
-        }
-    };
-    Ok((case, model))
+    let model = pinned_model(runtime, &case.regulation_hash)?;
+    Ok((case, model, events))
+}
+
+/// The edition with `hash`: from the catalogue, else compiled from the text
+/// the store pinned at submission.
+pub fn pinned_model<'a>(
+    runtime: &'a Runtime,
+    hash: &str,
+) -> Result<Cow<'a, ProcessModel>, AppError> {
+    if let Some(entry) = runtime.catalog.by_hash(hash) {
+        return Ok(Cow::Borrowed(&entry.model));
+    }
+    let (_, text) = runtime
+        .store
+        .regulation(hash)?
+        .ok_or_else(|| AppError::internal("the case's regulation edition is missing"))?;
+    qyzmet_regulation::check(&text, &runtime.calendar)
+        .model
+        .map(Cow::Owned)
+        .ok_or_else(|| AppError::internal("the case's regulation edition does not compile"))
 }
 
 #[derive(Deserialize, IntoParams, Default)]
@@ -667,9 +684,8 @@ async fn get_case(
     let account = session.account;
     let view = state
         .blocking(move |runtime| {
-            let (case, model) = load_case(runtime, &account, &case_id)?;
+            let (case, model, events) = load_case_events(runtime, &account, &case_id)?;
             let mut view = view::case_view(runtime, &case, &model, lang, now);
-            let events = runtime.store.case_events(&case_id)?;
             view["history"] = events
                 .iter()
                 .map(|event| json!({"seq": event.seq, "kind": event.kind, "at": event.at.to_string(), "hash": event.hash}))
@@ -835,19 +851,32 @@ pub fn tasks_of(
         .collect())
 }
 
-#[utoipa::path(get, path = "/api/tasks", params(LangParam), responses((status = 200, description = "My work list with the legal clock"), (status = 401, body = ErrorBody)))]
+#[derive(Deserialize, IntoParams, Default)]
+pub struct TasksParams {
+    pub lang: Option<String>,
+    /// At most this many tasks, most urgent first (default 50, at most 500).
+    pub limit: Option<usize>,
+}
+
+#[utoipa::path(get, path = "/api/tasks", params(TasksParams), responses((status = 200, description = "My work list with the legal clock, most urgent first"), (status = 401, body = ErrorBody)))]
 async fn work_list(
     State(state): State<AppState>,
     User(session): User,
-    Query(params): Query<LangParam>,
+    Query(params): Query<TasksParams>,
 ) -> AppResult {
-    let lang = params.lang();
+    let lang = params
+        .lang
+        .as_deref()
+        .and_then(Lang::parse)
+        .unwrap_or_default();
+    let limit = params.limit.unwrap_or(50).clamp(1, 500);
     let now = state.now();
     let account = session.account;
+    let caches = state.caches.clone();
     let rows = state
         .blocking(move |runtime| {
-            let rows = tasks_of(runtime, &account, 200)?;
-            task_views(runtime, &rows, lang, now)
+            let rows = tasks_of(runtime, &account, limit)?;
+            task_views(runtime, &caches, &rows, lang, now)
         })
         .await?;
     Ok(Json(rows).into_response())
@@ -855,18 +884,28 @@ async fn work_list(
 
 pub fn task_views(
     runtime: &Runtime,
+    caches: &crate::cache::Caches,
     rows: &[TaskRow],
     lang: Lang,
     now: jiff::Timestamp,
 ) -> Result<Vec<Value>, AppError> {
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let case = runtime.store.case(&row.case_id)?;
-        let model = case
+        let route = match caches.case_route(&row.case_id) {
+            Some(route) => Some(route),
+            None => runtime.store.case(&row.case_id)?.map(|case| {
+                caches.put_case_route(&row.case_id, &case.regulation_hash, &case.route);
+                (case.regulation_hash, case.route)
+            }),
+        };
+        let model = route
             .as_ref()
-            .and_then(|case| runtime.catalog.by_hash(&case.regulation_hash))
+            .and_then(|(hash, _)| runtime.catalog.by_hash(hash))
             .map(|entry| &entry.model);
-        let route = case.as_ref().map(|case| case.route.as_str()).unwrap_or("");
+        let route = route
+            .as_ref()
+            .map(|(_, route)| route.as_str())
+            .unwrap_or("");
         out.push(view::task_view(runtime, row, model, route, lang, now));
     }
     Ok(out)
@@ -921,12 +960,7 @@ async fn run_action(
                 (None, None) => return Err(AppError::internal("no case")),
             };
             let case = act(runtime, &account, &case_id, action, expected_version, now)?;
-            let (_, model) = load_case(runtime, &account, &case.case_id).or_else(|_| {
-                Ok::<_, AppError>((
-                    case.clone(),
-                    regulation(runtime, &case.regulation_id)?.clone(),
-                ))
-            })?;
+            let model = pinned_model(runtime, &case.regulation_hash)?;
             Ok(view::case_view(runtime, &case, &model, lang, now))
         })
         .await?;

@@ -242,10 +242,16 @@ pub async fn session_of(state: &AppState, parts: &Parts) -> Result<Option<Sessio
         return Ok(None);
     }
     let csrf = csrf_token(&state.key, nonce);
+    if let Some(account) = state.caches.account(login) {
+        return Ok(Some(Session { account, csrf }));
+    }
     let login = login.to_owned();
     let account = state
         .blocking(move |runtime| load_account(runtime.store.as_ref(), &login))
         .await?;
+    if let Some(account) = &account {
+        state.caches.put_account(account);
+    }
     Ok(account.map(|account| Session { account, csrf }))
 }
 

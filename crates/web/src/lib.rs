@@ -19,6 +19,7 @@
 
 pub mod api;
 pub mod auth;
+mod cache;
 pub mod demo;
 pub mod error;
 pub mod i18n;
@@ -61,6 +62,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub templates: Arc<minijinja::Environment<'static>>,
     pub clock: Clock,
+    pub caches: Arc<cache::Caches>,
 }
 
 impl FromRef<AppState> for Key {
@@ -82,6 +84,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             templates: Arc::new(pages::templates()),
             clock,
+            caches: Arc::default(),
         })
     }
 
@@ -214,6 +217,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         );
     }
     let timers = tokio::spawn(fire_timers(state.clone(), config.timer_interval));
+    let runtime = state.runtime.clone();
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", config.addr))?;
@@ -233,6 +237,10 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     timers.abort();
+    let _ = timers.await;
+    // The last handle on the store: the synchronous PostgreSQL client owns
+    // a runtime of its own, which must not be dropped on an async thread.
+    tokio::task::spawn_blocking(move || drop(runtime)).await?;
     tracing::info!("stopped");
     Ok(())
 }

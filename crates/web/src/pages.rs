@@ -773,10 +773,11 @@ async fn desk(
     let session = staff(Some(session))?;
     let account = session.account.clone();
     let now = state.now();
+    let caches = state.caches.clone();
     let (tasks, recent) = state
         .blocking(move |runtime| {
-            let rows = api::tasks_of(runtime, &account, 200)?;
-            let tasks = api::task_views(runtime, &rows, lang, now)?;
+            let rows = api::tasks_of(runtime, &account, 100)?;
+            let tasks = api::task_views(runtime, &caches, &rows, lang, now)?;
             let recent: Vec<Value> = api::cases_of(runtime, &account, None, 20)?
                 .iter()
                 .map(|row| {

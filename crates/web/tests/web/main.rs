@@ -1,6 +1,7 @@
 //! API and page tests through `app(state)`, without a socket.
 
 mod common;
+mod postgres;
 
 use axum::body::Body;
 use axum::http::{Method, StatusCode, header};
