@@ -771,11 +771,8 @@ impl Store for SqliteStore {
             args.len()
         ));
         self.read(|conn| {
-            collect(
-                &mut conn.prepare(&sql)?,
-                params_from_iter(args),
-                task_from_row,
-            )
+            let mut stmt = conn.prepare_cached(&sql)?;
+            collect(&mut stmt, params_from_iter(args), task_from_row)
         })
     }
 

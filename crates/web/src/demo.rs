@@ -247,5 +247,34 @@ pub fn install(runtime: &Runtime) -> Result<Created, AppError> {
         )?;
         created.accounts += 1;
     }
+    // What the sign-in page shows a newcomer.
+    let example = |login: &str| {
+        runtime
+            .store
+            .doc(crate::auth::ACCOUNTS, login)
+            .ok()
+            .flatten()
+            .is_some()
+    };
+    let staff: Vec<&str> = [
+        "kyzylorda-city.sc",
+        "kyzylorda-city.executor",
+        "kyzylorda-city.head",
+        "wko-uralsk.office-clerk",
+        "supervisor",
+    ]
+    .into_iter()
+    .filter(|login| example(login))
+    .collect();
+    store.put_doc(
+        "settings",
+        "demo",
+        &json!({"password": PASSWORD, "citizens": applicant_iins(), "staff": staff}),
+    )?;
     Ok(created)
+}
+
+/// The demo sign-ins shown on the sign-in page, when the demo is installed.
+pub fn sign_in_hint(runtime: &Runtime) -> Result<Option<serde_json::Value>, AppError> {
+    Ok(runtime.store.doc("settings", "demo")?)
 }

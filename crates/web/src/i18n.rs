@@ -101,6 +101,22 @@ static MESSAGES: &[(&str, [&str; 3])] = &[
             "Demo accounts' password: demo",
         ],
     ),
+    (
+        "login.demo_citizens",
+        [
+            "Өтініш берушілер (ЖСН)",
+            "Заявители (ИИН)",
+            "Applicants (IIN)",
+        ],
+    ),
+    (
+        "login.demo_staff",
+        [
+            "Қызметкерлер (әр өңірде әр рөлге бір тіркелгі)",
+            "Сотрудники (по учётной записи на каждую роль в каждом регионе)",
+            "Staff (one account per role in each region)",
+        ],
+    ),
     ("apply.title", ["Өтініш", "Заявление", "Application"]),
     (
         "apply.provider",
@@ -832,33 +848,27 @@ static MESSAGES: &[(&str, [&str; 3])] = &[
     ),
 ];
 
-/// The message `key` in `lang`, if the key exists.
-pub fn text(lang: Lang, key: &str) -> Option<String> {
-    MESSAGES
-        .iter()
-        .find(|(candidate, _)| *candidate == key)
-        .map(|(_, texts)| {
-            texts[match lang {
-                Lang::Kk => 0,
-                Lang::Ru => 1,
-                Lang::En => 2,
-            }]
-            .to_owned()
-        })
+static INDEX: std::sync::LazyLock<
+    std::collections::HashMap<&'static str, &'static [&'static str; 3]>,
+> = std::sync::LazyLock::new(|| MESSAGES.iter().map(|(key, texts)| (*key, texts)).collect());
+
+fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
+    INDEX.get(key).map(|texts| match lang {
+        Lang::Kk => texts[0],
+        Lang::Ru => texts[1],
+        Lang::En => texts[2],
+    })
 }
 
-/// The message `key` in `lang`, or the key itself (for code paths where a
+/// The message `key` in `lang`, if the key exists.
+pub fn text(lang: Lang, key: &str) -> Option<String> {
+    lookup(lang, key).map(str::to_owned)
+}
+
+/// The message `key` in `lang`, or an empty text (for code paths where a
 /// missing message must not fail; templates use the strict lookup).
 pub fn t(lang: Lang, key: &str) -> &'static str {
-    MESSAGES
-        .iter()
-        .find(|(candidate, _)| *candidate == key)
-        .map(|(_, texts)| match lang {
-            Lang::Kk => texts[0],
-            Lang::Ru => texts[1],
-            Lang::En => texts[2],
-        })
-        .unwrap_or("")
+    lookup(lang, key).unwrap_or("")
 }
 
 pub fn keys() -> impl Iterator<Item = &'static str> {

@@ -299,7 +299,13 @@ async fn login_page(
     headers: axum::http::HeaderMap,
 ) -> AppResult {
     let page = Page::new(lang_of(&query, &headers), session, "/login");
-    render_page(&state, &page, "login.html", Jv::from_serialize(json!({})))
+    let demo = state.blocking(crate::demo::sign_in_hint).await?;
+    render_page(
+        &state,
+        &page,
+        "login.html",
+        Jv::from_serialize(json!({"demo": demo})),
+    )
 }
 
 #[derive(Deserialize)]

@@ -25,12 +25,12 @@ pub fn path_segment(id: &str) -> String {
         .collect()
 }
 
-pub fn schedule_for(runtime: &Runtime, provider_id: &str) -> Schedule {
-    runtime
-        .schedules
-        .get(provider_id)
-        .cloned()
-        .unwrap_or_else(Schedule::standard)
+/// Office hours of providers without their own (built once: looking a time
+/// zone up costs more than the rest of a work-list row).
+static STANDARD: std::sync::LazyLock<Schedule> = std::sync::LazyLock::new(Schedule::standard);
+
+pub fn schedule_for<'a>(runtime: &'a Runtime, provider_id: &str) -> &'a Schedule {
+    runtime.schedules.get(provider_id).unwrap_or(&STANDARD)
 }
 
 /// `2026-11-30 14:05` in the provider's time zone.
