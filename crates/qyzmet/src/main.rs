@@ -33,6 +33,12 @@ pub fn write_stdout(text: &str) {
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc instead of glibc's malloc: under `serve`, dozens of blocking-pool
+/// threads allocate JSON at once and glibc's arena locks dominated the
+/// profile (docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Qyzmet runs Kazakhstan's regulated public services straight from their
 /// regulations.
 #[derive(Parser)]

@@ -37,7 +37,10 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
-const READERS_KEPT_MAX: usize = 4;
+/// Reader connections kept open between reads: as many as the server's
+/// blocking threads (`qyzmet serve` runs at most 16), so that a busy server
+/// does not open and close a connection per read.
+const READERS_KEPT_MAX: usize = 16;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct SqliteStore {

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+const BLOCKING_THREADS: usize = 16;
+
 #[derive(clap::Args)]
 pub struct ServeArgs {
     /// Address to listen on.
@@ -44,8 +46,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         secure_cookies: args.secure_cookies,
         timer_interval: Duration::from_secs(args.timer_interval.max(1)),
     };
+    // Engine and store calls run on the blocking pool; a small pool keeps
+    // them from fighting over the store's connections (the SQLite store keeps
+    // 16 readers open).
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(BLOCKING_THREADS)
         .build()?;
     runtime.block_on(qyzmet_web::serve(config))?;
     Ok(ExitCode::SUCCESS)
