@@ -563,8 +563,8 @@ async fn cabinet(
                         "title": title,
                         "status": serde_json::to_value(row.status).unwrap_or(Value::Null),
                         "status_text": view::status_text(row.status, lang),
-                        "submitted_at": view::local_time(row.submitted_at, &schedule),
-                        "due": row.due.map(|due| view::local_time(due, &schedule)),
+                        "submitted_at": view::local_time(row.submitted_at, schedule),
+                        "due": row.due.map(|due| view::local_time(due, schedule)),
                         "overdue": row.closed_at.is_none() && row.due.is_some_and(|due| due < now),
                     })
                 })

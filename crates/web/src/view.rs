@@ -160,8 +160,8 @@ pub fn case_view(
                 "label": step.and_then(|s| s.label.clone()).unwrap_or_else(|| visit.step.clone()),
                 "action": step_action(model, &case.route, &visit.step, lang),
                 "role": step.and_then(|s| s.role.as_deref()).map(|role| role_title(model, role, lang)),
-                "entered_at": local_time(visit.entered_at, &schedule),
-                "left_at": visit.left_at.map(|at| local_time(at, &schedule)),
+                "entered_at": local_time(visit.entered_at, schedule),
+                "left_at": visit.left_at.map(|at| local_time(at, schedule)),
                 "outcome": visit.outcome,
                 "outcome_label": outcome_label,
                 "by": visit.by,
@@ -176,7 +176,7 @@ pub fn case_view(
             let step = step(model, &case.route, &task.step);
             let left = task
                 .due
-                .map(|due| time_left(runtime, &schedule, now, due, lang));
+                .map(|due| time_left(runtime, schedule, now, due, lang));
             let outcomes: Vec<Value> = step
                 .filter(|step| step.kind == StepKind::Decision)
                 .map(|step| {
@@ -197,7 +197,7 @@ pub fn case_view(
                 "assignee": task.assignee,
                 "status": task.status,
                 "escalation": task.escalation,
-                "due": task.due.map(|due| local_time(due, &schedule)),
+                "due": task.due.map(|due| local_time(due, schedule)),
                 "left": left.as_ref().map(|(words, _)| words.clone()),
                 "overdue": left.as_ref().is_some_and(|(_, overdue)| *overdue),
                 "outcomes": outcomes,
@@ -233,7 +233,7 @@ pub fn case_view(
         .collect();
     let left = case
         .due
-        .map(|due| time_left(runtime, &schedule, now, due, lang));
+        .map(|due| time_left(runtime, schedule, now, due, lang));
     let ground = case.refusal_ground.as_ref().and_then(|ground| {
         file.service
             .refusal_grounds
@@ -259,14 +259,14 @@ pub fn case_view(
         "status": status_key(case.status()),
         "status_text": status_text(case.status(), lang),
         "closed": case.is_closed(),
-        "submitted_at": case.submitted_at.map(|at| local_time(at, &schedule)),
-        "accepted_at": case.accepted_at.map(|at| local_time(at, &schedule)),
+        "submitted_at": case.submitted_at.map(|at| local_time(at, schedule)),
+        "accepted_at": case.accepted_at.map(|at| local_time(at, schedule)),
         "receipt": case.receipt,
-        "due": case.due.map(|due| local_time(due, &schedule)),
+        "due": case.due.map(|due| local_time(due, schedule)),
         "left": if case.is_closed() { None } else { left.as_ref().map(|(words, _)| words.clone()) },
         "overdue": case.overdue || (!case.is_closed() && left.as_ref().is_some_and(|(_, overdue)| *overdue)),
         "extended": case.extended,
-        "closed_at": case.closed_at.map(|at| local_time(at, &schedule)),
+        "closed_at": case.closed_at.map(|at| local_time(at, schedule)),
         "result": case.result,
         "result_title": case.result.as_ref().map(|id| result_title(model, id, lang)),
         "refusal_ground": ground,
@@ -292,7 +292,7 @@ pub fn task_view(
     let schedule = schedule_for(runtime, provider);
     let left = row
         .due
-        .map(|due| time_left(runtime, &schedule, now, due, lang));
+        .map(|due| time_left(runtime, schedule, now, due, lang));
     json!({
         "task_id": row.task_id,
         "task_path": path_segment(&row.task_id),
@@ -310,8 +310,8 @@ pub fn task_view(
         "assignee": row.assignee,
         "status": row.status,
         "escalation": row.escalation,
-        "created_at": local_time(row.created_at, &schedule),
-        "due": row.due.map(|due| local_time(due, &schedule)),
+        "created_at": local_time(row.created_at, schedule),
+        "due": row.due.map(|due| local_time(due, schedule)),
         "left": left.as_ref().map(|(words, _)| words.clone()),
         "overdue": left.as_ref().is_some_and(|(_, overdue)| *overdue),
     })
