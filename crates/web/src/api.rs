@@ -1221,6 +1221,91 @@ async fn stats(State(state): State<AppState>, User(session): User) -> AppResult 
     Ok(Json(rows).into_response())
 }
 
+/// The steps that took longest, in working time, over the `cases` most
+/// recent cases: (regulation, step) with the count, mean and longest time
+/// from entering the step to leaving it (open steps count until `now`).
+/// Automatic, applicant and end steps are left out.
+pub fn slowest_steps(
+    runtime: &Runtime,
+    now: jiff::Timestamp,
+    cases: usize,
+    lang: Lang,
+) -> Result<Vec<Value>, AppError> {
+    use qyzmet_regulation::syntax::StepKind;
+    let rows = runtime.store.cases(&CaseQuery {
+        newest_first: true,
+        limit: cases,
+        ..Default::default()
+    })?;
+    // (regulation, route, step) → (count, sum, max) in working minutes
+    let mut spans: BTreeMap<(String, String, String), (u64, i64, i64)> = BTreeMap::new();
+    for row in &rows {
+        let events = runtime.store.case_events(&row.case_id)?;
+        let Ok(Some(case)) = qyzmet_engine::replay(&events) else {
+            continue;
+        };
+        let Some(entry) = runtime.catalog.by_hash(&case.regulation_hash) else {
+            continue;
+        };
+        let schedule = view::schedule_for(runtime, &case.provider.id);
+        let clock = qyzmet_calendar::LegalClock::new(&runtime.calendar, schedule);
+        for visit in &case.trail {
+            let Some(step) = view::step(&entry.model, &case.route, &visit.step) else {
+                continue;
+            };
+            let worked = matches!(
+                step.kind,
+                StepKind::Task | StepKind::Decision | StepKind::Wait
+            ) && step.role.as_deref().is_some_and(|role| role != "applicant");
+            if !worked {
+                continue;
+            }
+            let minutes = clock
+                .working_minutes_between(visit.entered_at, visit.left_at.unwrap_or(now))
+                .max(0);
+            let span = spans
+                .entry((
+                    case.regulation_id.clone(),
+                    case.route.clone(),
+                    visit.step.clone(),
+                ))
+                .or_insert((0, 0, 0));
+            span.0 += 1;
+            span.1 += minutes;
+            span.2 = span.2.max(minutes);
+        }
+    }
+    let schedule = view::schedule_for(runtime, "");
+    let mut out: Vec<(i64, Value)> = spans
+        .into_iter()
+        .map(|((regulation, route, step), (count, sum, max))| {
+            let mean = sum / count.max(1) as i64;
+            let model = runtime.catalog.by_id(&regulation).map(|entry| &entry.model);
+            let action = model
+                .map(|model| view::step_action(model, &route, &step, lang))
+                .unwrap_or_else(|| step.clone());
+            let action: String = action.chars().take(90).collect();
+            (
+                mean,
+                json!({
+                    "regulation_id": regulation,
+                    "service_title": model.map(|model| model.file.service.title.get(lang).to_owned()),
+                    "route": route,
+                    "step": step,
+                    "action": action,
+                    "count": count,
+                    "mean_minutes": mean,
+                    "max_minutes": max,
+                    "mean": view::duration_words(mean, schedule, lang),
+                    "max": view::duration_words(max, schedule, lang),
+                }),
+            )
+        })
+        .collect();
+    out.sort_by(|a, b| b.0.cmp(&a.0));
+    Ok(out.into_iter().take(10).map(|(_, value)| value).collect())
+}
+
 /// Providers as the pages list them.
 pub fn provider_choices(runtime: &Runtime, region: &str) -> Result<Vec<ProviderRecord>, AppError> {
     Ok(demo::providers(runtime)?

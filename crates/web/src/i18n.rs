@@ -478,6 +478,56 @@ static MESSAGES: &[(&str, [&str; 3])] = &[
         "supervisor.empty",
         ["Өтініштер әлі жоқ.", "Заявлений ещё нет.", "No cases yet."],
     ),
+    (
+        "regulation.provenance",
+        [
+            "Сандардың дереккөзі",
+            "Источник каждого числа",
+            "Where each number comes from",
+        ],
+    ),
+    ("regulation.step", ["Рәсім", "Процедура", "Step"]),
+    ("regulation.limit", ["Мерзімі", "Срок", "Limit"]),
+    (
+        "regulation.seed",
+        [
+            "Дереккөз (файл, жол, тармақ)",
+            "Источник (файл, строка, пункт)",
+            "Source (file, line, paragraph)",
+        ],
+    ),
+    (
+        "regulation.term",
+        [
+            "Қызмет көрсету мерзімі",
+            "Срок оказания услуги",
+            "Service term",
+        ],
+    ),
+    ("regulation.para", ["тармақ", "пункт", "para."]),
+    ("regulation.line", ["жол", "строка", "line"]),
+    ("unit.minutes", ["минут", "минут", "minutes"]),
+    ("unit.hours", ["сағат", "часов", "hours"]),
+    (
+        "unit.working_days",
+        ["жұмыс күні", "рабочих дней", "working days"],
+    ),
+    (
+        "unit.calendar_days",
+        ["күнтізбелік күн", "календарных дней", "calendar days"],
+    ),
+    ("unit.months", ["ай", "месяцев", "months"]),
+    (
+        "supervisor.slowest",
+        [
+            "Ең баяу рәсімдер (соңғы өтініштер бойынша, жұмыс уақытымен)",
+            "Самые медленные процедуры (по последним заявлениям, в рабочем времени)",
+            "Slowest steps (recent cases, in working time)",
+        ],
+    ),
+    ("supervisor.mean", ["Орташа", "В среднем", "Mean"]),
+    ("supervisor.max", ["Ең ұзақ", "Максимум", "Longest"]),
+    ("supervisor.count", ["Саны", "Количество", "Count"]),
     ("status.submitted", ["Берілді", "Подано", "Submitted"]),
     (
         "status.in_progress",

@@ -911,6 +911,10 @@ async fn supervisor(
         return Err(AppError::forbidden("for supervisors"));
     }
     let rows = supervisor_rows(&state).await?;
+    let now = state.now();
+    let slowest = state
+        .blocking(move |runtime| api::slowest_steps(runtime, now, 300, lang))
+        .await?;
     let audit = if query.audit.is_some() {
         let report = state
             .blocking(|runtime| Ok(runtime.store.verify()?))
@@ -950,7 +954,7 @@ async fn supervisor(
         &state,
         &page,
         "supervisor.html",
-        Jv::from_serialize(json!({"rows": titled, "audit": audit})),
+        Jv::from_serialize(json!({"rows": titled, "audit": audit, "slowest": slowest})),
     )
 }
 
@@ -1027,12 +1031,40 @@ async fn regulation_page(
         Some(start) => diagram[start..].to_owned(),
         None => String::new(),
     };
+    let show = render::json(model, lang);
+    let unit = |limit: &Value| {
+        let amount = limit["amount"].as_u64().unwrap_or_default();
+        let unit = limit["unit"].as_str().unwrap_or_default();
+        format!("{amount} {}", i18n::t(lang, &format!("unit.{unit}")))
+    };
+    let provenance: Vec<Value> = show["routes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|route| {
+            let mut rows: Vec<Value> = Vec::new();
+            if route["term"].is_object() {
+                rows.push(json!({"step": i18n::t(lang, "regulation.term"), "limit": unit(&route["term"]), "source": route["term"]["source"]}));
+            }
+            for step in route["steps"].as_array().into_iter().flatten() {
+                if step["deadline"].is_object() {
+                    rows.push(json!({
+                        "step": step["label"].as_str().or(step["id"].as_str()),
+                        "limit": unit(&step["deadline"]),
+                        "source": step["source"],
+                    }));
+                }
+            }
+            json!({"title": route["title"], "rows": rows})
+        })
+        .collect();
     let page = Page::new(lang, session, &format!("/regulations/{id}"));
     render_page(
         &state,
         &page,
         "regulation.html",
         context! {
+            provenance => Jv::from_serialize(provenance),
             id => id,
             title => model.file.service.title.get(lang),
             body => Jv::from_safe_string(body),

@@ -99,6 +99,17 @@ pub fn time_left(
     } else {
         clock.working_minutes_between(now, due)
     };
+    let amount = duration_words(minutes, schedule, lang);
+    let words = if overdue {
+        format!("{} {amount}", t(lang, "time.overdue_by"))
+    } else {
+        format!("{amount} {}", t(lang, "time.left"))
+    };
+    (words, overdue)
+}
+
+/// Working minutes in words: `2 working days 3 h`, `45 min`.
+pub fn duration_words(minutes: i64, schedule: &Schedule, lang: Lang) -> String {
     let per_day = i64::from((schedule.day_seconds() / 60).max(1));
     let (days, rest) = (minutes / per_day, minutes % per_day);
     let (hours, minutes) = (rest / 60, rest % 60);
@@ -112,13 +123,7 @@ pub fn time_left(
     if days == 0 && (minutes > 0 || hours == 0) {
         parts.push(format!("{minutes} {}", t(lang, "time.minutes")));
     }
-    let amount = parts.join(" ");
-    let words = if overdue {
-        format!("{} {amount}", t(lang, "time.overdue_by"))
-    } else {
-        format!("{amount} {}", t(lang, "time.left"))
-    };
-    (words, overdue)
+    parts.join(" ")
 }
 
 pub fn status_text(status: CaseStatus, lang: Lang) -> String {
