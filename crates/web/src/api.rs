@@ -1302,7 +1302,7 @@ pub fn slowest_steps(
             )
         })
         .collect();
-    out.sort_by(|a, b| b.0.cmp(&a.0));
+    out.sort_by_key(|entry| std::cmp::Reverse(entry.0));
     Ok(out.into_iter().take(10).map(|(_, value)| value).collect())
 }
 
