@@ -203,9 +203,16 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             config.data_dir.join("qyzmet.sqlite3").display().to_string()
         }
     };
-    let store = tokio::task::spawn_blocking(move || qyzmet_store::open(&db)).await??;
-    let runtime = Runtime::new(store, catalog, calendar);
-    let state = AppState::new(runtime, config.secure_cookies, Arc::new(Timestamp::now))?;
+    // Opening the store, reading the session key (and, on failure, dropping
+    // the store) are synchronous: the PostgreSQL client blocks on a runtime
+    // of its own, which is not allowed on an async thread.
+    let secure_cookies = config.secure_cookies;
+    let state = tokio::task::spawn_blocking(move || {
+        let store = qyzmet_store::open(&db)?;
+        let runtime = Runtime::new(store, catalog, calendar);
+        AppState::new(runtime, secure_cookies, Arc::new(Timestamp::now))
+    })
+    .await??;
     if config.demo {
         let runtime = state.runtime.clone();
         let created = tokio::task::spawn_blocking(move || demo::install(&runtime)).await??;
