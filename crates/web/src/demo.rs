@@ -196,17 +196,28 @@ pub fn install(runtime: &Runtime) -> Result<Created, AppError> {
         store.put_doc(PROVIDERS, id, &json!(provider))?;
         created.providers += 1;
         for (login, grants) in staff_for(runtime, &provider) {
-            let name = grants
+            // A readable name: the roles' titles in the regulations (Kazakh),
+            // then the provider.
+            let mut titles: Vec<String> = grants
                 .iter()
-                .map(|grant| grant.role.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
+                .filter_map(|grant| {
+                    runtime
+                        .catalog
+                        .models()
+                        .filter(|model| model.file.act.region == provider.region)
+                        .flat_map(|model| model.file.roles.iter())
+                        .find(|role| role.id == grant.role)
+                        .map(|role| role.title.kk.clone())
+                })
+                .collect();
+            titles.dedup();
+            let name = titles.join("; ");
             save_account(
                 store,
                 &Account {
                     login,
                     kind: AccountKind::Staff,
-                    name: format!("{name} ({id})"),
+                    name: format!("{name} — {kk}"),
                     password: hash.clone(),
                     grants,
                     supervisor: false,

@@ -528,6 +528,38 @@ static MESSAGES: &[(&str, [&str; 3])] = &[
     ("supervisor.mean", ["Орташа", "В среднем", "Mean"]),
     ("supervisor.max", ["Ең ұзақ", "Максимум", "Longest"]),
     ("supervisor.count", ["Саны", "Количество", "Count"]),
+    (
+        "region.aktobe",
+        ["Ақтөбе облысы", "Актюбинская область", "Aktobe region"],
+    ),
+    (
+        "region.karaganda-balkhash",
+        [
+            "Балқаш қаласы (Қарағанды облысы)",
+            "Город Балхаш (Карагандинская область)",
+            "Balkhash city (Karaganda region)",
+        ],
+    ),
+    (
+        "region.kostanay",
+        ["Қостанай облысы", "Костанайская область", "Kostanay region"],
+    ),
+    (
+        "region.kyzylorda",
+        [
+            "Қызылорда облысы",
+            "Кызылординская область",
+            "Kyzylorda region",
+        ],
+    ),
+    (
+        "region.west-kazakhstan",
+        [
+            "Батыс Қазақстан облысы",
+            "Западно-Казахстанская область",
+            "West Kazakhstan region",
+        ],
+    ),
     ("status.submitted", ["Берілді", "Подано", "Submitted"]),
     (
         "status.in_progress",

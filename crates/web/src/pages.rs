@@ -49,6 +49,7 @@ const TEMPLATES: &[(&str, &str)] = &[
 
 const STYLE: &str = include_str!("../static/style.css");
 const SCRIPT: &str = include_str!("../static/app.js");
+const ICON: &str = include_str!("../static/icon.svg");
 
 pub fn templates() -> Environment<'static> {
     let mut env = Environment::new();
@@ -80,6 +81,8 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home))
         .route("/static/style.css", get(style))
         .route("/static/app.js", get(script))
+        .route("/favicon.ico", get(icon))
+        .route("/static/icon.svg", get(icon))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/apply/{*id}", get(apply_page).post(apply))
@@ -125,6 +128,17 @@ async fn style() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         STYLE,
+    )
+        .into_response()
+}
+
+async fn icon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        ICON,
     )
         .into_response()
 }
@@ -280,7 +294,9 @@ async fn home(
                 .filter(|provider| provider.region == region)
                 .map(|provider| provider.title.get(lang).to_owned())
                 .collect();
-            json!({"region": region, "services": services, "providers": names})
+            let title =
+                i18n::text(lang, &format!("region.{region}")).unwrap_or_else(|| region.clone());
+            json!({"region": title, "services": services, "providers": names})
         })
         .collect();
     let page = Page::new(lang, session, "/");
@@ -929,6 +945,7 @@ async fn supervisor(
         .max()
         .unwrap_or(1)
         .max(1);
+    let providers = state.blocking(crate::demo::providers).await?;
     let titled: Vec<Value> = rows
         .iter()
         .map(|row| {
@@ -939,9 +956,16 @@ async fn supervisor(
                 .map(|entry| entry.model.file.service.title.get(lang).to_owned())
                 .unwrap_or_else(|| row.regulation_id.clone());
             let scale = |count: u64| (count as f64 / max as f64 * 300.0).round() as u64;
+            let provider = providers
+                .iter()
+                .find(|provider| provider.id == row.provider_id)
+                .map(|provider| provider.title.get(lang).to_owned())
+                .unwrap_or_else(|| row.provider_id.clone());
             json!({
                 "row": row,
                 "title": title,
+                "provider_short": provider.chars().take(34).collect::<String>(),
+                "provider": provider,
                 "channel": i18n::t(lang, &format!("channel.{}", row.route.split('/').next().unwrap_or_default())),
                 "bar_in_time": scale(row.closed_in_time),
                 "bar_late": scale(row.closed_late),

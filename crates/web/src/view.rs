@@ -160,10 +160,22 @@ pub fn case_view(
                 step.and_then(|step| step.outcomes.iter().find(|o| &o.id == outcome))
                     .map(|o| o.label.get(lang).to_owned())
             });
+            // An end step has no action of its own: it is the result.
+            let end_result = step
+                .filter(|step| step.kind == StepKind::End)
+                .and_then(|step| step.result.as_deref())
+                .map(|result| result_title(model, result, lang));
+            let (label, action) = match end_result {
+                Some(result) => (t(lang, "case.result").to_owned(), result),
+                None => (
+                    step.and_then(|s| s.label.clone()).unwrap_or_else(|| visit.step.clone()),
+                    step_action(model, &case.route, &visit.step, lang),
+                ),
+            };
             json!({
                 "step": visit.step,
-                "label": step.and_then(|s| s.label.clone()).unwrap_or_else(|| visit.step.clone()),
-                "action": step_action(model, &case.route, &visit.step, lang),
+                "label": label,
+                "action": action,
                 "role": step.and_then(|s| s.role.as_deref()).map(|role| role_title(model, role, lang)),
                 "entered_at": local_time(visit.entered_at, schedule),
                 "left_at": visit.left_at.map(|at| local_time(at, schedule)),
