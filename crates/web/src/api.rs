@@ -1290,6 +1290,7 @@ pub fn slowest_steps(
                 json!({
                     "regulation_id": regulation,
                     "service_title": model.map(|model| model.file.service.title.get(lang).to_owned()),
+                    "channel": crate::i18n::t(lang, &format!("channel.{}", route.split('/').next().unwrap_or_default())),
                     "route": route,
                     "step": step,
                     "action": action,
