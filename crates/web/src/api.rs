@@ -873,23 +873,27 @@ async fn work_list(
     let now = state.now();
     let account = session.account;
     let caches = state.caches.clone();
-    let rows = state
+    let body = state
         .blocking(move |runtime| {
             let rows = tasks_of(runtime, &account, limit)?;
-            task_views(runtime, &caches, &rows, lang, now)
+            with_task_views(runtime, &caches, &rows, lang, now, |views| serde_json::to_vec(views))?
+                .map_err(|error| AppError::internal(error.to_string()))
         })
         .await?;
-    Ok(Json(rows).into_response())
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
-pub fn task_views(
+/// Work-list rows with their case's edition and route (cached: both are
+/// fixed when the case is filed), handed to `use_views`.
+pub fn with_task_views<R>(
     runtime: &Runtime,
     caches: &crate::cache::Caches,
     rows: &[TaskRow],
     lang: Lang,
     now: jiff::Timestamp,
-) -> Result<Vec<Value>, AppError> {
-    let mut out = Vec::with_capacity(rows.len());
+    use_views: impl FnOnce(&[view::TaskView<'_>]) -> R,
+) -> Result<R, AppError> {
+    let mut routes = Vec::with_capacity(rows.len());
     for row in rows {
         let route = match caches.case_route(&row.case_id) {
             Some(route) => Some(route),
@@ -898,17 +902,21 @@ pub fn task_views(
                 (case.regulation_hash, case.route)
             }),
         };
-        let model = route
-            .as_ref()
-            .and_then(|(hash, _)| runtime.catalog.by_hash(hash))
-            .map(|entry| &entry.model);
-        let route = route
-            .as_ref()
-            .map(|(_, route)| route.as_str())
-            .unwrap_or("");
-        out.push(view::task_view(runtime, row, model, route, lang, now));
+        routes.push(route);
     }
-    Ok(out)
+    let views: Vec<view::TaskView<'_>> = rows
+        .iter()
+        .zip(&routes)
+        .map(|(row, route)| {
+            let model = route
+                .as_ref()
+                .and_then(|(hash, _)| runtime.catalog.by_hash(hash))
+                .map(|entry| &entry.model);
+            let route = route.as_ref().map(|(_, route)| route.as_str()).unwrap_or("");
+            view::task_view(runtime, row, model, route, lang, now)
+        })
+        .collect();
+    Ok(use_views(&views))
 }
 
 /// Runs a command on a case the account may see, as the account.

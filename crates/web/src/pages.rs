@@ -799,7 +799,9 @@ async fn desk(
     let (tasks, recent) = state
         .blocking(move |runtime| {
             let rows = api::tasks_of(runtime, &account, 100)?;
-            let tasks = api::task_views(runtime, &caches, &rows, lang, now)?;
+            let tasks = api::with_task_views(runtime, &caches, &rows, lang, now, |views| {
+                Jv::from_serialize(views)
+            })?;
             let recent: Vec<Value> = api::cases_of(runtime, &account, None, 20)?
                 .iter()
                 .map(|row| {
