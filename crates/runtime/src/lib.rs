@@ -13,6 +13,7 @@ pub mod bench;
 mod catalog;
 pub mod simulate;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 pub use catalog::{Catalog, CatalogEntry};
@@ -91,6 +92,10 @@ pub struct Runtime {
     /// Office hours by provider id; providers not listed use
     /// `Schedule::standard()`.
     pub schedules: BTreeMap<String, Schedule>,
+    /// Editions already pinned in the store by this process: pinning is
+    /// idempotent, but reading a whole regulation text back on every
+    /// submission is not free.
+    pinned: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl Runtime {
@@ -100,6 +105,7 @@ impl Runtime {
             catalog,
             calendar,
             schedules: BTreeMap::new(),
+            pinned: Default::default(),
         }
     }
 
@@ -112,9 +118,9 @@ impl Runtime {
 
     /// The model a case runs under: from the catalogue by hash, else from
     /// the text the store pinned at submission.
-    fn pinned_model(&self, hash: &str) -> Result<ProcessModel, RuntimeError> {
+    fn pinned_model(&self, hash: &str) -> Result<Cow<'_, ProcessModel>, RuntimeError> {
         if let Some(entry) = self.catalog.by_hash(hash) {
-            return Ok(entry.model.clone());
+            return Ok(Cow::Borrowed(&entry.model));
         }
         let (_, text) =
             self.store
@@ -123,14 +129,17 @@ impl Runtime {
                     hash: hash.to_owned(),
                 })?;
         let checked = qyzmet_regulation::check(&text, &self.calendar);
-        checked.model.ok_or_else(|| RuntimeError::BrokenEdition {
-            hash: hash.to_owned(),
-            message: checked
-                .diagnostics
-                .first()
-                .map(|diagnostic| diagnostic.message.clone())
-                .unwrap_or_default(),
-        })
+        checked
+            .model
+            .map(Cow::Owned)
+            .ok_or_else(|| RuntimeError::BrokenEdition {
+                hash: hash.to_owned(),
+                message: checked
+                    .diagnostics
+                    .first()
+                    .map(|diagnostic| diagnostic.message.clone())
+                    .unwrap_or_default(),
+            })
     }
 
     /// Runs one command at `now`. A submission names its regulation by id
@@ -165,9 +174,22 @@ impl Runtime {
                         .catalog
                         .by_id(id)
                         .ok_or_else(|| RuntimeError::UnknownRegulation(id.to_owned()))?;
-                    self.store
-                        .put_regulation(&entry.model.hash, &entry.model.id, &entry.text)?;
-                    entry.model.clone()
+                    let known = self
+                        .pinned
+                        .lock()
+                        .map(|pinned| pinned.contains(&entry.model.hash))
+                        .unwrap_or(false);
+                    if !known {
+                        self.store.put_regulation(
+                            &entry.model.hash,
+                            &entry.model.id,
+                            &entry.text,
+                        )?;
+                        if let Ok(mut pinned) = self.pinned.lock() {
+                            pinned.insert(entry.model.hash.clone());
+                        }
+                    }
+                    Cow::Borrowed(&entry.model)
                 }
                 (Some(case), _, _) => self.pinned_model(&case.regulation_hash)?,
                 (None, _, _) => {

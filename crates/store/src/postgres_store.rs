@@ -118,6 +118,36 @@ impl Statements {
 struct Conn {
     client: Client,
     stmts: Statements,
+    /// Read statements by SQL text, prepared on first use: a query by text
+    /// costs a second round trip (parse) every time.
+    cached: std::collections::HashMap<String, Statement>,
+}
+
+impl Conn {
+    /// Runs a read through this connection's statement cache.
+    fn query(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>, StoreError> {
+        let statement = match self.cached.get(sql) {
+            Some(statement) => statement.clone(),
+            None => {
+                let statement = self.client.prepare(sql)?;
+                // Dynamic work-list SQL has few shapes; bound the cache anyway.
+                if self.cached.len() >= 256 {
+                    self.cached.clear();
+                }
+                self.cached.insert(sql.to_owned(), statement.clone());
+                statement
+            }
+        };
+        Ok(self.client.query(&statement, params)?)
+    }
+
+    fn query_opt(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<Row>, StoreError> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
 }
 
 struct Pool {
@@ -207,7 +237,11 @@ impl Pool {
 fn connect_one(url: &str) -> Result<Conn, StoreError> {
     let mut client = Client::connect(url, NoTls)?;
     let stmts = Statements::prepare(&mut client)?;
-    Ok(Conn { client, stmts })
+    Ok(Conn {
+        client,
+        stmts,
+        cached: Default::default(),
+    })
 }
 
 /// The PostgreSQL store.
@@ -223,7 +257,11 @@ impl PostgresStore {
         let stmts = Statements::prepare(&mut client)?;
         let pool = Pool {
             url: url.to_owned(),
-            idle: Mutex::new(vec![Conn { client, stmts }]),
+            idle: Mutex::new(vec![Conn {
+                client,
+                stmts,
+                cached: Default::default(),
+            }]),
             open: Mutex::new(1),
             returned: Condvar::new(),
         };
@@ -708,7 +746,7 @@ impl Store for PostgresStore {
             Ok(pooled) => pooled,
             Err(error) => return all_fail(error),
         };
-        let Conn { client, stmts } = pooled.conn();
+        let Conn { client, stmts, .. } = pooled.conn();
         // Fast path: a fixed number of round trips per group.
         let mut tx = match client.transaction() {
             Ok(tx) => tx,
@@ -739,7 +777,7 @@ impl Store for PostgresStore {
 
     fn idempotency(&self, key: &str) -> Result<Option<Appended>, StoreError> {
         let mut pooled = self.pool.get()?;
-        let Conn { client, stmts } = pooled.conn();
+        let Conn { client, stmts, .. } = pooled.conn();
         match client.query_opt(&stmts.idempotency_get, &[&key])? {
             Some(row) => idempotency_from_row(&row).map(Some),
             None => Ok(None),
@@ -748,7 +786,7 @@ impl Store for PostgresStore {
 
     fn case_head(&self, case_id: &str) -> Result<u64, StoreError> {
         let mut pooled = self.pool.get()?;
-        let Conn { client, stmts } = pooled.conn();
+        let Conn { client, stmts, .. } = pooled.conn();
         match client.query_opt(&stmts.case_last, &[&case_id])? {
             Some(row) => i64_to_u64(get(&row, 0)?),
             None => Ok(0),
@@ -757,7 +795,17 @@ impl Store for PostgresStore {
 
     fn case_events(&self, case_id: &str) -> Result<Vec<StoredEvent>, StoreError> {
         let mut pooled = self.pool.get()?;
-        case_events_on(&mut pooled.conn().client, case_id)
+        let rows = pooled.conn().query(
+            &format!("SELECT {EVENT_COLUMNS} FROM events WHERE case_id = $1 ORDER BY seq LIMIT $2"),
+            &[&case_id, &((limits::EVENTS_PER_CASE_MAX + 1) as i64)],
+        )?;
+        if rows.len() > limits::EVENTS_PER_CASE_MAX {
+            return Err(StoreError::Invalid(format!(
+                "case {case_id} has more than {} events",
+                limits::EVENTS_PER_CASE_MAX
+            )));
+        }
+        rows.iter().map(event_from_row).collect()
     }
 
     fn events_since(&self, global_seq: u64, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
@@ -771,7 +819,7 @@ impl Store for PostgresStore {
 
     fn case(&self, case_id: &str) -> Result<Option<CaseRow>, StoreError> {
         let mut pooled = self.pool.get()?;
-        let row = pooled.conn().client.query_opt(
+        let row = pooled.conn().query_opt(
             &format!("SELECT {CASE_COLUMNS} FROM cases WHERE case_id = $1"),
             &[&case_id],
         )?;
@@ -805,11 +853,41 @@ impl Store for PostgresStore {
         ));
         let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref()).collect();
         let mut pooled = self.pool.get()?;
-        let rows = pooled.conn().client.query(&sql, &params)?;
+        let rows = pooled.conn().query(&sql, &params)?;
         rows.iter().map(case_from_row).collect()
     }
 
     fn tasks(&self, query: &TaskQuery) -> Result<Vec<TaskRow>, StoreError> {
+        if !query.include_closed && !query.units.is_empty() && !query.roles.is_empty() {
+            // A work list: one ordered index range per (unit, role) pair,
+            // merged. `unit = ANY(..) AND role = ANY(..)` would read and sort
+            // every open task of those units instead.
+            let (units, roles): (Vec<&str>, Vec<&str>) = query
+                .units
+                .iter()
+                .flat_map(|unit| {
+                    query
+                        .roles
+                        .iter()
+                        .map(move |role| (unit.as_str(), role.as_str()))
+                })
+                .unzip();
+            let limit = cap_limit(query.limit) as i64;
+            let sql = format!(
+                "SELECT t.* FROM unnest($1::text[], $2::text[]) AS g(unit, role)
+                 CROSS JOIN LATERAL (
+                     SELECT {TASK_COLUMNS}, due_key FROM tasks
+                     WHERE tasks.unit = g.unit AND tasks.role = g.role AND is_open
+                       AND ($3::text IS NULL OR assignee = $3)
+                     ORDER BY due_key, created_at, task_id LIMIT $4) t
+                 ORDER BY t.due_key, t.created_at, t.task_id LIMIT $4"
+            );
+            let mut pooled = self.pool.get()?;
+            let rows = pooled
+                .conn()
+                .query(&sql, &[&units, &roles, &query.assignee, &limit])?;
+            return rows.iter().map(task_from_row).collect();
+        }
         let mut sql = format!("SELECT {TASK_COLUMNS} FROM tasks WHERE TRUE");
         let mut args: Vec<Box<dyn ToSql + Sync>> = Vec::new();
         if !query.include_closed {
@@ -832,13 +910,13 @@ impl Store for PostgresStore {
         ));
         let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref()).collect();
         let mut pooled = self.pool.get()?;
-        let rows = pooled.conn().client.query(&sql, &params)?;
+        let rows = pooled.conn().query(&sql, &params)?;
         rows.iter().map(task_from_row).collect()
     }
 
     fn task(&self, task_id: &str) -> Result<Option<TaskRow>, StoreError> {
         let mut pooled = self.pool.get()?;
-        let row = pooled.conn().client.query_opt(
+        let row = pooled.conn().query_opt(
             &format!("SELECT {TASK_COLUMNS} FROM tasks WHERE task_id = $1"),
             &[&task_id],
         )?;
@@ -847,7 +925,7 @@ impl Store for PostgresStore {
 
     fn registry(&self, registry: &str, key: &str) -> Result<Option<RegistryRow>, StoreError> {
         let mut pooled = self.pool.get()?;
-        let row = pooled.conn().client.query_opt(
+        let row = pooled.conn().query_opt(
             "SELECT registry, key, region, record, case_id FROM registries WHERE registry = $1 AND key = $2",
             &[&registry, &key],
         )?;
@@ -986,7 +1064,7 @@ impl Store for PostgresStore {
 
     fn doc(&self, collection: &str, key: &str) -> Result<Option<Value>, StoreError> {
         let mut pooled = self.pool.get()?;
-        let row = pooled.conn().client.query_opt(
+        let row = pooled.conn().query_opt(
             "SELECT value FROM directory WHERE collection = $1 AND key = $2",
             &[&collection, &key],
         )?;
@@ -1047,7 +1125,7 @@ impl Store for PostgresStore {
         project_case: &dyn Fn(&[StoredEvent]) -> Vec<ProjectionOp>,
     ) -> Result<RebuildReport, StoreError> {
         let mut pooled = self.pool.get()?;
-        let Conn { client, stmts } = pooled.conn();
+        let Conn { client, stmts, .. } = pooled.conn();
         let mut report = RebuildReport::default();
         let mut after_global_seq = 0i64;
         let mut first = true;

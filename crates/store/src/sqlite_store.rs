@@ -750,6 +750,41 @@ impl Store for SqliteStore {
     }
 
     fn tasks(&self, query: &TaskQuery) -> Result<Vec<TaskRow>, StoreError> {
+        if !query.include_closed && !query.units.is_empty() && !query.roles.is_empty() {
+            // A work list: one ordered index range per (unit, role) pair,
+            // merged (an IN list over both columns would sort every match).
+            let limit = cap_limit(query.limit) as i64;
+            let mut args: Vec<SqlValue> = vec![SqlValue::Integer(limit)];
+            let assignee = match &query.assignee {
+                Some(assignee) => {
+                    args.push(SqlValue::Text(assignee.clone()));
+                    " AND assignee = ?2"
+                }
+                None => "",
+            };
+            let mut parts = Vec::new();
+            for unit in &query.units {
+                for role in &query.roles {
+                    args.push(SqlValue::Text(unit.clone()));
+                    args.push(SqlValue::Text(role.clone()));
+                    parts.push(format!(
+                        "SELECT * FROM (SELECT {TASK_COLUMNS}, due_key FROM tasks
+                         WHERE unit = ?{} AND role = ?{} AND is_open = 1{assignee}
+                         ORDER BY due_key, created_at, task_id LIMIT ?1)",
+                        args.len() - 1,
+                        args.len()
+                    ));
+                }
+            }
+            let sql = format!(
+                "SELECT * FROM ({}) ORDER BY due_key, created_at, task_id LIMIT ?1",
+                parts.join(" UNION ALL ")
+            );
+            return self.read(|conn| {
+                let mut stmt = conn.prepare_cached(&sql)?;
+                collect(&mut stmt, params_from_iter(args), task_from_row)
+            });
+        }
         let mut sql = format!("SELECT {TASK_COLUMNS} FROM tasks WHERE 1 = 1");
         let mut args: Vec<SqlValue> = Vec::new();
         if !query.include_closed {

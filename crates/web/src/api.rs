@@ -876,8 +876,10 @@ async fn work_list(
     let body = state
         .blocking(move |runtime| {
             let rows = tasks_of(runtime, &account, limit)?;
-            with_task_views(runtime, &caches, &rows, lang, now, |views| serde_json::to_vec(views))?
-                .map_err(|error| AppError::internal(error.to_string()))
+            with_task_views(runtime, &caches, &rows, lang, now, |views| {
+                serde_json::to_vec(views)
+            })?
+            .map_err(|error| AppError::internal(error.to_string()))
         })
         .await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
@@ -912,7 +914,10 @@ pub fn with_task_views<R>(
                 .as_ref()
                 .and_then(|(hash, _)| runtime.catalog.by_hash(hash))
                 .map(|entry| &entry.model);
-            let route = route.as_ref().map(|(_, route)| route.as_str()).unwrap_or("");
+            let route = route
+                .as_ref()
+                .map(|(_, route)| route.as_str())
+                .unwrap_or("");
             view::task_view(runtime, row, model, route, lang, now)
         })
         .collect();
