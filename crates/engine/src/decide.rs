@@ -1041,19 +1041,8 @@ impl<'a> Machine<'_, 'a> {
     }
 
     fn extend(&mut self, actor: &Actor, reason: &str) -> Result<(), EngineError> {
-        let extension = self
-            .route_syntax()
-            .and_then(|route| route.term.as_ref())
-            .and_then(|term| term.extension.as_ref())
-            .ok_or_else(|| EngineError::ExtensionNotAllowed {
-                route: self.case.route.clone(),
-            })?;
-        if self.case.extended {
-            return Err(EngineError::AlreadyExtended);
-        }
-        if reason.trim().is_empty() {
-            return Err(EngineError::InvalidData);
-        }
+        // Who may ask comes first: someone without the right learns nothing
+        // about the case's term.
         let provider_unit = self.case.provider.id.clone();
         let provider_unit = self.unit_for(OrgKind::Provider).unwrap_or(provider_unit);
         match head_role(self.model(), OrgKind::Provider) {
@@ -1066,6 +1055,19 @@ impl<'a> Machine<'_, 'a> {
                     });
                 }
             }
+        }
+        let extension = self
+            .route_syntax()
+            .and_then(|route| route.term.as_ref())
+            .and_then(|term| term.extension.as_ref())
+            .ok_or_else(|| EngineError::ExtensionNotAllowed {
+                route: self.case.route.clone(),
+            })?;
+        if self.case.extended {
+            return Err(EngineError::AlreadyExtended);
+        }
+        if reason.trim().is_empty() {
+            return Err(EngineError::InvalidData);
         }
         let base = self.case.due.unwrap_or(self.ctx.now);
         let due = self.deadline(

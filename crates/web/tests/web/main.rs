@@ -704,3 +704,75 @@ async fn pages_walk_a_case_with_forms() {
         "{csv}"
     );
 }
+
+#[tokio::test]
+async fn providers_me_extension_and_sign_out() {
+    let app = TestApp::new();
+    let mut anonymous = app.anonymous();
+    let providers = anonymous.get("/api/providers?lang=ru").await.json();
+    let city = providers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|provider| provider["id"] == PROVIDER)
+        .unwrap_or_else(|| panic!("{providers}"));
+    assert!(
+        city["title"].as_str().unwrap().contains("Кызылорд"),
+        "{city}"
+    );
+    assert!(
+        city["regulations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|id| id == REG)
+    );
+    assert_eq!(
+        anonymous.get("/api/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let (_, case) = portal_case(&app).await;
+    let case_id = case["case_id"].as_str().unwrap();
+    let mut head = app.client("kyzylorda-city.head").await;
+    let me = head.get("/api/me").await.json();
+    assert_eq!(me["login"], "kyzylorda-city.head");
+    assert_eq!(me["grants"][0]["unit"], PROVIDER);
+    // This regulation's routes allow no extension; only a head may ask.
+    let (status, error) = head
+        .post(
+            &format!("/api/cases/{case_id}/extend"),
+            json!({"reason": "extra checks"}),
+        )
+        .await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str().unwrap()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "extension_not_allowed"),
+        "{error}"
+    );
+    let (status, error) = head
+        .post(&format!("/api/cases/{case_id}/extend"), json!({}))
+        .await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str().unwrap()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "reason_required")
+    );
+    let mut executor = app.client("kyzylorda-city.executor").await;
+    let (status, _) = executor
+        .post(
+            &format!("/api/cases/{case_id}/extend"),
+            json!({"reason": "extra checks"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Signing out removes the cookie.
+    let request = head
+        .request(Method::DELETE, "/api/session")
+        .body(Body::empty())
+        .unwrap();
+    let reply = head.send(request).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    assert!(head.cookie.is_none(), "the session cookie is cleared");
+    assert_eq!(head.get("/api/me").await.status, StatusCode::UNAUTHORIZED);
+}
