@@ -560,6 +560,58 @@ static MESSAGES: &[(&str, [&str; 3])] = &[
             "West Kazakhstan region",
         ],
     ),
+    (
+        "verify.title",
+        [
+            "Құжатты тексеру",
+            "Проверка документа",
+            "Document verification",
+        ],
+    ),
+    ("verify.link", ["тексеру", "проверка", "verify"]),
+    ("verify.document", ["Құжат", "Документ", "Document"]),
+    ("verify.issued", ["Берілген күні", "Дата выдачи", "Issued"]),
+    (
+        "verify.explain",
+        [
+            "Құжатты Qyzmet өтініш бойынша берді. Қолыңыздағы файлдың SHA-256 мәні жоғарыдағы мәндердің біріне сәйкес келсе, файл өзгертілмеген.",
+            "Документ выдан Qyzmet по заявлению. Если SHA-256 вашего файла совпадает с одним из значений выше, файл не изменён.",
+            "Qyzmet issued this document for the application. If your file's SHA-256 equals one of the values above, the file is unaltered.",
+        ],
+    ),
+    (
+        "verify.upload",
+        [
+            "Тексерілетін PDF файл",
+            "PDF-файл для проверки",
+            "PDF file to check",
+        ],
+    ),
+    ("verify.check", ["Тексеру", "Проверить", "Check"]),
+    (
+        "verify.match",
+        [
+            "Файл берілген құжатпен сәйкес келеді.",
+            "Файл совпадает с выданным документом.",
+            "The file matches the issued document.",
+        ],
+    ),
+    (
+        "verify.mismatch",
+        [
+            "Файл берілген құжатпен сәйкес келмейді: ол өзгертілген немесе басқа құжат.",
+            "Файл не совпадает с выданным документом: он изменён или это другой документ.",
+            "The file does not match the issued document: it was altered or is another document.",
+        ],
+    ),
+    (
+        "error.no_document",
+        [
+            "Бұл өтініш бойынша құжат жоқ.",
+            "По этому заявлению документа нет.",
+            "There is no document for this application.",
+        ],
+    ),
     ("status.submitted", ["Берілді", "Подано", "Submitted"]),
     (
         "status.in_progress",

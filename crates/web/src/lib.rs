@@ -21,6 +21,7 @@ pub mod api;
 pub mod auth;
 mod cache;
 pub mod demo;
+mod documents;
 pub mod error;
 pub mod i18n;
 mod metrics;

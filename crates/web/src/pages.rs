@@ -45,6 +45,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/regulation.html"),
     ),
     ("error.html", include_str!("../templates/error.html")),
+    ("verify.html", include_str!("../templates/verify.html")),
 ];
 
 const STYLE: &str = include_str!("../static/style.css");
@@ -97,6 +98,8 @@ pub fn routes() -> Router<AppState> {
         .route("/supervisor", get(supervisor))
         .route("/supervisor.csv", get(supervisor_csv))
         .route("/regulations/{*id}", get(regulation_page))
+        .route("/cases/{case_id}/result.pdf", get(result_pdf))
+        .route("/verify/{case_id}", get(verify_page).post(verify_file))
         .layer(axum::middleware::from_fn(remember_lang))
 }
 
@@ -1097,5 +1100,180 @@ async fn regulation_page(
             diagram => Jv::from_safe_string(diagram),
             portal => model.file.routes.iter().any(|route| route.channel == Channel::Portal),
         },
+    )
+}
+
+// ------------------------------------------------------------ result documents
+
+/// `http(s)://host` of the request, for the QR code's verification URL.
+fn base_url(state: &AppState, headers: &axum::http::HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .filter(|host| {
+            host.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        })
+        .unwrap_or("localhost");
+    let scheme = if state.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
+}
+
+#[derive(Deserialize)]
+struct PdfQuery {
+    lang: Option<String>,
+}
+
+/// The case's result as PDF, for those who may see the case.
+async fn result_pdf(
+    State(state): State<AppState>,
+    MaybeUser(session): MaybeUser,
+    Path(case_id): Path<String>,
+    Query(query): Query<PdfQuery>,
+    headers: axum::http::HeaderMap,
+) -> AppResult {
+    let session = signed_in(session)?;
+    let lang = query
+        .lang
+        .as_deref()
+        .and_then(Lang::parse)
+        .unwrap_or_default();
+    let base = base_url(&state, &headers);
+    let account = session.account;
+    let id = case_id.clone();
+    let pdf = state
+        .blocking(move |runtime| {
+            let (case, model) = api::load_case(runtime, &account, &id)?;
+            let document = crate::documents::result_document(runtime, &case, &model, &base)?
+                .ok_or_else(|| {
+                    AppError::not_found("no_document", "the case has no written result yet")
+                })?;
+            crate::documents::render(&document, lang)
+        })
+        .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{case_id}-{}.pdf\"", lang.code()),
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+/// What anyone with the QR code may see: which document, issued by whom and
+/// when, for which case number — no applicant data — and the SHA-256 of
+/// each language's file, recomputed from the case.
+fn verification(
+    runtime: &qyzmet_runtime::Runtime,
+    case_id: &str,
+    base: &str,
+    lang: Lang,
+) -> Result<Value, AppError> {
+    let events = runtime.store.case_events(case_id)?;
+    let case = qyzmet_engine::replay(&events)
+        .map_err(|error| AppError::internal(error.to_string()))?
+        .ok_or_else(|| {
+            AppError::not_found("no_document", format!("no document for `{case_id}`"))
+        })?;
+    let model = api::pinned_model(runtime, &case.regulation_hash)?;
+    let document =
+        crate::documents::result_document(runtime, &case, &model, base)?.ok_or_else(|| {
+            AppError::not_found("no_document", format!("no document for `{case_id}`"))
+        })?;
+    let mut files = Vec::new();
+    for print_lang in crate::documents::PRINT_LANGS {
+        let pdf = crate::documents::render(&document, print_lang)?;
+        files.push(json!({
+            "lang": print_lang.code(),
+            "sha256": crate::documents::sha256_hex(&pdf),
+            "size": pdf.len(),
+        }));
+    }
+    Ok(json!({
+        "case_id": case.case_id,
+        "document_id": document.id,
+        "heading": qyzmet_documents::heading(&document.kind, lang),
+        "result_title": case.result.as_ref().map(|result| view::result_title(&model, result, lang)),
+        "service_title": model.file.service.title.get(lang),
+        "provider": document.provider.name.get(lang),
+        "issued_at": document.issued_at.strftime("%Y-%m-%d %H:%M").to_string(),
+        "files": files,
+    }))
+}
+
+async fn verify_page(
+    State(state): State<AppState>,
+    MaybeUser(session): MaybeUser,
+    Path(case_id): Path<String>,
+    Query(query): Query<LangQuery>,
+    headers: axum::http::HeaderMap,
+) -> AppResult {
+    let lang = lang_of(&query, &headers);
+    let base = base_url(&state, &headers);
+    let id = case_id.clone();
+    let data = state
+        .blocking(move |runtime| verification(runtime, &id, &base, lang))
+        .await?;
+    let page = Page::new(lang, session, &format!("/verify/{case_id}"));
+    render_page(
+        &state,
+        &page,
+        "verify.html",
+        Jv::from_serialize(json!({"doc": data, "checked": Value::Null})),
+    )
+}
+
+/// Compares a file someone holds with the document as issued.
+async fn verify_file(
+    State(state): State<AppState>,
+    MaybeUser(session): MaybeUser,
+    Path(case_id): Path<String>,
+    Query(query): Query<LangQuery>,
+    headers: axum::http::HeaderMap,
+    mut multipart: Multipart,
+) -> AppResult {
+    let lang = lang_of(&query, &headers);
+    let mut digest = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|error| AppError::bad_request("invalid_input", error.to_string()))?
+    {
+        if field.name() == Some("file") {
+            let bytes = field.bytes().await.map_err(|error| {
+                AppError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    error.to_string(),
+                )
+            })?;
+            digest = Some(crate::documents::sha256_hex(&bytes));
+        }
+    }
+    let digest = digest.ok_or_else(|| AppError::bad_request("invalid_input", "no file"))?;
+    let base = base_url(&state, &headers);
+    let id = case_id.clone();
+    let data = state
+        .blocking(move |runtime| verification(runtime, &id, &base, lang))
+        .await?;
+    let matched = data["files"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|file| file["sha256"] == digest.as_str());
+    let page = Page::new(lang, session, &format!("/verify/{case_id}"));
+    render_page(
+        &state,
+        &page,
+        "verify.html",
+        Jv::from_serialize(json!({"doc": data, "checked": {"sha256": digest, "matched": matched}})),
     )
 }

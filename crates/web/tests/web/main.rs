@@ -776,3 +776,91 @@ async fn providers_me_extension_and_sign_out() {
     assert!(head.cookie.is_none(), "the session cookie is cleared");
     assert_eq!(head.get("/api/me").await.status, StatusCode::UNAUTHORIZED);
 }
+
+/// A completed case's result as PDF, and the public verification page that
+/// tells an issued file from an altered one without showing the applicant.
+#[tokio::test]
+async fn result_pdf_and_public_verification() {
+    let app = TestApp::new();
+    let (mut citizen, case) = portal_case(&app).await;
+    let case_id = case["case_id"].as_str().unwrap().to_owned();
+    let p2 = task_at(&case, "p-2");
+    let mut executor = app.client("kyzylorda-city.executor").await;
+    let (_, case) = executor
+        .post(
+            &format!("/api/tasks/{p2}/complete"),
+            json!({"outcome": "complete"}),
+        )
+        .await;
+    // No document while the case is open.
+    assert_eq!(
+        citizen
+            .get(&format!("/cases/{case_id}/result.pdf"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let sign = task_at(&case, "p-3-notice");
+    let mut head = app.client("kyzylorda-city.head").await;
+    head.post(&format!("/api/tasks/{sign}/complete"), json!({}))
+        .await;
+
+    let pdf = citizen
+        .get(&format!("/cases/{case_id}/result.pdf?lang=kk"))
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.headers[header::CONTENT_TYPE], "application/pdf");
+    assert!(pdf.body.starts_with(b"%PDF-"));
+    let again = citizen
+        .get(&format!("/cases/{case_id}/result.pdf?lang=kk"))
+        .await;
+    assert_eq!(pdf.body, again.body, "the same case renders the same bytes");
+    // Someone else's case stays hidden.
+    let mut other = app.client(&app.citizen(1)).await;
+    assert_eq!(
+        other
+            .get(&format!("/cases/{case_id}/result.pdf"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    let mut anyone = app.anonymous();
+    let page = anyone.get(&format!("/verify/{case_id}?lang=en")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    use sha2::Digest as _;
+    let digest = hex::encode(sha2::Sha256::digest(&pdf.body));
+    assert!(html.contains(&digest), "the page lists the file's digest");
+    assert!(!html.contains(&app.citizen(0)), "no IIN on the public page");
+
+    let upload = async |client: &mut Client, bytes: &[u8]| {
+        let boundary = "qyzmet-test-boundary";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"r.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let request = client
+            .request(Method::POST, &format!("/verify/{case_id}?lang=en"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .unwrap();
+        client.send(request).await.text()
+    };
+    let verdict = upload(&mut anyone, &pdf.body).await;
+    assert!(verdict.contains("data-matched=\"true\""), "{verdict}");
+    let mut altered = pdf.body.clone();
+    let middle = altered.len() / 2;
+    altered[middle] ^= 1;
+    let verdict = upload(&mut anyone, &altered).await;
+    assert!(verdict.contains("data-matched=\"false\""), "{verdict}");
+    assert_eq!(
+        anyone.get("/verify/NOPE").await.status,
+        StatusCode::NOT_FOUND
+    );
+}

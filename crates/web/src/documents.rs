@@ -1,0 +1,230 @@
+//! A closed case's result as a PDF (crate `qyzmet-documents`), and the
+//! public verification page its QR code points to.
+//!
+//! The PDF is a pure function of the case's events, the regulation and the
+//! directory (provider, names), so it is not stored: it is rendered again
+//! whenever asked for, byte for byte the same. That is also how
+//! verification works: `/verify/{case}` renders the documents again and
+//! compares SHA-256 digests with a file someone holds.
+//!
+//! Not built yet (issue 6): the head's digital signature over the PDF; the
+//! document says it is signed electronically, the verification page does not
+//! claim a signature check.
+
+use qyzmet_core::{Iin, Lang, Text};
+use qyzmet_documents as docs;
+use qyzmet_engine::Case;
+use qyzmet_engine::record::CaseStatus;
+use qyzmet_regulation::ProcessModel;
+use qyzmet_regulation::syntax::{RefusalKind, ResultKind, StepKind};
+use qyzmet_runtime::Runtime;
+use sha2::Digest as _;
+
+use crate::{AppError, i18n, view};
+
+/// The languages a result is printed in (the regulations are Kazakh and
+/// Russian).
+pub const PRINT_LANGS: [Lang; 2] = [Lang::Kk, Lang::Ru];
+
+fn text_or(text: &Text) -> Text {
+    text.clone()
+}
+
+fn display_name(runtime: &Runtime, login: &str) -> String {
+    runtime
+        .store
+        .doc(crate::auth::ACCOUNTS, login)
+        .ok()
+        .flatten()
+        .and_then(|value| {
+            value
+                .get("name")
+                .and_then(|name| name.as_str())
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| login.to_owned())
+}
+
+/// The document of a closed case with a written result, or `None` when the
+/// case is open or ended without one (withdrawn).
+pub fn result_document(
+    runtime: &Runtime,
+    case: &Case,
+    model: &ProcessModel,
+    base_url: &str,
+) -> Result<Option<docs::Document>, AppError> {
+    let (Some(result), Some(closed_at)) = (case.result.as_deref(), case.closed_at) else {
+        return Ok(None);
+    };
+    if case.status() == CaseStatus::Withdrawn {
+        return Ok(None);
+    }
+    let file = &model.file;
+    let schedule = view::schedule_for(runtime, &case.provider.id);
+    let local = closed_at.to_zoned_datetime(schedule.time_zone().clone());
+    let provider = crate::demo::providers(runtime)?
+        .into_iter()
+        .find(|provider| provider.id == case.provider.id);
+    let provider_name = provider
+        .as_ref()
+        .map(|provider| provider.title.clone())
+        .unwrap_or_else(|| Text::kk(case.provider.id.clone()));
+    let region = |lang: Lang| {
+        i18n::text(lang, &format!("region.{}", case.provider.region))
+            .unwrap_or_else(|| case.provider.region.clone())
+    };
+    let address = Text {
+        kk: region(Lang::Kk),
+        ru: Some(region(Lang::Ru)),
+        en: Some(region(Lang::En)),
+    };
+    let applicant = docs::Applicant {
+        name: display_name(runtime, &case.applicant.id),
+        id: Iin::parse(&case.applicant.id)
+            .ok()
+            .map(docs::ApplicantId::Iin),
+    };
+    // Who signed: the last person who completed a task of the provider's
+    // head role, else the last person who acted.
+    let head = qyzmet_engine::head_role(model, qyzmet_regulation::syntax::OrgKind::Provider);
+    let signer_visit = case
+        .trail
+        .iter()
+        .rev()
+        .find(|visit| {
+            view::step(model, &case.route, &visit.step).is_some_and(|step| {
+                step.kind != StepKind::End
+                    && head.is_some_and(|head| step.role.as_deref() == Some(head.id.as_str()))
+            })
+        })
+        .or_else(|| case.trail.iter().rev().find(|visit| visit.by.is_some()));
+    let signer_login = signer_visit
+        .and_then(|visit| visit.by.clone())
+        .unwrap_or_default();
+    let signer_role = signer_visit
+        .and_then(|visit| view::step(model, &case.route, &visit.step))
+        .and_then(|step| step.role.as_deref())
+        .and_then(|role| file.roles.iter().find(|candidate| candidate.id == role));
+    let signer = docs::Signer {
+        name: display_name(runtime, &signer_login),
+        position: signer_role
+            .map(|role| text_or(&role.title))
+            .unwrap_or_else(|| Text::kk("—")),
+    };
+    let grounds: Vec<Text> = case
+        .refusal_ground
+        .as_ref()
+        .and_then(|ground| {
+            file.service
+                .refusal_grounds
+                .iter()
+                .find(|candidate| &candidate.id == ground)
+        })
+        .map(|ground| vec![ground.text.clone()])
+        .unwrap_or_default();
+    let kind = if let Some(def) = file.service.results.iter().find(|def| def.id == result) {
+        let issued = docs::Issued {
+            title: def.title.clone(),
+            statement: None,
+            fields: Vec::new(),
+            signer,
+        };
+        match def.kind {
+            ResultKind::Notice => docs::DocumentKind::Notice(issued),
+            ResultKind::Certificate => docs::DocumentKind::Certificate(issued),
+            ResultKind::StatusCertificate => docs::DocumentKind::StatusCertificate(issued),
+            ResultKind::Decision => docs::DocumentKind::Decision(issued),
+            ResultKind::Payment => docs::DocumentKind::Payment(issued),
+            ResultKind::Referral => docs::DocumentKind::Referral {
+                result: issued,
+                referral: referral_kind(case),
+            },
+            ResultKind::Permit => docs::DocumentKind::Permit {
+                result: issued,
+                valid_from: None,
+                valid_until: None,
+            },
+            ResultKind::Duplicate | ResultKind::Other => docs::DocumentKind::Other(issued),
+        }
+    } else if let Some(def) = file.service.refusals.iter().find(|def| def.id == result) {
+        match def.kind {
+            RefusalKind::MotivatedRefusal => docs::DocumentKind::MotivatedRefusal {
+                result: docs::Issued {
+                    title: def.title.clone(),
+                    statement: None,
+                    fields: Vec::new(),
+                    signer,
+                },
+                grounds,
+            },
+            _ => {
+                let handed: Vec<Text> = file
+                    .documents
+                    .iter()
+                    .filter(|document| case.documents.get(&document.id).copied().unwrap_or(false))
+                    .map(|document| document.title.clone())
+                    .collect();
+                let missing: Vec<Text> = file
+                    .documents
+                    .iter()
+                    .filter(|document| {
+                        case.channel
+                            .is_some_and(|channel| document.channels.contains(&channel))
+                            && !case.documents.get(&document.id).copied().unwrap_or(false)
+                    })
+                    .map(|document| document.title.clone())
+                    .collect();
+                docs::DocumentKind::RefusalToAcceptReceipt {
+                    title: Some(def.title.clone()),
+                    documents: handed,
+                    missing_documents: missing,
+                    grounds,
+                    operator: docs::Signer {
+                        name: display_name(runtime, &case.submitted_by),
+                        position: Text::kk("Мемлекеттік корпорация қызметкері"),
+                    },
+                    refused_at: local.datetime(),
+                }
+            }
+        }
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(docs::Document {
+        id: format!("{}-R", case.case_id),
+        issued_at: local.datetime(),
+        utc_offset: local.offset(),
+        provider: docs::Provider {
+            name: provider_name,
+            address,
+            bin: None,
+        },
+        case_number: case.case_id.clone(),
+        service_title: file.service.title.clone(),
+        applicant,
+        verify_url: format!("{}/verify/{}", base_url.trim_end_matches('/'), case.case_id),
+        kind,
+    }))
+}
+
+/// The referral's measure, from the form's `measure` field when it names
+/// one (employment-referral regulations), else job placement.
+fn referral_kind(case: &Case) -> docs::ReferralKind {
+    match case.form.get("measure").and_then(|value| value.as_str()) {
+        Some("public_works") => docs::ReferralKind::PublicWorks,
+        Some("vocational_training") => docs::ReferralKind::VocationalTraining,
+        Some("social_jobs") => docs::ReferralKind::SocialJobs,
+        Some("youth_practice") => docs::ReferralKind::YouthPractice,
+        Some("vocational_guidance") => docs::ReferralKind::VocationalGuidance,
+        _ => docs::ReferralKind::JobPlacement,
+    }
+}
+
+pub fn render(document: &docs::Document, lang: Lang) -> Result<Vec<u8>, AppError> {
+    docs::render_pdf(document, lang)
+        .map_err(|error| AppError::internal(format!("document: {error}")))
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(sha2::Sha256::digest(bytes))
+}
