@@ -39,6 +39,7 @@ conformance!(
     corrupt_row_is_an_error_not_a_panic,
     directory_documents,
     case_stats_and_cabinet,
+    concurrent_appends,
 );
 
 fn append_and_read_back(fx: &Fixture) {
@@ -1104,4 +1105,56 @@ fn case_stats_and_cabinet(fx: &Fixture) {
         .unwrap();
     let ids: Vec<_> = mine.iter().map(|row| row.case_id.as_str()).collect();
     assert_eq!(ids, vec!["c3", "c2", "c4"]);
+}
+
+/// Many threads appending at once (PostgreSQL: they share group commits):
+/// every append gets its own outcome, a race on one case is a conflict for
+/// all but one, and both hash chains stay intact.
+fn concurrent_appends(fx: &Fixture) {
+    let store = fx.store.as_ref();
+    let threads = 12;
+    let per_thread = 15;
+    let outcomes: Vec<Vec<Result<u64, String>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|thread| {
+                scope.spawn(move || {
+                    (0..per_thread)
+                        .map(|n| {
+                            // Own cases, and every thread also races for "shared-n".
+                            let own = format!("t{thread}-c{n}");
+                            store
+                                .append(&batch(&own, 0, Some(&format!("k-{own}")), 2))
+                                .unwrap();
+                            store
+                                .append(&batch(&format!("shared-{n}"), 0, None, 1))
+                                .map(|appended| appended.last_seq)
+                                .map_err(|error| error.to_string())
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap())
+            .collect()
+    });
+    for n in 0..per_thread {
+        let winners = outcomes.iter().filter(|thread| thread[n].is_ok()).count();
+        assert_eq!(winners, 1, "exactly one first append of shared-{n}");
+        for thread in &outcomes {
+            if let Err(error) = &thread[n] {
+                assert!(
+                    error.contains("conflict") || error.contains("expected"),
+                    "{error}"
+                );
+            }
+        }
+    }
+    let report = store.verify().unwrap();
+    assert!(report.is_clean(), "{:?}", report.problems);
+    assert_eq!(
+        report.events_checked,
+        (threads * per_thread * 2 + per_thread) as u64
+    );
 }
