@@ -257,9 +257,12 @@ pub struct PostgresStore {
 /// pay for one chain-head lock and one fsync per group instead of one each.
 #[derive(Default)]
 struct GroupCommit {
-    queue: Mutex<Vec<(Batch, std::sync::mpsc::Sender<Result<Appended, StoreError>>)>>,
+    queue: Mutex<Vec<Waiting>>,
     leader: Mutex<()>,
 }
+
+/// A batch waiting for a group commit, and where its outcome goes.
+type Waiting = (Batch, std::sync::mpsc::Sender<Result<Appended, StoreError>>);
 
 /// The most batches committed in one group.
 const GROUP_MAX: usize = 256;
