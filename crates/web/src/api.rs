@@ -839,9 +839,10 @@ pub fn tasks_of(
     })?;
     // The query matches units × roles; keep exact grants, and tasks assigned
     // to someone else are theirs.
+    let actor = account.actor();
     Ok(rows
         .into_iter()
-        .filter(|row| account.actor().holds(&row.role, &row.unit))
+        .filter(|row| actor.holds(&row.role, &row.unit))
         .filter(|row| {
             row.assignee
                 .as_ref()
