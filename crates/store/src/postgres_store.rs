@@ -928,6 +928,16 @@ impl Store for PostgresStore {
                 })
                 .unzip();
             let limit = cap_limit(query.limit) as i64;
+            if units.len() == 1 && query.assignee.is_none() {
+                // One pair (most officers): the plain ordered index range.
+                let sql = format!(
+                    "SELECT {TASK_COLUMNS} FROM tasks WHERE unit = $1 AND role = $2 AND is_open
+                     ORDER BY due_key, created_at, task_id LIMIT $3"
+                );
+                let mut pooled = self.pool.get()?;
+                let rows = pooled.conn().query(&sql, &[&units[0], &roles[0], &limit])?;
+                return rows.iter().map(task_from_row).collect();
+            }
             let sql = format!(
                 "SELECT t.* FROM unnest($1::text[], $2::text[]) AS g(unit, role)
                  CROSS JOIN LATERAL (
