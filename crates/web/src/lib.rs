@@ -283,21 +283,25 @@ async fn fire_timers(state: AppState, interval: Duration) {
     let mut ticker = tokio::time::interval(interval);
     loop {
         ticker.tick().await;
-        let now = state.now();
-        let worker = worker.clone();
-        let result = state
-            .blocking(move |runtime| {
-                runtime
-                    .fire_due_timers(now, &worker, 1000)
-                    .map_err(AppError::from)
-            })
-            .await;
-        match result {
+        match fire_due_timers(&state, &worker).await {
             Ok(0) => {}
             Ok(fired) => tracing::info!(fired, "timers fired"),
             Err(error) => tracing::warn!(code = error.code, "timer loop: {}", error.detail),
         }
     }
+}
+
+/// One round of the timer loop: fires what is due at the state's clock.
+pub async fn fire_due_timers(state: &AppState, worker: &str) -> Result<usize, AppError> {
+    let now = state.now();
+    let worker = worker.to_owned();
+    state
+        .blocking(move |runtime| {
+            runtime
+                .fire_due_timers(now, &worker, 1000)
+                .map_err(AppError::from)
+        })
+        .await
 }
 
 /// Structured logs (JSON lines on stderr when `QYZMET_LOG_JSON=1`). Log

@@ -20,6 +20,8 @@ pub const PROVIDER: &str = "kyzylorda-city";
 pub struct TestApp {
     pub router: Router,
     pub state: AppState,
+    /// The pinned clock, in seconds since the epoch; tests move it on.
+    pub clock: Arc<std::sync::atomic::AtomicI64>,
     _dir: tempfile::TempDir,
 }
 
@@ -36,12 +38,23 @@ impl TestApp {
         let calendar = Calendar::kazakhstan();
         let catalog = Catalog::bundled(&calendar);
         let runtime = Runtime::new(store, catalog, calendar);
-        let now = monday_morning();
-        let state = AppState::new(runtime, false, Arc::new(move || now)).unwrap();
+        let clock = Arc::new(std::sync::atomic::AtomicI64::new(
+            monday_morning().as_second(),
+        ));
+        let reading = clock.clone();
+        let state = AppState::new(
+            runtime,
+            false,
+            Arc::new(move || {
+                Timestamp::from_second(reading.load(std::sync::atomic::Ordering::SeqCst)).unwrap()
+            }),
+        )
+        .unwrap();
         demo::install(&state.runtime).unwrap();
         TestApp {
             router: app(state.clone()),
             state,
+            clock,
             _dir: dir,
         }
     }
@@ -67,6 +80,13 @@ impl TestApp {
         assert_eq!(status, StatusCode::OK, "sign in {login}: {body}");
         client.csrf = body["csrf"].as_str().unwrap().to_owned();
         client
+    }
+
+    /// Moves the pinned clock to `at`.
+    pub fn set_now(&self, at: &str) {
+        let at: Timestamp = at.parse().unwrap();
+        self.clock
+            .store(at.as_second(), std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn case_count(&self) -> usize {

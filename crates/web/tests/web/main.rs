@@ -864,3 +864,72 @@ async fn result_pdf_and_public_verification() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// The server's timer loop: a step left past its limit turns red in the work
+/// list and puts an escalation task on the head's list.
+#[tokio::test]
+async fn overdue_steps_escalate_through_the_timer_loop() {
+    let app = TestApp::new();
+    let (_, case) = portal_case(&app).await;
+    let case_id = case["case_id"].as_str().unwrap().to_owned();
+    let mut executor = app.client("kyzylorda-city.executor").await;
+    let list = executor.get("/api/tasks?lang=en").await.json();
+    let task = &list[0];
+    assert_eq!(task["case_id"], case_id.as_str());
+    assert_eq!(task["overdue"], false);
+    let due = task["due"].as_str().unwrap().to_owned();
+    // Nothing is due yet.
+    assert_eq!(
+        qyzmet_web::fire_due_timers(&app.state, "test")
+            .await
+            .unwrap(),
+        0
+    );
+
+    // A week later (three working days were allowed).
+    app.set_now("2026-12-07T05:00:00Z");
+    let fired = qyzmet_web::fire_due_timers(&app.state, "test")
+        .await
+        .unwrap();
+    assert!(fired >= 1, "the step's timer fired");
+    assert_eq!(
+        qyzmet_web::fire_due_timers(&app.state, "test")
+            .await
+            .unwrap(),
+        0,
+        "once"
+    );
+    // Sessions last 8 hours: yesterday's has expired.
+    assert_eq!(
+        executor.get("/api/tasks").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let mut executor = app.client("kyzylorda-city.executor").await;
+    let list = executor.get("/api/tasks?lang=en").await.json();
+    let task = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|task| task["case_id"] == case_id.as_str())
+        .unwrap_or_else(|| panic!("{list}"));
+    assert_eq!(task["overdue"], true, "{task}");
+    assert!(
+        task["left"].as_str().unwrap().starts_with("overdue by"),
+        "{task} (due {due})"
+    );
+    let desk = executor.get("/desk?lang=en").await.text();
+    assert!(
+        desk.contains("class=\"overdue\""),
+        "overdue rows are marked on the desk"
+    );
+
+    let mut head = app.client("kyzylorda-city.head").await;
+    let list = head.get("/api/tasks?lang=en").await.json();
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|task| task["case_id"] == case_id.as_str() && task["escalation"] == true),
+        "the head has an escalation task: {list}"
+    );
+}
