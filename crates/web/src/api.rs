@@ -47,6 +47,8 @@ pub const ATTACHMENT_TYPES: &[&str] = &["application/pdf", "image/jpeg", "image/
         get_regulation,
         sign_in,
         sign_out,
+        sign_in_challenge,
+        sign_in_certificate,
         me,
         list_providers,
         submit,
@@ -65,6 +67,7 @@ pub const ATTACHMENT_TYPES: &[&str] = &["application/pdf", "image/jpeg", "image/
     ),
     components(schemas(
         SignIn,
+        CertificateSignIn,
         SubmitRequest,
         CompleteRequest,
         AssignRequest,
@@ -81,6 +84,8 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/api/regulations", get(list_regulations))
         .route("/api/regulations/{*id}", get(get_regulation))
         .route("/api/session", post(sign_in).delete(sign_out))
+        .route("/api/session/challenge", post(sign_in_challenge))
+        .route("/api/session/certificate", post(sign_in_certificate))
         .route("/api/me", get(me))
         .route("/api/providers", get(list_providers))
         .route("/api/cases", post(submit).get(list_cases))
@@ -233,6 +238,31 @@ async fn sign_in(
 ) -> AppResult {
     let account = crate::auth::authenticate(&state, &body.login, &body.password).await?;
     let (jar, csrf) = crate::auth::sign_in(&state, jar, &account.login);
+    Ok((jar, Json(account_json(&account, &csrf))).into_response())
+}
+
+#[utoipa::path(post, path = "/api/session/challenge", responses((status = 200, description = "A challenge text to sign with the authentication certificate (CMS, attached), valid 5 minutes")))]
+async fn sign_in_challenge(State(state): State<AppState>) -> Response {
+    Json(json!({"challenge": crate::auth::challenge(&state), "expires_in_seconds": crate::auth::CHALLENGE_SECONDS}))
+        .into_response()
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CertificateSignIn {
+    /// The CMS SignedData over the challenge (attached), base64 or PEM.
+    pub cms: String,
+}
+
+#[utoipa::path(post, path = "/api/session/certificate", request_body = CertificateSignIn,
+    responses((status = 200, description = "Signed in; the session cookie is set and the CSRF token returned"), (status = 401, body = ErrorBody, description = "certificate_refused with the reason (expired, revoked, wrong key usage, unknown issuer …), challenge_refused, or no account for the IIN"), (status = 501, body = ErrorBody)))]
+async fn sign_in_certificate(
+    State(state): State<AppState>,
+    jar: SignedCookieJar,
+    Json(body): Json<CertificateSignIn>,
+) -> AppResult {
+    let account = crate::auth::authenticate_certificate(&state, body.cms.as_bytes()).await?;
+    let (jar, csrf) = crate::auth::sign_in(&state, jar, &account.login);
+    tracing::info!("signed in with a certificate");
     Ok((jar, Json(account_json(&account, &csrf))).into_response())
 }
 

@@ -381,3 +381,123 @@ pub async fn authenticate(
 
 /// argon2id of a random password nobody knows (default parameters).
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$J0bR3tkJq0A6iZ3A1r6OqLSfuYjvkH8cI3c7Z1cBkqU";
+
+// ------------------------------------------------------------ certificate sign-in
+
+/// Signing in with an authentication certificate (NCA-style, `IIN` in the
+/// subject's serial number): the server hands out a challenge, the person
+/// signs it (CMS, attached) with the key of their authentication
+/// certificate — in a browser through NCALayer's `sign` — and posts the
+/// signature. The challenge is stateless: an expiry and a nonce under an
+/// HMAC of the session key, valid for [`CHALLENGE_SECONDS`].
+pub struct CertificateLogin {
+    pub verifier: qyzmet_pki::Verifier,
+    pub crls: qyzmet_pki::CrlCache,
+}
+
+pub const CHALLENGE_SECONDS: i64 = 300;
+const CHALLENGE_PREFIX: &str = "qyzmet-sign-in";
+
+fn challenge_mac(key: &Key, expiry: i64, nonce: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.signing()).expect("any key length");
+    mac.update(format!("challenge:{expiry}:{nonce}").as_bytes());
+    hex::encode(&mac.finalize().into_bytes()[..16])
+}
+
+/// A new challenge text to sign.
+pub fn challenge(state: &AppState) -> String {
+    let mut nonce = [0u8; 16];
+    if getrandom::getrandom(&mut nonce).is_err() {
+        nonce[..8].copy_from_slice(&state.now().as_nanosecond().to_le_bytes()[..8]);
+    }
+    let nonce = hex::encode(nonce);
+    let expiry = state.now().as_second() + CHALLENGE_SECONDS;
+    let mac = challenge_mac(&state.key, expiry, &nonce);
+    format!("{CHALLENGE_PREFIX}:{expiry}:{nonce}:{mac}")
+}
+
+fn check_challenge(state: &AppState, text: &str) -> Result<(), AppError> {
+    let refused = |detail: &str| {
+        AppError::new(
+            StatusCode::UNAUTHORIZED,
+            "challenge_refused",
+            detail.to_owned(),
+        )
+    };
+    let mut parts = text.split(':');
+    let (Some(CHALLENGE_PREFIX), Some(expiry), Some(nonce), Some(mac), None) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return Err(refused("the signed content is not a sign-in challenge"));
+    };
+    let expiry: i64 = expiry
+        .parse()
+        .map_err(|_| refused("the signed content is not a sign-in challenge"))?;
+    let expected = challenge_mac(&state.key, expiry, nonce);
+    if expected.len() != mac.len()
+        || expected
+            .bytes()
+            .zip(mac.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            != 0
+    {
+        return Err(refused("the challenge was not issued by this service"));
+    }
+    if expiry < state.now().as_second() {
+        return Err(refused("the challenge has expired; ask for a new one"));
+    }
+    Ok(())
+}
+
+/// Verifies a signed challenge; returns the citizen's account.
+pub async fn authenticate_certificate(state: &AppState, cms: &[u8]) -> Result<Account, AppError> {
+    let Some(pki) = state.cert_login.clone() else {
+        return Err(AppError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "certificates_off",
+            "this server has no trusted certificate authorities configured (serve --trust-root)",
+        ));
+    };
+    let check = qyzmet_pki::Check::new(state.now(), qyzmet_pki::Purpose::Authentication);
+    let verified = pki
+        .verifier
+        .verify_cms(cms, &check, &pki.crls)
+        .map_err(|failure| {
+            AppError::new(
+                StatusCode::UNAUTHORIZED,
+                "certificate_refused",
+                format!("{}: {failure}", failure.code()),
+            )
+        })?;
+    let text = String::from_utf8(verified.content.clone())
+        .map_err(|_| AppError::new(StatusCode::UNAUTHORIZED, "challenge_refused", "not text"))?;
+    check_challenge(state, &text)?;
+    let iin = verified
+        .signers
+        .first()
+        .and_then(|signer| signer.certificate.subject.iin)
+        .ok_or_else(|| {
+            AppError::new(
+                StatusCode::UNAUTHORIZED,
+                "certificate_refused",
+                "the certificate names no IIN",
+            )
+        })?
+        .to_string();
+    let account = state
+        .blocking(move |runtime| load_account(runtime.store.as_ref(), &iin))
+        .await?
+        .filter(|account| account.kind == AccountKind::Citizen)
+        .ok_or_else(|| {
+            AppError::new(
+                StatusCode::UNAUTHORIZED,
+                "bad_credentials",
+                "no citizen account for the certificate's IIN",
+            )
+        })?;
+    Ok(account)
+}

@@ -605,6 +605,30 @@ static MESSAGES: &[(&str, [&str; 3])] = &[
         ],
     ),
     (
+        "error.certificate_refused",
+        [
+            "Сертификат қабылданбады.",
+            "Сертификат не принят.",
+            "The certificate was refused.",
+        ],
+    ),
+    (
+        "error.challenge_refused",
+        [
+            "Қол қойылған сұрау жарамсыз немесе мерзімі өткен. Қайталаңыз.",
+            "Подписанный запрос недействителен или устарел. Повторите.",
+            "The signed challenge is invalid or expired. Try again.",
+        ],
+    ),
+    (
+        "error.certificates_off",
+        [
+            "Сертификатпен кіру бұл серверде қосылмаған.",
+            "Вход по сертификату на этом сервере не включён.",
+            "Certificate sign-in is not enabled on this server.",
+        ],
+    ),
+    (
         "error.no_document",
         [
             "Бұл өтініш бойынша құжат жоқ.",

@@ -64,6 +64,8 @@ pub struct AppState {
     pub templates: Arc<minijinja::Environment<'static>>,
     pub clock: Clock,
     pub caches: Arc<cache::Caches>,
+    /// Trusted CAs for certificate sign-in (none: sign-in by password only).
+    pub cert_login: Option<Arc<auth::CertificateLogin>>,
 }
 
 impl FromRef<AppState> for Key {
@@ -86,6 +88,7 @@ impl AppState {
             templates: Arc::new(pages::templates()),
             clock,
             caches: Arc::default(),
+            cert_login: None,
         })
     }
 
@@ -181,6 +184,54 @@ pub struct ServeConfig {
     pub secure_cookies: bool,
     /// How often due timers are fired.
     pub timer_interval: Duration,
+    /// Trusted root and intermediate certificates (PEM or DER) and CRLs for
+    /// signing in with an authentication certificate.
+    pub trust_roots: Vec<PathBuf>,
+    pub trust_intermediates: Vec<PathBuf>,
+    pub crls: Vec<PathBuf>,
+}
+
+/// Builds the certificate sign-in from files (roots, intermediates, CRLs).
+pub fn certificate_login(
+    roots: &[PathBuf],
+    intermediates: &[PathBuf],
+    crls: &[PathBuf],
+) -> anyhow::Result<Option<auth::CertificateLogin>> {
+    if roots.is_empty() {
+        return Ok(None);
+    }
+    let read = |path: &PathBuf| {
+        std::fs::read(path).map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))
+    };
+    let mut trust = qyzmet_pki::TrustStore::new();
+    for path in roots {
+        trust
+            .add_roots(&read(path)?)
+            .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
+    }
+    for path in intermediates {
+        trust
+            .add_intermediates(&read(path)?)
+            .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
+    }
+    let mut cache = qyzmet_pki::CrlCache::default();
+    for path in crls {
+        cache
+            .insert(&read(path)?)
+            .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
+    }
+    let policy = qyzmet_pki::Policy {
+        revocation: if crls.is_empty() {
+            qyzmet_pki::RevocationPolicy::IfAvailable
+        } else {
+            qyzmet_pki::RevocationPolicy::Require
+        },
+        ..qyzmet_pki::Policy::default()
+    };
+    Ok(Some(auth::CertificateLogin {
+        verifier: qyzmet_pki::Verifier::new(trust).with_policy(policy),
+        crls: cache,
+    }))
 }
 
 /// Runs the server until Ctrl-C or SIGTERM, then finishes the requests in
@@ -208,12 +259,18 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     // the store) are synchronous: the PostgreSQL client blocks on a runtime
     // of its own, which is not allowed on an async thread.
     let secure_cookies = config.secure_cookies;
-    let state = tokio::task::spawn_blocking(move || {
+    let cert_login = certificate_login(
+        &config.trust_roots,
+        &config.trust_intermediates,
+        &config.crls,
+    )?;
+    let mut state = tokio::task::spawn_blocking(move || {
         let store = qyzmet_store::open(&db)?;
         let runtime = Runtime::new(store, catalog, calendar);
         AppState::new(runtime, secure_cookies, Arc::new(Timestamp::now))
     })
     .await??;
+    state.cert_login = cert_login.map(Arc::new);
     if config.demo {
         let runtime = state.runtime.clone();
         let created = tokio::task::spawn_blocking(move || demo::install(&runtime)).await??;

@@ -33,6 +33,17 @@ pub struct ServeArgs {
     /// Seconds between runs of the timer loop (overdue steps, case terms).
     #[arg(long, default_value_t = 30)]
     pub timer_interval: u64,
+    /// A trusted root certificate (PEM or DER) for signing in with an
+    /// authentication certificate; repeat for several. Without it, sign-in is
+    /// by password only. (`qyzmet pki demo --out DIR` writes a test PKI.)
+    #[arg(long = "trust-root")]
+    pub trust_roots: Vec<PathBuf>,
+    /// An intermediate (issuing) CA certificate; repeat for several.
+    #[arg(long = "trust-intermediate")]
+    pub trust_intermediates: Vec<PathBuf>,
+    /// A CRL of a trusted CA; when any is given, revocation must be known.
+    #[arg(long = "crl")]
+    pub crls: Vec<PathBuf>,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -45,6 +56,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         regulations: args.regulations,
         secure_cookies: args.secure_cookies,
         timer_interval: Duration::from_secs(args.timer_interval.max(1)),
+        trust_roots: args.trust_roots,
+        trust_intermediates: args.trust_intermediates,
+        crls: args.crls,
     };
     // Engine and store calls run on the blocking pool; a small pool keeps
     // them from fighting over the store's connections (the SQLite store keeps

@@ -32,6 +32,11 @@ pub fn monday_morning() -> Timestamp {
 
 impl TestApp {
     pub fn new() -> TestApp {
+        TestApp::with(|_| {})
+    }
+
+    /// A test server whose state is adjusted before the router is built.
+    pub fn with(adjust: impl FnOnce(&mut AppState)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("qyzmet.sqlite3");
         let store = qyzmet_store::open(path.to_str().unwrap()).unwrap();
@@ -50,6 +55,8 @@ impl TestApp {
             }),
         )
         .unwrap();
+        let mut state = state;
+        adjust(&mut state);
         demo::install(&state.runtime).unwrap();
         TestApp {
             router: app(state.clone()),

@@ -1,5 +1,6 @@
 //! API and page tests through `app(state)`, without a socket.
 
+mod certificates;
 mod common;
 mod postgres;
 
@@ -529,6 +530,8 @@ async fn openapi_documents_every_api_route() {
         "/api/regulations",
         "/api/regulations/{id}",
         "/api/session",
+        "/api/session/challenge",
+        "/api/session/certificate",
         "/api/me",
         "/api/providers",
         "/api/cases",
