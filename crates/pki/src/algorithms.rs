@@ -227,11 +227,29 @@ impl SignatureVerifier for OpensslProvider {
             other => return Err(AlgorithmError::Unsupported(other)),
         };
         let md = message_digest(digest).ok_or(AlgorithmError::Unsupported(digest))?;
-        let key = PKey::public_key_from_der(public_key_info_der)
-            .map_err(|error| AlgorithmError::BadKey(error.to_string()))?;
-        if key.id() != key_id {
-            return Err(AlgorithmError::BadSignature);
-        }
+        // The type-specific decoders: OpenSSL 3's generic
+        // `PKey::public_key_from_der` costs ≈ 135 µs, most of a verification
+        // (docs/performance.md, "Signatures and documents").
+        let typed = match key_id {
+            Id::RSA => {
+                openssl::rsa::Rsa::public_key_from_der(public_key_info_der).and_then(PKey::from_rsa)
+            }
+            _ => openssl::ec::EcKey::public_key_from_der(public_key_info_der)
+                .and_then(PKey::from_ec_key),
+        };
+        let key = match typed {
+            Ok(key) => key,
+            Err(_) => {
+                // Not a key of the expected type: a key of another type is a
+                // bad signature, anything else a bad key.
+                let key = PKey::public_key_from_der(public_key_info_der)
+                    .map_err(|error| AlgorithmError::BadKey(error.to_string()))?;
+                if key.id() != key_id {
+                    return Err(AlgorithmError::BadSignature);
+                }
+                key
+            }
+        };
         let mut verifier = openssl::sign::Verifier::new(md, &key)
             .map_err(|error| AlgorithmError::BadKey(error.to_string()))?;
         verifier
