@@ -396,15 +396,12 @@ pub fn submit_case(
 ) -> Result<Case, AppError> {
     let model = regulation(runtime, &request.regulation)?;
     let file = &model.file;
-    let provider = demo::providers(runtime)?
-        .into_iter()
-        .find(|provider| provider.id == request.provider)
-        .ok_or_else(|| {
-            AppError::bad_request(
-                "unknown_provider",
-                format!("no provider `{}`", request.provider),
-            )
-        })?;
+    let provider = demo::provider(runtime, &request.provider)?.ok_or_else(|| {
+        AppError::bad_request(
+            "unknown_provider",
+            format!("no provider `{}`", request.provider),
+        )
+    })?;
     if provider.region != file.act.region {
         return Err(AppError::bad_request(
             "unknown_provider",

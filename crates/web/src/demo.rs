@@ -125,6 +125,21 @@ pub fn providers(runtime: &Runtime) -> Result<Vec<ProviderRecord>, AppError> {
         .collect()
 }
 
+/// One provider by id (a single directory read).
+pub fn provider(runtime: &Runtime, id: &str) -> Result<Option<ProviderRecord>, AppError> {
+    if id.is_empty() || id.len() > 64 {
+        return Ok(None);
+    }
+    runtime
+        .store
+        .doc(PROVIDERS, id)?
+        .map(|value| {
+            serde_json::from_value(value)
+                .map_err(|error| AppError::internal(format!("provider record: {error}")))
+        })
+        .transpose()
+}
+
 fn org_suffix(org: OrgKind) -> Option<&'static str> {
     match org {
         OrgKind::Provider => Some(""),

@@ -26,10 +26,6 @@ use crate::{AppError, i18n, view};
 /// Russian).
 pub const PRINT_LANGS: [Lang; 2] = [Lang::Kk, Lang::Ru];
 
-fn text_or(text: &Text) -> Text {
-    text.clone()
-}
-
 fn display_name(runtime: &Runtime, login: &str) -> String {
     runtime
         .store
@@ -62,9 +58,7 @@ pub fn result_document(
     let file = &model.file;
     let schedule = view::schedule_for(runtime, &case.provider.id);
     let local = closed_at.to_zoned_datetime(schedule.time_zone().clone());
-    let provider = crate::demo::providers(runtime)?
-        .into_iter()
-        .find(|provider| provider.id == case.provider.id);
+    let provider = crate::demo::provider(runtime, &case.provider.id)?;
     let provider_name = provider
         .as_ref()
         .map(|provider| provider.title.clone())
@@ -108,7 +102,7 @@ pub fn result_document(
     let signer = docs::Signer {
         name: display_name(runtime, &signer_login),
         position: signer_role
-            .map(|role| text_or(&role.title))
+            .map(|role| role.title.clone())
             .unwrap_or_else(|| Text::kk("—")),
     };
     let grounds: Vec<Text> = case

@@ -598,8 +598,6 @@ async fn every_page_renders_in_every_language() {
     let mut supervisor = app.client("supervisor").await;
     let mut anonymous = app.anonymous();
     for lang in ["kk", "ru", "en"] {
-        let pages: Vec<(&mut Client, String)> = vec![];
-        drop(pages);
         let checks: [(&str, String); 11] = [
             ("anonymous", "/".into()),
             ("anonymous", "/login".into()),
