@@ -50,7 +50,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the regulation catalogue (HTML pages and a JSON API).
+    /// Run the web application and the JSON API: portal, State Corporation desk, officers' work lists, supervisor dashboard (see docs/web.md).
     Serve(cmd::serve::ServeArgs),
     /// Check regulation files like source code: every problem with its
     /// file:line:col, a message and a hint.
