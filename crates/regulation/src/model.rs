@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use qyzmet_core::Duration;
+use qyzmet_core::{Duration, Lang};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -136,5 +136,39 @@ pub fn compile(file: RegulationFile, text: &str) -> ProcessModel {
         hash: content_hash(text),
         file,
         routes,
+    }
+}
+
+impl ProcessModel {
+    /// The title of role `id` in `lang` (Kazakh when missing), or the id when
+    /// the regulation has no such role.
+    pub fn role_title(&self, id: &str, lang: Lang) -> String {
+        self.file
+            .roles
+            .iter()
+            .find(|role| role.id == id)
+            .map(|role| role.title.get(lang).trim().to_owned())
+            .filter(|title| !title.is_empty())
+            .unwrap_or_else(|| id.to_owned())
+    }
+
+    /// The title of result or refusal `id` in `lang`, or the id.
+    pub fn result_title(&self, id: &str, lang: Lang) -> String {
+        let service = &self.file.service;
+        service
+            .results
+            .iter()
+            .find(|result| result.id == id)
+            .map(|result| &result.title)
+            .or_else(|| {
+                service
+                    .refusals
+                    .iter()
+                    .find(|refusal| refusal.id == id)
+                    .map(|refusal| &refusal.title)
+            })
+            .map(|title| title.get(lang).trim().to_owned())
+            .filter(|title| !title.is_empty())
+            .unwrap_or_else(|| id.to_owned())
     }
 }

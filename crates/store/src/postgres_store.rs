@@ -542,14 +542,15 @@ fn event_from_row(row: &Row) -> Result<StoredEvent, StoreError> {
     })
 }
 
-fn case_events_on(
-    client: &mut impl GenericClient,
-    case_id: &str,
-) -> Result<Vec<StoredEvent>, StoreError> {
-    let rows = client.query(
-        &format!("SELECT {EVENT_COLUMNS} FROM events WHERE case_id = $1 ORDER BY seq LIMIT $2"),
-        &[&case_id, &((limits::EVENTS_PER_CASE_MAX + 1) as i64)],
-    )?;
+/// A case's events, at most one more than allowed so that an overfull case
+/// is an error, not a silent cut.
+fn case_events_sql() -> String {
+    format!("SELECT {EVENT_COLUMNS} FROM events WHERE case_id = $1 ORDER BY seq LIMIT $2")
+}
+
+const CASE_EVENTS_FETCH: i64 = (limits::EVENTS_PER_CASE_MAX + 1) as i64;
+
+fn case_events_from(case_id: &str, rows: &[Row]) -> Result<Vec<StoredEvent>, StoreError> {
     if rows.len() > limits::EVENTS_PER_CASE_MAX {
         return Err(StoreError::Invalid(format!(
             "case {case_id} has more than {} events",
@@ -557,6 +558,14 @@ fn case_events_on(
         )));
     }
     rows.iter().map(event_from_row).collect()
+}
+
+fn case_events_on(
+    client: &mut impl GenericClient,
+    case_id: &str,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let rows = client.query(&case_events_sql(), &[&case_id, &CASE_EVENTS_FETCH])?;
+    case_events_from(case_id, &rows)
 }
 
 const CASE_COLUMNS: &str = "case_id, regulation_id, regulation_hash, service_id, route, provider_id, applicant_id, \
@@ -850,17 +859,10 @@ impl Store for PostgresStore {
 
     fn case_events(&self, case_id: &str) -> Result<Vec<StoredEvent>, StoreError> {
         let mut pooled = self.pool.get()?;
-        let rows = pooled.conn().query(
-            &format!("SELECT {EVENT_COLUMNS} FROM events WHERE case_id = $1 ORDER BY seq LIMIT $2"),
-            &[&case_id, &((limits::EVENTS_PER_CASE_MAX + 1) as i64)],
-        )?;
-        if rows.len() > limits::EVENTS_PER_CASE_MAX {
-            return Err(StoreError::Invalid(format!(
-                "case {case_id} has more than {} events",
-                limits::EVENTS_PER_CASE_MAX
-            )));
-        }
-        rows.iter().map(event_from_row).collect()
+        let rows = pooled
+            .conn()
+            .query(&case_events_sql(), &[&case_id, &CASE_EVENTS_FETCH])?;
+        case_events_from(case_id, &rows)
     }
 
     fn events_since(&self, global_seq: u64, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {

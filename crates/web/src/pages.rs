@@ -6,7 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Multipart, Path, Query, Request, State};
+use axum::extract::{FromRequestParts, Multipart, Path, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -229,15 +230,30 @@ pub fn render_error(state: &AppState, lang: Lang, error: &AppError, message: &st
     }
 }
 
-#[derive(Deserialize, Default)]
-struct LangQuery {
-    lang: Option<String>,
+/// The page's language: `?lang=`, else the `qz_lang` cookie, else Kazakh.
+struct PageLang(Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for PageLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(PageLang(i18n::lang_from(parts.uri.query(), &parts.headers)))
+    }
 }
 
-fn lang_of(query: &LangQuery, headers: &axum::http::HeaderMap) -> Lang {
-    match query.lang.as_deref().and_then(Lang::parse) {
-        Some(lang) => lang,
-        None => i18n::lang_from(None, headers),
+/// The signed-in person; a page asked for without a session sends the
+/// browser to the sign-in page.
+struct PageUser(Session);
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match auth::session_of(state, parts).await {
+            Ok(Some(session)) => Ok(PageUser(session)),
+            Ok(None) => Err(Redirect::to("/login").into_response()),
+            Err(error) => Err(error.into_response()),
+        }
     }
 }
 
@@ -259,10 +275,8 @@ fn staff(session: Option<Session>) -> Result<Session, AppError> {
 async fn home(
     State(state): State<AppState>,
     MaybeUser(session): MaybeUser,
-    Query(query): Query<LangQuery>,
-    headers: axum::http::HeaderMap,
+    PageLang(lang): PageLang,
 ) -> AppResult {
-    let lang = lang_of(&query, &headers);
     let providers = state.blocking(crate::demo::providers).await?;
     let mut regions: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for model in state.runtime.catalog.models() {
@@ -314,10 +328,9 @@ async fn home(
 async fn login_page(
     State(state): State<AppState>,
     MaybeUser(session): MaybeUser,
-    Query(query): Query<LangQuery>,
-    headers: axum::http::HeaderMap,
+    PageLang(lang): PageLang,
 ) -> AppResult {
-    let page = Page::new(lang_of(&query, &headers), session, "/login");
+    let page = Page::new(lang, session, "/login");
     let demo = state.blocking(crate::demo::sign_in_hint).await?;
     render_page(
         &state,
@@ -438,16 +451,10 @@ fn apply_data(
 
 async fn apply_page(
     State(state): State<AppState>,
-    MaybeUser(session): MaybeUser,
+    PageUser(session): PageUser,
     Path(id): Path<String>,
-    Query(query): Query<LangQuery>,
-    headers: axum::http::HeaderMap,
+    PageLang(lang): PageLang,
 ) -> AppResult {
-    let lang = lang_of(&query, &headers);
-    let session = match session {
-        Some(session) => session,
-        None => return Ok(Redirect::to("/login").into_response()),
-    };
     let data = apply_data(&state, &session, &id, lang)?;
     let page = Page::new(lang, Some(session), &format!("/apply/{id}"));
     render_page(&state, &page, "apply.html", Jv::from_serialize(data))
@@ -551,15 +558,9 @@ async fn apply(
 
 async fn cabinet(
     State(state): State<AppState>,
-    MaybeUser(session): MaybeUser,
-    Query(query): Query<LangQuery>,
-    headers: axum::http::HeaderMap,
+    PageUser(session): PageUser,
+    PageLang(lang): PageLang,
 ) -> AppResult {
-    let lang = lang_of(&query, &headers);
-    let session = match session {
-        Some(session) => session,
-        None => return Ok(Redirect::to("/login").into_response()),
-    };
     if session.account.is_staff() {
         return Ok(Redirect::to("/desk").into_response());
     }
@@ -603,16 +604,10 @@ async fn cabinet(
 
 async fn case_page(
     State(state): State<AppState>,
-    MaybeUser(session): MaybeUser,
+    PageUser(session): PageUser,
     Path(case_id): Path<String>,
-    Query(query): Query<LangQuery>,
-    headers: axum::http::HeaderMap,
+    PageLang(lang): PageLang,
 ) -> AppResult {
-    let lang = lang_of(&query, &headers);
-    let session = match session {
-        Some(session) => session,
-        None => return Ok(Redirect::to("/login").into_response()),
-    };
     let account = session.account.clone();
     let now = state.now();
     let id = case_id.clone();
@@ -751,10 +746,8 @@ async fn receipt(
     State(state): State<AppState>,
     MaybeUser(session): MaybeUser,
     Path(case_id): Path<String>,
-    Query(query): Query<LangQuery>,
-    headers: axum::http::HeaderMap,
+    PageLang(lang): PageLang,
 ) -> AppResult {
-    let lang = lang_of(&query, &headers);
     let session = signed_in(session)?;
     let account = session.account.clone();
     let now = state.now();
@@ -786,15 +779,9 @@ async fn receipt(
 
 async fn desk(
     State(state): State<AppState>,
-    MaybeUser(session): MaybeUser,
-    Query(query): Query<LangQuery>,
-    headers: axum::http::HeaderMap,
+    PageUser(session): PageUser,
+    PageLang(lang): PageLang,
 ) -> AppResult {
-    let lang = lang_of(&query, &headers);
-    let session = match session {
-        Some(session) => session,
-        None => return Ok(Redirect::to("/login").into_response()),
-    };
     let session = staff(Some(session))?;
     let account = session.account.clone();
     let now = state.now();
@@ -825,18 +812,10 @@ async fn desk(
 
 async fn centre(
     State(state): State<AppState>,
-    MaybeUser(session): MaybeUser,
+    PageUser(session): PageUser,
+    PageLang(lang): PageLang,
     Query(query): Query<TicketQuery>,
-    headers: axum::http::HeaderMap,
 ) -> AppResult {
-    let lang = match query.lang.as_deref().and_then(Lang::parse) {
-        Some(lang) => lang,
-        None => i18n::lang_from(None, &headers),
-    };
-    let session = match session {
-        Some(session) => session,
-        None => return Ok(Redirect::to("/login").into_response()),
-    };
     let session = staff(Some(session))?;
     if !session.account.is_operator() {
         return Err(AppError::forbidden("for State Corporation operators"));
@@ -867,7 +846,6 @@ async fn centre(
 
 #[derive(Deserialize)]
 struct TicketQuery {
-    lang: Option<String>,
     ticket: Option<String>,
 }
 
@@ -916,18 +894,10 @@ async fn supervisor_rows(state: &AppState) -> Result<Vec<api::StatRow>, AppError
 
 async fn supervisor(
     State(state): State<AppState>,
-    MaybeUser(session): MaybeUser,
+    PageUser(session): PageUser,
+    PageLang(lang): PageLang,
     Query(query): Query<SupervisorQuery>,
-    headers: axum::http::HeaderMap,
 ) -> AppResult {
-    let lang = match query.lang.as_deref().and_then(Lang::parse) {
-        Some(lang) => lang,
-        None => i18n::lang_from(None, &headers),
-    };
-    let session = match session {
-        Some(session) => session,
-        None => return Ok(Redirect::to("/login").into_response()),
-    };
     if !session.account.supervisor {
         return Err(AppError::forbidden("for supervisors"));
     }
@@ -989,7 +959,6 @@ async fn supervisor(
 
 #[derive(Deserialize)]
 struct SupervisorQuery {
-    lang: Option<String>,
     audit: Option<String>,
 }
 
@@ -1044,10 +1013,8 @@ async fn regulation_page(
     State(state): State<AppState>,
     MaybeUser(session): MaybeUser,
     Path(id): Path<String>,
-    Query(query): Query<LangQuery>,
-    headers: axum::http::HeaderMap,
+    PageLang(lang): PageLang,
 ) -> AppResult {
-    let lang = lang_of(&query, &headers);
     let model = api::regulation(&state.runtime, &id)?;
     let html = render::html(model, lang);
     // The rendered regulation is a whole document; keep its body.
@@ -1201,7 +1168,7 @@ fn verification(
         "case_id": case.case_id,
         "document_id": document.id,
         "heading": qyzmet_documents::heading(&document.kind, lang),
-        "result_title": case.result.as_ref().map(|result| view::result_title(&model, result, lang)),
+        "result_title": case.result.as_ref().map(|result| model.result_title(result, lang)),
         "service_title": model.file.service.title.get(lang),
         "provider": document.provider.name.get(lang),
         "issued_at": document.issued_at.strftime("%Y-%m-%d %H:%M").to_string(),
@@ -1213,10 +1180,9 @@ async fn verify_page(
     State(state): State<AppState>,
     MaybeUser(session): MaybeUser,
     Path(case_id): Path<String>,
-    Query(query): Query<LangQuery>,
+    PageLang(lang): PageLang,
     headers: axum::http::HeaderMap,
 ) -> AppResult {
-    let lang = lang_of(&query, &headers);
     let base = base_url(&state, &headers);
     let id = case_id.clone();
     let data = state
@@ -1236,11 +1202,10 @@ async fn verify_file(
     State(state): State<AppState>,
     MaybeUser(session): MaybeUser,
     Path(case_id): Path<String>,
-    Query(query): Query<LangQuery>,
+    PageLang(lang): PageLang,
     headers: axum::http::HeaderMap,
     mut multipart: Multipart,
 ) -> AppResult {
-    let lang = lang_of(&query, &headers);
     let mut digest = None;
     while let Some(field) = multipart
         .next_field()

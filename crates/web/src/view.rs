@@ -50,34 +50,6 @@ pub fn step<'a>(model: &'a ProcessModel, route: &str, step_id: &str) -> Option<&
         .and_then(|route| route.steps.iter().find(|step| step.id == step_id))
 }
 
-pub fn role_title(model: &ProcessModel, role: &str, lang: Lang) -> String {
-    model
-        .file
-        .roles
-        .iter()
-        .find(|candidate| candidate.id == role)
-        .map(|role| role.title.get(lang).to_owned())
-        .unwrap_or_else(|| role.to_owned())
-}
-
-/// The title of a result or refusal id.
-pub fn result_title(model: &ProcessModel, id: &str, lang: Lang) -> String {
-    let service = &model.file.service;
-    service
-        .results
-        .iter()
-        .find(|result| result.id == id)
-        .map(|result| result.title.get(lang).to_owned())
-        .or_else(|| {
-            service
-                .refusals
-                .iter()
-                .find(|refusal| refusal.id == id)
-                .map(|refusal| refusal.title.get(lang).to_owned())
-        })
-        .unwrap_or_else(|| id.to_owned())
-}
-
 pub fn step_action(model: &ProcessModel, route: &str, step_id: &str, lang: Lang) -> String {
     step(model, route, step_id)
         .and_then(|step| step.action.as_ref())
@@ -165,7 +137,7 @@ pub fn case_view(
             let end_result = step
                 .filter(|step| step.kind == StepKind::End)
                 .and_then(|step| step.result.as_deref())
-                .map(|result| result_title(model, result, lang));
+                .map(|result| model.result_title(result, lang));
             let (label, action) = match end_result {
                 Some(result) => (t(lang, "case.result").to_owned(), result),
                 None => (
@@ -177,7 +149,7 @@ pub fn case_view(
                 "step": visit.step,
                 "label": label,
                 "action": action,
-                "role": step.and_then(|s| s.role.as_deref()).map(|role| role_title(model, role, lang)),
+                "role": step.and_then(|s| s.role.as_deref()).map(|role| model.role_title(role, lang)),
                 "entered_at": local_time(visit.entered_at, schedule),
                 "left_at": visit.left_at.map(|at| local_time(at, schedule)),
                 "outcome": visit.outcome,
@@ -210,7 +182,7 @@ pub fn case_view(
                 "step": task.step,
                 "action": if task.escalation { t(lang, "task.escalation").to_owned() } else { step_action(model, &case.route, &task.step, lang) },
                 "role": task.role,
-                "role_title": role_title(model, &task.role, lang),
+                "role_title": model.role_title(&task.role, lang),
                 "unit": task.unit,
                 "assignee": task.assignee,
                 "status": task.status,
@@ -286,7 +258,7 @@ pub fn case_view(
         "extended": case.extended,
         "closed_at": case.closed_at.map(|at| local_time(at, schedule)),
         "result": case.result,
-        "result_title": case.result.as_ref().map(|id| result_title(model, id, lang)),
+        "result_title": case.result.as_ref().map(|id| model.result_title(id, lang)),
         "refusal_ground": ground,
         "executors": case.executors,
         "trail": trail,

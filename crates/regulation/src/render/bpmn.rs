@@ -966,33 +966,11 @@ pub(super) mod common {
     }
 
     pub fn role_title(model: &ProcessModel, id: &str, lang: Lang) -> String {
-        model
-            .file
-            .roles
-            .iter()
-            .find(|role| role.id == id)
-            .map(|role| role.title.get(lang).trim().to_owned())
-            .filter(|title| !title.is_empty())
-            .unwrap_or_else(|| id.to_owned())
+        model.role_title(id, lang)
     }
 
     pub fn result_title(model: &ProcessModel, id: &str, lang: Lang) -> String {
-        let service = &model.file.service;
-        service
-            .results
-            .iter()
-            .find(|result| result.id == id)
-            .map(|result| &result.title)
-            .or_else(|| {
-                service
-                    .refusals
-                    .iter()
-                    .find(|refusal| refusal.id == id)
-                    .map(|refusal| &refusal.title)
-            })
-            .map(|title| title.get(lang).trim().to_owned())
-            .filter(|title| !title.is_empty())
-            .unwrap_or_else(|| id.to_owned())
+        model.result_title(id, lang)
     }
 
     pub fn outcome_label(step: Option<&Step>, outcome: &str, lang: Lang) -> String {
