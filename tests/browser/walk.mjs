@@ -263,7 +263,15 @@ async function walk(browser) {
   });
   await citizen.page.check('#consent');
   await snap(citizen, 'apply-form-filled', 'before submitting');
-  await follow(citizen, 'case-submitted', () => citizen.page.click('#apply-submit'));
+  await follow(citizen, 'sign-page', () => citizen.page.click('#apply-submit'));
+  expect(/^\/drafts\/[^/]+$/.test(pathOf(citizen)), `citizen: after applying expected the signing page /drafts/<id>, got ${citizen.page.url()}`);
+  expect(
+    (await citizen.page.locator('pre.signed-text').innerText().catch(() => '')).length >= 0,
+    'citizen: the signing page does not show the text to sign',
+  );
+  // Signing goes through NCALayer's WebSocket protocol (here `qyzmet signer`
+  // with the citizen's demo key); the page then files the signed request.
+  await follow(citizen, 'case-submitted', () => citizen.page.click('#ncalayer-sign'));
   expect(/^\/cases\/[^/]+$/.test(pathOf(citizen)), `citizen: after applying expected /cases/<id>, got ${citizen.page.url()}`);
   const portalCase = (await citizen.page.locator('#case-id').innerText()).trim();
   expect(pathOf(citizen) === `/cases/${portalCase}`, `citizen: #case-id ${portalCase} differs from the URL ${citizen.page.url()}`);

@@ -252,7 +252,11 @@ pub(crate) fn compose(doc: &Document, lang: Lang) -> Result<Vec<Vec<Item>>, Docu
                 label(Label::Operator, lang),
                 operator_line(operator, lang),
             ));
-            let mut due = row(label(Label::ResultDue, lang), date(*result_due));
+            let due_text = match result_due {
+                Some(day) => date(*day),
+                None => label(Label::ResultDueByStandard, lang).to_owned(),
+            };
+            let mut due = row(label(Label::ResultDue, lang), due_text);
             due.bold = true;
             rows.push(due);
             table(&mut flow, &rows);

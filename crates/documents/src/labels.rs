@@ -19,6 +19,7 @@ pub(crate) enum Label {
     RefusedAt,
     Operator,
     ResultDue,
+    ResultDueByStandard,
     DocumentsHandedIn,
     DocumentsMissing,
     AcceptanceStatement,
@@ -77,6 +78,11 @@ pub(crate) fn label(label: Label, lang: Lang) -> &'static str {
             "Нәтижені беру күні",
             "Дата выдачи результата",
             "Result due on",
+        ),
+        Label::ResultDueByStandard => (
+            "мемлекеттік көрсетілетін қызмет стандартында белгіленген мерзімде",
+            "в сроки, установленные стандартом государственной услуги",
+            "within the term set by the public service standard",
         ),
         Label::DocumentsHandedIn => (
             "Ұсынылған құжаттар",

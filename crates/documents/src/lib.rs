@@ -145,8 +145,10 @@ pub enum DocumentKind {
         documents: Vec<Text>,
         operator: Signer,
         accepted_at: jiff::civil::DateTime,
-        /// The day the result is due.
-        result_due: jiff::civil::Date,
+        /// The day the result is due, when the case has an overall term.
+        /// Most seed routes leave the term to the service standard; then the
+        /// receipt prints «in the term set by the public service standard».
+        result_due: Option<jiff::civil::Date>,
     },
     /// Құжаттарды қабылдаудан бас тарту туралы қолхат: the package is
     /// incomplete and was not accepted.

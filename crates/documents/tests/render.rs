@@ -141,6 +141,33 @@ fn every_referral_kind_is_named_in_kazakh_and_russian() {
 }
 
 #[test]
+fn a_receipt_without_a_due_date_names_the_standards_term() {
+    let doc = document(DocumentKind::AcceptanceReceipt {
+        documents: vec![text("өтініш", "заявление")],
+        operator: operator(),
+        accepted_at: at("2016-05-12T10:24:05"),
+        result_due: None,
+    });
+    for (lang, wording) in [
+        (
+            Lang::Kk,
+            "мемлекеттік көрсетілетін қызмет стандартында белгіленген мерзімде",
+        ),
+        (
+            Lang::Ru,
+            "в сроки, установленные стандартом государственной услуги",
+        ),
+        (
+            Lang::En,
+            "within the term set by the public service standard",
+        ),
+    ] {
+        let text = extract_text(&render(&doc, lang));
+        assert!(has(&text, wording), "{lang}: no «{wording}» in {text}");
+    }
+}
+
+#[test]
 fn both_fonts_are_embedded_as_subsets() {
     let (_, doc) = &every_kind()[0];
     let pdf = render(doc, Lang::Kk);

@@ -25,6 +25,7 @@ pub fn apply(state: Option<Case>, event: &Event) -> Case {
             documents,
             provider,
             checks,
+            signature,
             due,
             by,
         } => {
@@ -40,6 +41,7 @@ pub fn apply(state: Option<Case>, event: &Event) -> Case {
             case.documents = documents.clone();
             case.provider = provider.clone();
             case.checks = checks.clone();
+            case.signature = signature.clone();
             case.submitted_by = by.clone();
             case.status = Some(CaseStatus::Submitted);
             case.submitted_at = Some(at);

@@ -18,6 +18,37 @@ pub enum ApplicantKind {
     LegalEntity,
 }
 
+/// The portal's verification of the applicant's digital signature on the
+/// request, made at submission (by `qyzmet-pki`, outside the engine: it
+/// needs the clock, the trusted roots and the CRLs) and recorded with the
+/// submission, so that replaying the case gives the same outcome. A step
+/// with `verifies: request_signature` takes its outcome from it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestSignature {
+    /// SHA-256 of the signed request, lowercase hex.
+    pub request_sha256: String,
+    /// `None` when every check passed; else the verifier's failure code
+    /// (`expired`, `revoked`, `iin-mismatch`, `bad-signature` …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+    /// The signer's name and IIN from the certificate (when it was read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer_iin: Option<String>,
+    /// The certificate's serial number, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_serial: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_time: Option<Timestamp>,
+}
+
+impl RequestSignature {
+    pub fn is_valid(&self) -> bool {
+        self.failure.is_none()
+    }
+}
+
 /// The service recipient as the submission names them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Applicant {
@@ -140,6 +171,9 @@ pub struct Case {
     /// Outcomes of system decisions (portal signature check, state database
     /// look-up …) reported with the submission: step id → outcome id.
     pub checks: BTreeMap<String, String>,
+    /// The portal's check of the applicant's signature on the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<RequestSignature>,
     pub submitted_by: String,
     pub status: Option<CaseStatus>,
     /// The step the case stands at (none once closed).

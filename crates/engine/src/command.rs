@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::case::{Applicant, Provider};
+use crate::case::{Applicant, Provider, RequestSignature};
 
 /// A role held in an organisation unit.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -65,6 +65,10 @@ pub enum Action {
         /// the portal or the centre's systems; see docs/engine.md.
         #[serde(default)]
         checks: BTreeMap<String, String>,
+        /// The portal's verification of the applicant's signature on the
+        /// request (portal routes); see [`RequestSignature`].
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signature: Option<Box<RequestSignature>>,
     },
     /// Take an open task of one's role and unit.
     Claim { task_id: String },

@@ -11,7 +11,9 @@ use qyzmet_calendar::{Calendar, LegalClock, Schedule, TermRule};
 use qyzmet_core::{Bin, Iin};
 use qyzmet_regulation::ProcessModel;
 use qyzmet_regulation::model::{Node, RouteGraph};
-use qyzmet_regulation::syntax::{FieldType, OrgKind, RefusalKind, Role, Route, Step, StepKind};
+use qyzmet_regulation::syntax::{
+    FieldType, OrgKind, RefusalKind, Role, Route, Step, StepKind, Verification,
+};
 use serde_json::Value;
 
 use crate::apply::apply;
@@ -297,6 +299,7 @@ impl<'a> Machine<'_, 'a> {
             documents,
             provider,
             checks,
+            signature,
         } = &command.action
         else {
             return Ok(());
@@ -391,6 +394,22 @@ impl<'a> Machine<'_, 'a> {
                 )));
             }
         }
+        // A request whose signature failed goes in only where the route
+        // answers it: a decision verifying the signature has a branch for
+        // the failure; an automatic step or no step at all has none.
+        if let Some(failure) = signature.as_ref().and_then(|sig| sig.failure.as_ref()) {
+            let answered = syntax.is_some_and(|syntax| {
+                syntax.steps.iter().any(|step| {
+                    step.verifies == Some(Verification::RequestSignature)
+                        && step.kind == StepKind::Decision
+                })
+            });
+            if !answered {
+                return Err(EngineError::SignatureRejected {
+                    failure: failure.clone(),
+                });
+            }
+        }
         // Every organisation whose people act on this route needs a unit.
         for node in &graph.nodes {
             let Some(role_id) = node.role.as_deref() else {
@@ -433,6 +452,7 @@ impl<'a> Machine<'_, 'a> {
             documents: documents.clone(),
             provider: provider.clone(),
             checks: checks.clone(),
+            signature: signature.as_deref().cloned(),
             due,
             by: command.actor.user_id.clone(),
         });
@@ -629,6 +649,23 @@ impl<'a> Machine<'_, 'a> {
         }
         if !personless {
             return Ok(None);
+        }
+        // A check Qyzmet made itself: the first outcome when it passed, the
+        // second when it failed (the linter holds decisions to two).
+        if let (Some(Verification::RequestSignature), Some(signature)) = (
+            self.step_syntax(&node.id).and_then(|step| step.verifies),
+            self.case.signature.as_ref(),
+        ) {
+            let outcome = outcomes.get(usize::from(!signature.is_valid()));
+            return match outcome {
+                Some(outcome) => Ok(Some(outcome.id.clone())),
+                None => Err(EngineError::ModelInconsistent {
+                    reason: format!(
+                        "`{}` verifies a signature but has no outcome for it",
+                        node.id
+                    ),
+                }),
+            };
         }
         if let Some(reported) = self.case.checks.get(&node.id) {
             return Ok(Some(reported.clone()));

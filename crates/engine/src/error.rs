@@ -71,6 +71,10 @@ pub enum EngineError {
     TooManyTransitions { limit: usize },
     #[error("the regulation model is inconsistent: {reason}")]
     ModelInconsistent { reason: String },
+    #[error(
+        "the request's signature was not confirmed ({failure}), and the route has no refusal for it"
+    )]
+    SignatureRejected { failure: String },
     #[error("the event log is corrupt at seq {seq}: {reason}")]
     CorruptLog { seq: u64, reason: String },
     #[error("cannot serialize an event: {message}")]
@@ -107,6 +111,7 @@ impl EngineError {
             EngineError::Calendar { .. } => "calendar",
             EngineError::TooManyTransitions { .. } => "too_many_transitions",
             EngineError::ModelInconsistent { .. } => "model_inconsistent",
+            EngineError::SignatureRejected { .. } => "signature_rejected",
             EngineError::CorruptLog { .. } => "corrupt_log",
             EngineError::Serialization { .. } => "serialization",
         }

@@ -8,7 +8,7 @@ use qyzmet_regulation::syntax::Channel;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::case::{Applicant, Provider, TimerKind};
+use crate::case::{Applicant, Provider, RequestSignature, TimerKind};
 use crate::record::{CaseStatus, RegistryRow};
 
 /// An event with the instant it happened (the caller's `now`).
@@ -38,6 +38,8 @@ pub enum EventData {
         documents: BTreeMap<String, bool>,
         provider: Provider,
         checks: BTreeMap<String, String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signature: Option<RequestSignature>,
         due: Option<Timestamp>,
         by: String,
     },

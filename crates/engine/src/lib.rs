@@ -22,7 +22,9 @@ pub mod record;
 mod rules;
 
 pub use apply::apply;
-pub use case::{Applicant, ApplicantKind, Case, Provider, Task, Timer, TimerKind};
+pub use case::{
+    Applicant, ApplicantKind, Case, Provider, RequestSignature, Task, Timer, TimerKind,
+};
 pub use command::{Action, Actor, Command, Grant};
 pub use decide::{Context, MAX_TRANSITIONS, decide, head_role};
 pub use error::EngineError;

@@ -50,6 +50,7 @@ fn submit(case_id: &str, route: &str) -> Command {
                 units: [("service_centre".to_owned(), "sc".to_owned())].into(),
             },
             checks: Default::default(),
+            signature: None,
         },
     }
 }

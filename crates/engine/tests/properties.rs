@@ -98,6 +98,7 @@ fn run(model_pick: usize, route_pick: usize, documents: bool, ops: &[(u8, u8, u1
                     .collect(),
             },
             checks: BTreeMap::new(),
+            signature: None,
         },
     };
     let mut commands = vec![submit];

@@ -225,6 +225,7 @@ fn run_command(
             documents: spec.documents.clone(),
             provider: spec.provider.clone().expect("submit needs a provider"),
             checks: spec.checks.clone(),
+            signature: None,
         },
         "claim" => Action::Claim { task_id: task },
         "assign_executor" => Action::AssignExecutor {

@@ -1,5 +1,5 @@
-//! CMS signature verification throughput on the demo PKI, single-threaded.
-//! Prints plain figures (no criterion).
+//! CMS and XMLDSig signature verification throughput on the demo PKI,
+//! single-threaded. Prints plain figures (no criterion).
 //!
 //! ```text
 //! cargo bench -p qyzmet-pki --bench verify
@@ -18,14 +18,24 @@
 //! signatures checked once during the warm-up ("cached"); the cold figure
 //! times the first verification against a freshly parsed cache, whose CRL
 //! signatures are not yet checked. Each case warms up for 0.5 s and then runs
-//! for `QYZMET_BENCH_SECONDS` (default 2) seconds. Last, the OpenSSL work of
+//! for `QYZMET_BENCH_SECONDS` (default 2) seconds. Then the OpenSSL work of
 //! one signature check is broken down (public-key decoding, digest-verify).
+//!
+//! XMLDSig: the same request signed by `sign_xml` (enveloped, SHA-256) and
+//! verified by `Verifier::verify_xml` with the same checks, cached CRLs.
+//! Last, the costliest inputs the XML bounds let through, which fail before
+//! any signature check: the largest document of the default limits (20,000
+//! nodes, 16 namespaces in scope) with a signature whose digest does not
+//! match, so that it is parsed and canonicalized in full.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use jiff::{SignedDuration, Timestamp};
-use qyzmet_pki::{Check, CrlCache, DemoCert, DemoPki, Failure, Purpose, Verifier, demo_pki};
+use qyzmet_pki::{
+    Canonicalization, Check, CrlCache, DemoCert, DemoPki, Failure, Purpose, Verifier, demo_pki,
+    sign_xml,
+};
 
 /// "Now" of the benchmark: 2025-06-01T00:00:00Z (the crate reads no clock).
 const NOW_SECOND: i64 = 1_748_736_000;
@@ -155,6 +165,106 @@ fn main() {
     ] {
         openssl_breakdown(name, cert, &content);
     }
+    xml(&verifier, &pki, &content, seconds);
+}
+
+/// XMLDSig verification throughput, and the worst inputs the bounds admit.
+fn xml(verifier: &Verifier, pki: &DemoPki, content: &[u8], seconds: f64) {
+    println!(
+        "XMLDSig verification, single thread: the same {} byte request, enveloped, SHA-256, \
+         same chain, CRLs and IIN binding",
+        content.len()
+    );
+    let crls = pki.crl_cache();
+    let mut check = Check::new(pki.now, Purpose::Signing);
+    check.iin = Some(pki.people[0].iin);
+    for (name, cert, method) in [
+        (
+            "RSA-2048, C14N",
+            &pki.signing_rsa,
+            Canonicalization::Inclusive,
+        ),
+        (
+            "RSA-2048, exc-C14N",
+            &pki.signing_rsa,
+            Canonicalization::Exclusive,
+        ),
+        (
+            "ECDSA P-256, C14N",
+            &pki.signing_ec,
+            Canonicalization::Inclusive,
+        ),
+    ] {
+        let signed = sign_xml(content, &cert.cert, &cert.key, method).expect("sign_xml");
+        let (per_second, mean) = throughput(seconds, || {
+            let verified = verifier
+                .verify_xml(black_box(&signed), &check, &crls)
+                .unwrap_or_else(|failure| panic!("{name}: {failure:?}"));
+            black_box(verified);
+        });
+        println!("{name:<22} cached CRL: {per_second:>8.0} verifications/s, mean {mean:>7.1} µs");
+    }
+
+    // The largest document the default limits let through: 16 namespace
+    // declarations in scope and 20,000 nodes, carrying a real signature
+    // whose digest does not match (parsed, canonicalized, digested, refused).
+    let signed = sign_xml(
+        content,
+        &pki.signing_rsa.cert,
+        &pki.signing_rsa.key,
+        Canonicalization::Inclusive,
+    )
+    .expect("sign_xml");
+    let signed = String::from_utf8(signed).expect("UTF-8");
+    let signature_start = signed.find("<ds:Signature").expect("signature");
+    let signature_end =
+        signed.find("</ds:Signature>").expect("signature") + "</ds:Signature>".len();
+    let signature = &signed[signature_start..signature_end];
+    let declarations: String = (0..15)
+        .map(|i| format!(" xmlns:p{i}=\"urn:p:{i}\""))
+        .collect();
+    let signature_nodes = 40;
+    let nodes_max = qyzmet_pki::Limits::default().xml_nodes_max;
+    let children = "<b/>".repeat(nodes_max - 1 - signature_nodes);
+    let hostile = format!("<a{declarations}>{children}{signature}</a>");
+    for (name, method) in [
+        ("C14N", "REC-xml-c14n-20010315"),
+        ("exc-C14N", "xml-exc-c14n#"),
+    ] {
+        let hostile = hostile.replace("REC-xml-c14n-20010315", method);
+        let started = Instant::now();
+        let failure = verifier
+            .verify_xml(hostile.as_bytes(), &check, &crls)
+            .expect_err("a digest mismatch");
+        println!(
+            "worst admitted input ({name}, {} bytes, {failure:?}): {:.1} ms",
+            hostile.len(),
+            started.elapsed().as_secs_f64() * 1e3
+        );
+    }
+}
+
+/// Runs `operation` for `WARM_UP`, then for `seconds`: (per second, mean µs).
+fn throughput(seconds: f64, mut operation: impl FnMut()) -> (f64, f64) {
+    let started = Instant::now();
+    while started.elapsed() < WARM_UP {
+        operation();
+    }
+    let run = Duration::from_secs_f64(seconds);
+    let mut count = 0u64;
+    let started = Instant::now();
+    let elapsed = loop {
+        operation();
+        count += 1;
+        let elapsed = started.elapsed();
+        if elapsed >= run {
+            break elapsed;
+        }
+    };
+    (
+        count as f64 / elapsed.as_secs_f64(),
+        elapsed.as_secs_f64() * 1e6 / count as f64,
+    )
 }
 
 /// The mean time of `operation`, run for `BREAKDOWN` after a short warm-up.

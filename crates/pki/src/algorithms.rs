@@ -86,12 +86,47 @@ pub trait SignatureVerifier: Send + Sync {
     ) -> Result<(), AlgorithmError>;
 }
 
+/// How an XML `SignatureValue` is laid out for a signature method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum XmlSignatureEncoding {
+    /// The bytes the provider verifies (RSA PKCS #1 v1.5; GOST).
+    AsIs,
+    /// ECDSA's `r || s`, each half the length (RFC 4051, 3.3); converted to
+    /// the DER `Ecdsa-Sig-Value` that CMS and OpenSSL use.
+    EcdsaConcatenated,
+}
+
+/// What an XMLDSig `SignatureMethod` URI names in the registry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct XmlSignatureMethod {
+    /// The signature algorithm OID a provider is registered for.
+    pub algorithm: ObjectIdentifier,
+    pub encoding: XmlSignatureEncoding,
+}
+
+/// XMLDSig algorithm URIs (W3C XMLDSig, RFC 4051, XML Encryption).
+pub mod xml_uris {
+    pub const SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
+    pub const SHA384: &str = "http://www.w3.org/2001/04/xmldsig-more#sha384";
+    pub const SHA512: &str = "http://www.w3.org/2001/04/xmlenc#sha512";
+    pub const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+    pub const RSA_SHA384: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384";
+    pub const RSA_SHA512: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512";
+    pub const ECDSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256";
+    pub const ECDSA_SHA384: &str = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384";
+    pub const ECDSA_SHA512: &str = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512";
+}
+
 /// The registry of providers, keyed by OID. A later registration for the same
-/// OID replaces the earlier one.
+/// OID replaces the earlier one. It also maps XMLDSig algorithm URIs onto
+/// those OIDs, so that XML signatures reach the same providers (a GOST
+/// provider registers NCA's `urn:ietf:params:xml:ns:pkigovkz:…` URIs).
 #[derive(Clone)]
 pub struct Algorithms {
     signatures: HashMap<ObjectIdentifier, Arc<dyn SignatureVerifier>>,
     digests: HashMap<ObjectIdentifier, Arc<dyn SignatureVerifier>>,
+    xml_signature_methods: HashMap<String, XmlSignatureMethod>,
+    xml_digest_methods: HashMap<String, ObjectIdentifier>,
 }
 
 impl std::fmt::Debug for Algorithms {
@@ -99,6 +134,14 @@ impl std::fmt::Debug for Algorithms {
         f.debug_struct("Algorithms")
             .field("signatures", &self.signatures.keys().collect::<Vec<_>>())
             .field("digests", &self.digests.keys().collect::<Vec<_>>())
+            .field(
+                "xml_signature_methods",
+                &self.xml_signature_methods.keys().collect::<Vec<_>>(),
+            )
+            .field(
+                "xml_digest_methods",
+                &self.xml_digest_methods.keys().collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -110,11 +153,82 @@ impl Default for Algorithms {
 }
 
 impl Algorithms {
+    /// No providers. The W3C XMLDSig URIs of SHA-2, RSA and ECDSA are named
+    /// (names only: without a provider for their OIDs they are unsupported).
     pub fn empty() -> Algorithms {
-        Algorithms {
+        let mut algorithms = Algorithms {
             signatures: HashMap::new(),
             digests: HashMap::new(),
+            xml_signature_methods: HashMap::new(),
+            xml_digest_methods: HashMap::new(),
+        };
+        for (uri, oid) in [
+            (xml_uris::SHA256, oids::SHA256),
+            (xml_uris::SHA384, oids::SHA384),
+            (xml_uris::SHA512, oids::SHA512),
+        ] {
+            algorithms.register_xml_digest_method(uri, oid);
         }
+        for (uri, algorithm, encoding) in [
+            (
+                xml_uris::RSA_SHA256,
+                oids::SHA256_WITH_RSA,
+                XmlSignatureEncoding::AsIs,
+            ),
+            (
+                xml_uris::RSA_SHA384,
+                oids::SHA384_WITH_RSA,
+                XmlSignatureEncoding::AsIs,
+            ),
+            (
+                xml_uris::RSA_SHA512,
+                oids::SHA512_WITH_RSA,
+                XmlSignatureEncoding::AsIs,
+            ),
+            (
+                xml_uris::ECDSA_SHA256,
+                oids::ECDSA_WITH_SHA256,
+                XmlSignatureEncoding::EcdsaConcatenated,
+            ),
+            (
+                xml_uris::ECDSA_SHA384,
+                oids::ECDSA_WITH_SHA384,
+                XmlSignatureEncoding::EcdsaConcatenated,
+            ),
+            (
+                xml_uris::ECDSA_SHA512,
+                oids::ECDSA_WITH_SHA512,
+                XmlSignatureEncoding::EcdsaConcatenated,
+            ),
+        ] {
+            algorithms.register_xml_signature_method(
+                uri,
+                XmlSignatureMethod {
+                    algorithm,
+                    encoding,
+                },
+            );
+        }
+        algorithms
+    }
+
+    /// Names an XMLDSig `SignatureMethod` URI; the provider is the one
+    /// registered for `method.algorithm`.
+    pub fn register_xml_signature_method(&mut self, uri: &str, method: XmlSignatureMethod) {
+        self.xml_signature_methods.insert(uri.to_string(), method);
+    }
+
+    /// Names an XMLDSig `DigestMethod` URI.
+    pub fn register_xml_digest_method(&mut self, uri: &str, digest: ObjectIdentifier) {
+        self.xml_digest_methods.insert(uri.to_string(), digest);
+    }
+
+    pub fn xml_signature_method(&self, uri: &str) -> Option<XmlSignatureMethod> {
+        self.xml_signature_methods.get(uri).copied()
+    }
+
+    pub fn xml_digest_method(&self, uri: &str) -> Option<ObjectIdentifier> {
+        self.xml_digest_methods.get(uri).copied()
     }
 
     /// RSA (PKCS #1 v1.5) and ECDSA with SHA-2, through OpenSSL.
@@ -261,5 +375,65 @@ impl SignatureVerifier for OpensslProvider {
             // parse: that is a bad signature too.
             Ok(false) | Err(_) => Err(AlgorithmError::BadSignature),
         }
+    }
+}
+
+/// The longest ECDSA `r || s` accepted: P-521, two 66-byte halves.
+const ECDSA_CONCATENATED_LEN_MAX: usize = 2 * 66;
+
+/// Converts an XMLDSig ECDSA signature value (`r || s`, equal halves) into
+/// the DER `Ecdsa-Sig-Value` OpenSSL verifies. A value of odd or
+/// implausible length is a bad signature.
+pub(crate) fn ecdsa_concatenated_to_der(raw: &[u8]) -> Result<Vec<u8>, AlgorithmError> {
+    if raw.is_empty() || !raw.len().is_multiple_of(2) || raw.len() > ECDSA_CONCATENATED_LEN_MAX {
+        return Err(AlgorithmError::BadSignature);
+    }
+    let (r, s) = raw.split_at(raw.len() / 2);
+    let to_big = |half: &[u8]| {
+        openssl::bn::BigNum::from_slice(half).map_err(|_| AlgorithmError::BadSignature)
+    };
+    openssl::ecdsa::EcdsaSig::from_private_components(to_big(r)?, to_big(s)?)
+        .and_then(|signature| signature.to_der())
+        .map_err(|_| AlgorithmError::BadSignature)
+}
+
+/// Converts a DER `Ecdsa-Sig-Value` into XMLDSig's `r || s`, each half as
+/// long as the curve order (RFC 4051, 3.3).
+pub(crate) fn ecdsa_der_to_concatenated(
+    der: &[u8],
+    order_bits: u32,
+) -> Result<Vec<u8>, openssl::error::ErrorStack> {
+    let signature = openssl::ecdsa::EcdsaSig::from_der(der)?;
+    let half = i32::try_from(order_bits.div_ceil(8)).unwrap_or(i32::MAX);
+    let r = signature.r().to_vec_padded(half)?;
+    let s = signature.s().to_vec_padded(half)?;
+    Ok([r, s].concat())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ecdsa_values_convert_both_ways() {
+        let group =
+            openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1).unwrap();
+        let key = openssl::ec::EcKey::generate(&group).unwrap();
+        let digest = [7u8; 32];
+        let der = openssl::ecdsa::EcdsaSig::sign(&digest, &key)
+            .unwrap()
+            .to_der()
+            .unwrap();
+        let raw = ecdsa_der_to_concatenated(&der, 256).unwrap();
+        assert_eq!(raw.len(), 64);
+        assert_eq!(ecdsa_concatenated_to_der(&raw).unwrap(), der);
+        assert_eq!(
+            ecdsa_concatenated_to_der(&raw[1..]),
+            Err(AlgorithmError::BadSignature)
+        );
+        assert_eq!(
+            ecdsa_concatenated_to_der(&[]),
+            Err(AlgorithmError::BadSignature)
+        );
     }
 }

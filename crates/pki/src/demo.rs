@@ -30,6 +30,7 @@ use x509_cert::ext::pkix::crl::CrlReason;
 use x509_cert::name::Name;
 
 use crate::algorithms::oids;
+use crate::cert::Purpose;
 use crate::crl::CrlCache;
 use crate::der_util::x509_time;
 use crate::failure::RevocationReason;
@@ -45,12 +46,37 @@ pub struct Person {
     pub iin: Iin,
 }
 
+/// Someone the demo issuing CA certifies on request ([`DemoPki::issue_to`]):
+/// a demo server's citizens and staff.
+#[derive(Clone, Copy, Debug)]
+pub struct Holder<'a> {
+    pub surname: &'a str,
+    pub given_name: &'a str,
+    /// May be empty.
+    pub patronymic: &'a str,
+    pub iin: Iin,
+    /// An employee's organisation (O=…, OU=BIN…).
+    pub organisation: Option<(&'a str, Bin)>,
+}
+
 /// A certificate with its private key.
 #[derive(Clone)]
 pub struct DemoCert {
     pub name: &'static str,
     pub cert: X509,
     pub key: PKey<Private>,
+}
+
+impl DemoCert {
+    /// The certificate and key as PKCS #12 (`.p12`) under `password`.
+    pub fn pkcs12(&self, password: &str) -> Result<Vec<u8>, SignError> {
+        Ok(openssl::pkcs12::Pkcs12::builder()
+            .name(self.name)
+            .pkey(&self.key)
+            .cert(&self.cert)
+            .build2(password)?
+            .to_der()?)
+    }
 }
 
 impl std::fmt::Debug for DemoCert {
@@ -179,20 +205,32 @@ fn ca_name(common_name: &str) -> Result<X509Name, SignError> {
 }
 
 fn person_name(person: &Person, organisation: Option<(&str, Bin)>) -> Result<X509Name, SignError> {
+    holder_name(&Holder {
+        surname: person.surname,
+        given_name: person.given_name,
+        patronymic: person.patronymic,
+        iin: person.iin,
+        organisation,
+    })
+}
+
+fn holder_name(holder: &Holder<'_>) -> Result<X509Name, SignError> {
     let mut name = X509NameBuilder::new()?;
     utf8(
         &mut name,
         "CN",
-        &format!("{} {}", person.surname, person.given_name),
+        &format!("{} {}", holder.surname, holder.given_name),
     )?;
-    utf8(&mut name, "SN", person.surname)?;
-    name.append_entry_by_text("serialNumber", &format!("IIN{}", person.iin))?;
+    utf8(&mut name, "SN", holder.surname)?;
+    name.append_entry_by_text("serialNumber", &format!("IIN{}", holder.iin))?;
     name.append_entry_by_text("C", "KZ")?;
-    if let Some((organisation, bin)) = organisation {
+    if let Some((organisation, bin)) = holder.organisation {
         utf8(&mut name, "O", organisation)?;
         name.append_entry_by_text("OU", &format!("BIN{bin}"))?;
     }
-    utf8(&mut name, "GN", person.patronymic)?;
+    if !holder.patronymic.is_empty() {
+        utf8(&mut name, "GN", holder.patronymic)?;
+    }
     Ok(name.build())
 }
 
@@ -515,6 +553,29 @@ pub fn build_crl(
 }
 
 impl DemoPki {
+    /// Issues `holder` a certificate from the demo issuing CA for `purpose`
+    /// (ECDSA P-256, so that a demo server can certify dozens of people at
+    /// start quickly), valid from 30 days before `self.now` for a year.
+    pub fn issue_to(&self, holder: &Holder<'_>, purpose: Purpose) -> Result<DemoCert, SignError> {
+        let days = |n: i64| SignedDuration::from_hours(24 * n);
+        let usage = match purpose {
+            Purpose::Signing => signing_usage(),
+            Purpose::Authentication => authentication_usage(),
+        };
+        issue(Issue {
+            name: match purpose {
+                Purpose::Signing => "signing",
+                Purpose::Authentication => "authentication",
+            },
+            subject: holder_name(holder)?,
+            key: ec_key()?,
+            issuer: Some(&self.issuing),
+            not_before: self.now - days(30),
+            not_after: self.now + days(335),
+            profile: Profile::Usage(usage),
+        })
+    }
+
     /// A trust store with the demo root and the issuing CA as intermediate.
     pub fn trust_store(&self) -> TrustStore {
         let mut trust = TrustStore::new();

@@ -77,6 +77,31 @@ pub enum RevocationUnknown {
     CrlBadSignature,
 }
 
+/// Which structural bound of an XML document was exceeded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum XmlBound {
+    /// Elements, text, comments and processing instructions, together.
+    Nodes,
+    /// Element nesting.
+    Depth,
+    /// Attributes and namespace declarations of one element.
+    Attributes,
+    /// Namespace declarations in scope at one element.
+    Namespaces,
+}
+
+impl std::fmt::Display for XmlBound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            XmlBound::Nodes => "XML nodes",
+            XmlBound::Depth => "levels of XML element nesting",
+            XmlBound::Attributes => "attributes on one XML element",
+            XmlBound::Namespaces => "XML namespace declarations in scope",
+        })
+    }
+}
+
 /// Why a signature was not accepted. The `Display` text is for people; the
 /// serialized `reason` (kebab-case variant name, see [`Failure::code`]) is a
 /// stable code.
@@ -89,7 +114,10 @@ pub enum Failure {
     Malformed(String),
     #[error("the signature is detached and no content was given")]
     MissingContent,
-    #[error("the signature carries content and different detached content was given")]
+    /// CMS: the signature carries content and different detached content
+    /// was given. XMLDSig: the document's digest is not the signed one (the
+    /// document was changed after signing).
+    #[error("the content is not the content that was signed")]
     ContentMismatch,
     #[error("the signature has no signers")]
     NoSigners,
@@ -152,6 +180,18 @@ pub enum Failure {
         #[serde(serialize_with = "display_option")]
         found: Option<Iin>,
     },
+    #[error("the XML document has a DTD (DOCTYPE); DTDs and entities are not accepted")]
+    DtdNotAllowed,
+    #[error("the XML document has more than {limit} {bound}")]
+    XmlTooComplex { bound: XmlBound, limit: usize },
+    #[error("more than {limit} references in the XML signature")]
+    TooManyReferences { limit: usize },
+    #[error("unsupported XML signature reference {uri:?} (only the whole document, URI=\"\")")]
+    UnsupportedReference { uri: Option<String> },
+    #[error("unsupported XML transform or canonicalization {uri}")]
+    UnsupportedTransform { uri: String },
+    #[error("unsupported XML signature or digest algorithm {uri}")]
+    UnsupportedXmlAlgorithm { uri: String },
     #[error("the certificate's BIN is not the organisation's")]
     BinMismatch {
         #[serde(serialize_with = "display")]
@@ -187,6 +227,12 @@ impl Failure {
             Failure::WrongKeyUsage { .. } => "wrong-key-usage",
             Failure::IinMismatch { .. } => "iin-mismatch",
             Failure::BinMismatch { .. } => "bin-mismatch",
+            Failure::DtdNotAllowed => "dtd-not-allowed",
+            Failure::XmlTooComplex { .. } => "xml-too-complex",
+            Failure::TooManyReferences { .. } => "too-many-references",
+            Failure::UnsupportedReference { .. } => "unsupported-reference",
+            Failure::UnsupportedTransform { .. } => "unsupported-transform",
+            Failure::UnsupportedXmlAlgorithm { .. } => "unsupported-xml-algorithm",
         }
     }
 }

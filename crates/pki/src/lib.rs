@@ -1,5 +1,6 @@
-//! Digital signatures for Qyzmet: verification of CMS (PKCS#7) signatures made
-//! with NCA RK-style certificates, CMS signing, a CRL cache and a test PKI.
+//! Digital signatures for Qyzmet: verification of CMS (PKCS#7) and enveloped
+//! XMLDSig signatures made with NCA RK-style certificates, CMS and XML
+//! signing, a CRL cache and a test PKI.
 //!
 //! The crate does no network I/O and never reads the clock: the caller passes
 //! `now`, the trusted roots, and the CRLs (fetched through a [`CrlSource`] it
@@ -19,14 +20,19 @@ mod der_util;
 mod failure;
 mod sign;
 mod verify;
+mod xmldsig;
 
 pub use algorithms::{
-    AlgorithmError, Algorithms, OpensslProvider, SignatureAlgorithm, SignatureVerifier, oids,
+    AlgorithmError, Algorithms, OpensslProvider, SignatureAlgorithm, SignatureVerifier,
+    XmlSignatureEncoding, XmlSignatureMethod, oids, xml_uris,
 };
 pub use cert::{CertificateInfo, KeyUsage, Purpose, Subject};
 pub use const_oid::ObjectIdentifier;
 pub use crl::{Crl, CrlCache, CrlError, CrlSource, RefreshReport};
-pub use demo::{DemoCert, DemoPki, Person, build_crl, demo_pki};
-pub use failure::{CertRole, Failure, RevocationReason, RevocationUnknown};
+pub use demo::{DemoCert, DemoPki, Holder, Person, build_crl, demo_pki};
+pub use failure::{CertRole, Failure, RevocationReason, RevocationUnknown, XmlBound};
 pub use sign::{SignError, sign_cms};
-pub use verify::{Check, Limits, Policy, RevocationPolicy, TrustStore, Verified, Verifier};
+pub use verify::{
+    Check, Limits, Policy, RevocationPolicy, SignerReport, TrustStore, Verified, Verifier,
+};
+pub use xmldsig::{Canonicalization, DSIG_NAMESPACE, VerifiedXml, sign_xml};

@@ -29,6 +29,8 @@ pub enum SignError {
     KeyMismatch,
     #[error("encoding: {0}")]
     Encoding(String),
+    #[error("XML: {0}")]
+    Xml(String),
     #[error("OpenSSL: {0}")]
     Openssl(#[from] openssl::error::ErrorStack),
 }

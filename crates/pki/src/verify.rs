@@ -24,6 +24,18 @@ pub struct Limits {
     /// Certificates in a chain, signer and root included.
     pub chain_len_max: usize,
     pub der_nodes_max: usize,
+    /// XML: elements, text, comments and processing instructions together.
+    pub xml_nodes_max: usize,
+    /// XML: element nesting.
+    pub xml_depth_max: usize,
+    /// XML: attributes (namespace declarations included) of one element.
+    /// XML parsers check attribute names for duplicates pairwise, so this
+    /// bound keeps a start tag's cost small (docs/pki.md, "XMLDSig").
+    pub xml_attributes_max: usize,
+    /// XML: namespace declarations in scope at any element. Inclusive C14N
+    /// renders every namespace in scope and costs about 130 ns per element
+    /// per namespace in scope (docs/pki.md, "XMLDSig").
+    pub xml_namespaces_max: usize,
 }
 
 impl Default for Limits {
@@ -34,6 +46,10 @@ impl Default for Limits {
             certificates_max: 16,
             chain_len_max: 5,
             der_nodes_max: 20_000,
+            xml_nodes_max: 20_000,
+            xml_depth_max: 64,
+            xml_attributes_max: 64,
+            xml_namespaces_max: 16,
         }
     }
 }
@@ -163,10 +179,10 @@ pub struct Verified {
 /// threads; holds no clock and no CRLs (those are passed per call).
 #[derive(Clone, Debug)]
 pub struct Verifier {
-    trust: TrustStore,
-    algorithms: Algorithms,
-    limits: Limits,
-    policy: Policy,
+    pub(crate) trust: TrustStore,
+    pub(crate) algorithms: Algorithms,
+    pub(crate) limits: Limits,
+    pub(crate) policy: Policy,
 }
 
 impl Verifier {
@@ -269,26 +285,7 @@ impl Verifier {
                 crls,
             )?);
         }
-        if let Some(expected) = check.iin {
-            let found: Vec<Option<Iin>> =
-                reports.iter().map(|r| r.certificate.subject.iin).collect();
-            if !found.contains(&Some(expected)) {
-                return Err(Failure::IinMismatch {
-                    expected,
-                    found: found.into_iter().flatten().next(),
-                });
-            }
-        }
-        if let Some(expected) = check.bin {
-            let found: Vec<Option<Bin>> =
-                reports.iter().map(|r| r.certificate.subject.bin).collect();
-            if !found.contains(&Some(expected)) {
-                return Err(Failure::BinMismatch {
-                    expected,
-                    found: found.into_iter().flatten().next(),
-                });
-            }
-        }
+        check_binding(check, reports.iter().map(|report| &report.certificate))?;
         Ok(Verified {
             detached,
             content: content.to_vec(),
@@ -410,6 +407,31 @@ impl Verifier {
             )
             .map_err(algorithm_failure)?;
 
+        let chain = self.check_signer_certificate(signer, bundled, signing_time, check, crls)?;
+        Ok(SignerReport {
+            certificate: signer.info(),
+            signing_time,
+            chain,
+            digest_algorithm: digest_oid.to_string(),
+            signature_algorithm: algorithm.signature.to_string(),
+        })
+    }
+
+    /// The checks of a signer's certificate that CMS and XMLDSig share, made
+    /// once the signature verified with the certificate's key: the signing
+    /// time (when the format has one) is not in the future, the chain
+    /// reaches a trusted root, every certificate is valid at the signing time
+    /// and now, intermediates are CAs, nothing is revoked, and the key usage
+    /// fits `check.purpose`. Returns the issuers' common names, signer's
+    /// issuer first.
+    pub(crate) fn check_signer_certificate(
+        &self,
+        signer: &ParsedCert,
+        bundled: &[ParsedCert],
+        signing_time: Option<Timestamp>,
+        check: &Check<'_>,
+        crls: &CrlCache,
+    ) -> Result<Vec<Option<String>>, Failure> {
         if let Some(signing_time) = signing_time
             && signing_time > check.now + self.policy.clock_skew
         {
@@ -492,16 +514,10 @@ impl Verifier {
                 found,
             });
         }
-        Ok(SignerReport {
-            certificate: signer.info(),
-            signing_time,
-            chain: path[1..]
-                .iter()
-                .map(|cert| cert.info().subject.common_name)
-                .collect(),
-            digest_algorithm: digest_oid.to_string(),
-            signature_algorithm: algorithm.signature.to_string(),
-        })
+        Ok(path[1..]
+            .iter()
+            .map(|cert| cert.info().subject.common_name)
+            .collect())
     }
 
     /// Builds the path signer → intermediates → trusted root, checking each
@@ -572,7 +588,34 @@ impl Verifier {
     }
 }
 
-fn algorithm_failure(error: AlgorithmError) -> Failure {
+/// The IIN (BIN) binding: when `check` names one, some signer's certificate
+/// must carry it.
+pub(crate) fn check_binding<'c>(
+    check: &Check<'_>,
+    certificates: impl Iterator<Item = &'c CertificateInfo> + Clone,
+) -> Result<(), Failure> {
+    if let Some(expected) = check.iin {
+        let mut found = certificates.clone().map(|info| info.subject.iin);
+        if !found.clone().any(|iin| iin == Some(expected)) {
+            return Err(Failure::IinMismatch {
+                expected,
+                found: found.find_map(|iin| iin),
+            });
+        }
+    }
+    if let Some(expected) = check.bin {
+        let mut found = certificates.map(|info| info.subject.bin);
+        if !found.clone().any(|bin| bin == Some(expected)) {
+            return Err(Failure::BinMismatch {
+                expected,
+                found: found.find_map(|bin| bin),
+            });
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn algorithm_failure(error: AlgorithmError) -> Failure {
     match error {
         AlgorithmError::Unsupported(oid) => Failure::UnsupportedAlgorithm {
             oid: oid.to_string(),

@@ -14,6 +14,9 @@ use qyzmet_pki::{
     sign_cms,
 };
 
+#[path = "pki/xmldsig.rs"]
+mod xmldsig;
+
 const CONTENT: &[u8] =
     "<application service=\"birth-registration\">Өтініш №1</application>".as_bytes();
 

@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 
 /// How long the server may take to print its "serving" line.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// The demo citizen who walks (tests/browser/walk.mjs, `CITIZEN`).
+const CITIZEN: &str = "900101300037";
 /// How long the whole walk may take (it needs about 20 s).
 const WALK_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -157,12 +159,19 @@ fn walk_the_web_application_in_headless_chromium() {
     std::fs::create_dir_all(&artifacts).expect("the artifacts directory");
 
     // The server, on any free port.
+    // The NCALayer stand-in's port, chosen now so that the server can tell
+    // its pages where to ask for signatures.
+    let signer_addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port for the signer");
     let started = Instant::now();
     let mut server = Guard::spawn(
         "qyzmet serve",
         Command::new(env!("CARGO_BIN_EXE_qyzmet"))
             .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--data"])
             .arg(data.path())
+            .arg("--ncalayer-url")
+            .arg(format!("ws://{signer_addr}"))
             .arg("--regulations")
             .arg(root.join("regulations"))
             .current_dir(&root)
@@ -200,6 +209,36 @@ fn walk_the_web_application_in_headless_chromium() {
     );
 
     // The walk.
+    // `qyzmet signer` with the walking citizen's demo signing key (made by
+    // `serve --demo` in <data>/demo-pki), as NCALayer on their computer.
+    let p12 = data
+        .path()
+        .join(format!("demo-pki/people/{CITIZEN}-sign.p12"));
+    assert!(p12.is_file(), "serve --demo made no key {}", p12.display());
+    let mut signer = Guard::spawn(
+        "qyzmet signer",
+        Command::new(env!("CARGO_BIN_EXE_qyzmet"))
+            .args(["signer", "--plain", "--addr"])
+            .arg(signer_addr.to_string())
+            .arg("--p12")
+            .arg(&p12)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped()),
+    );
+    let (signer_tx, signer_lines) = mpsc::channel();
+    let (signer_log, _signer_reader) = drain(signer.child.stderr.take().unwrap(), Some(signer_tx));
+    loop {
+        match signer_lines.recv_timeout(START_TIMEOUT) {
+            Ok(line) if line.contains("NCALayer stand-in on") => break,
+            Ok(_) => {}
+            Err(_) => panic!(
+                "`qyzmet signer` did not start; its output:\n{}",
+                signer_log.lock().unwrap()
+            ),
+        }
+    }
+
     let walk_started = Instant::now();
     let mut walk = Guard::spawn(
         "node walk.mjs",

@@ -12,7 +12,9 @@ use qyzmet_core::{Duration, Unit};
 
 use crate::diag::{Diagnostic, Span};
 use crate::expr;
-use crate::syntax::{Channel, FORMAT_VERSION, RegulationFile, Route, Source, StepKind};
+use crate::syntax::{
+    Channel, FORMAT_VERSION, OrgKind, RegulationFile, Route, Source, StepKind, Verification,
+};
 use crate::yaml::SpanMap;
 
 struct Lint<'a> {
@@ -49,6 +51,7 @@ pub fn lint(file: &RegulationFile, spans: &SpanMap, calendar: &Calendar) -> Vec<
     rules(&mut lint, file);
     for (index, route) in file.routes.iter().enumerate() {
         route_structure(&mut lint, file, index, route);
+        verifications(&mut lint, file, index, route);
         route_terms(&mut lint, index, route, calendar);
     }
     conflicts(&mut lint, file);
@@ -821,6 +824,71 @@ fn route_structure(lint: &mut Lint<'_>, file: &RegulationFile, r: usize, route: 
                         "every path must end in a `kind: end` step with a result or refusal",
                     ),
                 );
+            }
+        }
+    }
+}
+
+/// `verifies` sits on a system's automatic step or two-way decision of a
+/// portal route that the applicant signs before it.
+fn verifications(lint: &mut Lint<'_>, file: &RegulationFile, r: usize, route: &Route) {
+    for (s, step) in route.steps.iter().enumerate() {
+        let Some(verification) = step.verifies else {
+            continue;
+        };
+        let path = format!("routes[{r}].steps[{s}].verifies");
+        let mut problem = |message: String, hint: &str| {
+            lint.push(
+                Diagnostic::error("misplaced-verification", lint.at(&path), message)
+                    .with_hint(hint.to_owned()),
+            );
+        };
+        let system = step
+            .role
+            .as_deref()
+            .and_then(|role| file.roles.iter().find(|declared| declared.id == role))
+            .is_some_and(|role| matches!(role.org, OrgKind::Portal | OrgKind::InformationSystem));
+        if !matches!(step.kind, StepKind::Auto | StepKind::Decision) || !system {
+            problem(
+                format!(
+                    "step `{}` verifies something but is not an automatic step or decision of the portal or an information system",
+                    step.id
+                ),
+                "set `kind: auto` or `kind: decision` and a role whose org is `portal` or `information_system`",
+            );
+        }
+        if step.kind == StepKind::Decision && step.outcomes.len() != 2 {
+            problem(
+                format!(
+                    "decision `{}` verifies something, so it has two outcomes (passed, failed), not {}",
+                    step.id,
+                    step.outcomes.len()
+                ),
+                "list the outcome taken when the check passes first, then the one taken when it fails",
+            );
+        }
+        match verification {
+            Verification::RequestSignature => {
+                if route.channel != Channel::Portal {
+                    problem(
+                        format!(
+                            "step `{}` verifies the request's signature on route `{}`: only portal requests are signed",
+                            step.id,
+                            route.key()
+                        ),
+                        "remove `verifies`, or move the step to the portal route",
+                    );
+                }
+                let signed_before = route.steps[..s].iter().any(|earlier| earlier.signs);
+                if !signed_before {
+                    problem(
+                        format!(
+                            "step `{}` verifies the request's signature, but no earlier step of the route is signed",
+                            step.id
+                        ),
+                        "mark the applicant's signing step with `signs: true`",
+                    );
+                }
             }
         }
     }

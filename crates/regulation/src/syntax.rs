@@ -607,7 +607,24 @@ pub struct Step {
     /// The step is signed with a digital signature (ЭЦҚ).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub signs: bool,
+    /// For a system's `auto` step or `decision`: the check Qyzmet makes
+    /// itself at this step. A decision takes its first outcome when the
+    /// check passes and its second when it fails; an `auto` step has no
+    /// branch, so a failed check stops the submission.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verifies: Option<Verification>,
     pub source: Source,
+}
+
+/// A check an information system makes at a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Verification {
+    /// The applicant's digital signature on the portal request: the
+    /// certificate's validity and revocation, and that the IIN in the
+    /// certificate is the IIN of the request ("condition 2" of the portal
+    /// routes).
+    RequestSignature,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -90,6 +90,7 @@ fn next_command(model: &ProcessModel, route: &str, slot: &Slot) -> Option<Comman
                     units: crate::default_units(model, "bench"),
                 },
                 checks: Default::default(),
+                signature: None,
             },
         }),
         Some(case) if case.is_closed() => None,

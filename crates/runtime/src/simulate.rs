@@ -330,6 +330,7 @@ pub fn simulate(
                             units: crate::default_units(model, "simulated-provider"),
                         },
                         checks: BTreeMap::new(),
+                        signature: None,
                     },
                 }
             }

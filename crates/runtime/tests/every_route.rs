@@ -63,6 +63,7 @@ fn drive(
                 units: qyzmet_runtime::default_units(&entry.model, "p1"),
             },
             checks: Default::default(),
+            signature: None,
         },
     };
     let mut now = start;
@@ -259,6 +260,7 @@ fn a_case_keeps_its_edition_after_the_regulation_changes() {
                 units: Default::default(),
             },
             checks: Default::default(),
+            signature: None,
         },
     };
     let submitted = runtime.run(&submit, Some(id), start).unwrap().case;

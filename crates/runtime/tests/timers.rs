@@ -42,6 +42,7 @@ fn submit(runtime: &Runtime, case_id: &str, at: Timestamp) -> qyzmet_engine::Cas
                 units: qyzmet_runtime::default_units(model, "p1"),
             },
             checks: Default::default(),
+            signature: None,
         },
     };
     runtime.run(&command, Some(REGULATION), at).unwrap().case

@@ -295,6 +295,10 @@ pub trait Store: Send + Sync {
     /// (so that several servers starting at once agree on, say, a key).
     fn insert_doc(&self, collection: &str, key: &str, value: &Value) -> Result<Value, StoreError>;
 
+    /// Removes a directory document; `true` if there was one. Taking a
+    /// draft once: of two callers racing, one gets `true`.
+    fn delete_doc(&self, collection: &str, key: &str) -> Result<bool, StoreError>;
+
     /// A collection's documents in key order.
     fn docs(&self, collection: &str, limit: usize) -> Result<Vec<(String, Value)>, StoreError>;
 }

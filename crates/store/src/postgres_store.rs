@@ -1152,6 +1152,17 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    fn delete_doc(&self, collection: &str, key: &str) -> Result<bool, StoreError> {
+        check_id("collection", collection)?;
+        check_id("key", key)?;
+        let mut pooled = self.pool.get()?;
+        let deleted = pooled.conn().client.execute(
+            "DELETE FROM directory WHERE collection = $1 AND key = $2",
+            &[&collection, &key],
+        )?;
+        Ok(deleted > 0)
+    }
+
     fn insert_doc(&self, collection: &str, key: &str, value: &Value) -> Result<Value, StoreError> {
         check_id("collection", collection)?;
         check_id("key", key)?;

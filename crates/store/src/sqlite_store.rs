@@ -998,6 +998,16 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn delete_doc(&self, collection: &str, key: &str) -> Result<bool, StoreError> {
+        check_id("collection", collection)?;
+        check_id("key", key)?;
+        let conn = lock(&self.writer);
+        let deleted = conn
+            .prepare_cached("DELETE FROM directory WHERE collection = ?1 AND key = ?2")?
+            .execute(params![collection, key])?;
+        Ok(deleted > 0)
+    }
+
     fn insert_doc(&self, collection: &str, key: &str, value: &Value) -> Result<Value, StoreError> {
         check_id("collection", collection)?;
         check_id("key", key)?;

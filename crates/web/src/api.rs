@@ -16,7 +16,7 @@ use axum::routing::{get, post};
 use axum_extra::extract::SignedCookieJar;
 use qyzmet_core::{Iin, Lang};
 use qyzmet_engine::record::{CaseStatus, StoredEvent, TaskRow};
-use qyzmet_engine::{Action, Applicant, ApplicantKind, Case, Command, Provider};
+use qyzmet_engine::{Action, Applicant, ApplicantKind, Case, Command, Provider, RequestSignature};
 use qyzmet_regulation::ProcessModel;
 use qyzmet_regulation::syntax::{Channel, FieldType};
 use qyzmet_runtime::Runtime;
@@ -52,6 +52,8 @@ pub const ATTACHMENT_TYPES: &[&str] = &["application/pdf", "image/jpeg", "image/
         me,
         list_providers,
         submit,
+        crate::signing::post_draft,
+        crate::signing::post_draft_submit,
         list_cases,
         get_case,
         put_attachment,
@@ -69,6 +71,8 @@ pub const ATTACHMENT_TYPES: &[&str] = &["application/pdf", "image/jpeg", "image/
         SignIn,
         CertificateSignIn,
         SubmitRequest,
+        crate::signing::DraftBody,
+        crate::signing::SignatureBody,
         CompleteRequest,
         AssignRequest,
         ReasonRequest,
@@ -89,6 +93,11 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/api/me", get(me))
         .route("/api/providers", get(list_providers))
         .route("/api/cases", post(submit).get(list_cases))
+        .route("/api/drafts", post(crate::signing::post_draft))
+        .route(
+            "/api/drafts/{draft}/submit",
+            post(crate::signing::post_draft_submit),
+        )
         .route("/api/cases/{case_id}", get(get_case))
         .route(
             "/api/cases/{case_id}/attachments/{document}",
@@ -312,7 +321,7 @@ async fn list_providers(
 
 // ------------------------------------------------------------ submission
 
-#[derive(Deserialize, ToSchema, Default, Clone, Debug)]
+#[derive(Serialize, Deserialize, ToSchema, Default, Clone, Debug)]
 pub struct SubmitRequest {
     /// Regulation id.
     pub regulation: String,
@@ -388,12 +397,54 @@ pub fn typed_form(
 /// Files an application. Citizens apply on the portal for themselves; staff
 /// of a provider take applications at its office, service-centre operators
 /// at the centre, rural akimat staff at the akimat.
+/// Files an application. Portal requests (a citizen's) are signed: they
+/// come through [`crate::signing`] with the verification's result in
+/// `signature`; without one a citizen's request is refused.
 pub fn submit_case(
     runtime: &Runtime,
     account: &Account,
     request: &SubmitRequest,
+    signature: Option<RequestSignature>,
     now: jiff::Timestamp,
 ) -> Result<Case, AppError> {
+    let mut command = submission(runtime, account, request, now)?;
+    if account.kind == AccountKind::Citizen && signature.is_none() {
+        return Err(AppError::bad_request(
+            "signature_required",
+            "portal requests are signed: POST /api/drafts, sign its `data` with NCALayer, then POST /api/drafts/{draft}/submit",
+        ));
+    }
+    let model_id = request.regulation.clone();
+    if let Action::Submit {
+        signature: slot, ..
+    } = &mut command.action
+    {
+        *slot = signature.map(Box::new);
+    }
+    let outcome = runtime.run(&command, Some(&model_id), now)?;
+    if request.representative.is_some() || request.power_of_attorney.is_some() {
+        runtime.store.put_doc(
+            "intake",
+            &outcome.case.case_id,
+            &json!({
+                "representative": request.representative,
+                "power_of_attorney": request.power_of_attorney,
+                "taken_by": account.login,
+            }),
+        )?;
+    }
+    tracing::info!(case = %outcome.case.case_id, regulation = %model_id, route = %outcome.case.route, "application filed");
+    Ok(outcome.case)
+}
+
+/// Checks an application and builds the engine's `Submit` command for it
+/// (unsigned), without running it.
+pub fn submission(
+    runtime: &Runtime,
+    account: &Account,
+    request: &SubmitRequest,
+    now: jiff::Timestamp,
+) -> Result<Command, AppError> {
     let model = regulation(runtime, &request.regulation)?;
     let file = &model.file;
     let provider = demo::provider(runtime, &request.provider)?.ok_or_else(|| {
@@ -544,22 +595,10 @@ pub fn submit_case(
                 units,
             },
             checks: BTreeMap::new(),
+            signature: None,
         },
     };
-    let outcome = runtime.run(&command, Some(&model.id), now)?;
-    if request.representative.is_some() || request.power_of_attorney.is_some() {
-        runtime.store.put_doc(
-            "intake",
-            &outcome.case.case_id,
-            &json!({
-                "representative": request.representative,
-                "power_of_attorney": request.power_of_attorney,
-                "taken_by": account.login,
-            }),
-        )?;
-    }
-    tracing::info!(case = %outcome.case.case_id, regulation = %model.id, route = %outcome.case.route, "application filed");
-    Ok(outcome.case)
+    Ok(command)
 }
 
 #[utoipa::path(post, path = "/api/cases", request_body = SubmitRequest, params(LangParam),
@@ -575,7 +614,7 @@ async fn submit(
     let account = session.account;
     let view = state
         .blocking(move |runtime| {
-            let case = submit_case(runtime, &account, &request, now)?;
+            let case = submit_case(runtime, &account, &request, None, now)?;
             let model = regulation(runtime, &case.regulation_id)?;
             Ok(view::case_view(runtime, &case, model, lang, now))
         })
@@ -734,6 +773,20 @@ pub fn store_attachment(
     content_type: &str,
     bytes: &[u8],
 ) -> Result<Value, AppError> {
+    let entry = save_blob(runtime, document, name, content_type, bytes)?;
+    attach(runtime, case_id, std::slice::from_ref(&entry))?;
+    Ok(entry)
+}
+
+/// Stores a checked file by its SHA-256 and returns its attachment entry
+/// (document, name, type, size, sha256), not yet attached to a case.
+pub fn save_blob(
+    runtime: &Runtime,
+    document: &str,
+    name: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> Result<Value, AppError> {
     use base64::Engine as _;
     use sha2::Digest as _;
     check_attachment(content_type, bytes)?;
@@ -743,15 +796,27 @@ pub fn store_attachment(
         &digest,
         &json!({"type": content_type, "data": base64::engine::general_purpose::STANDARD.encode(bytes)}),
     )?;
+    Ok(
+        json!({"document": document, "name": name.chars().take(120).collect::<String>(), "type": content_type, "size": bytes.len(), "sha256": digest}),
+    )
+}
+
+/// Adds attachment entries to a case's list (an entry already there is not
+/// repeated).
+pub fn attach(runtime: &Runtime, case_id: &str, entries: &[Value]) -> Result<(), AppError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
     let mut list = attachments(runtime, case_id)?;
-    let entry = json!({"document": document, "name": name.chars().take(120).collect::<String>(), "type": content_type, "size": bytes.len(), "sha256": digest});
-    if !list.contains(&entry) {
-        list.push(entry.clone());
+    for entry in entries {
+        if !list.contains(entry) {
+            list.push(entry.clone());
+        }
     }
     runtime
         .store
         .put_doc("attachments", case_id, &Value::Array(list))?;
-    Ok(entry)
+    Ok(())
 }
 
 /// Refuses empty, oversized and wrong-type files (the declared type must

@@ -384,17 +384,19 @@ const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$
 
 // ------------------------------------------------------------ certificate sign-in
 
+/// The trusted certificate authorities and their CRLs: what signed portal
+/// requests (`crate::signing`) and certificate sign-in are checked against.
+pub struct Pki {
+    pub verifier: qyzmet_pki::Verifier,
+    pub crls: qyzmet_pki::CrlCache,
+}
+
 /// Signing in with an authentication certificate (NCA-style, `IIN` in the
 /// subject's serial number): the server hands out a challenge, the person
 /// signs it (CMS, attached) with the key of their authentication
 /// certificate — in a browser through NCALayer's `sign` — and posts the
 /// signature. The challenge is stateless: an expiry and a nonce under an
 /// HMAC of the session key, valid for [`CHALLENGE_SECONDS`].
-pub struct CertificateLogin {
-    pub verifier: qyzmet_pki::Verifier,
-    pub crls: qyzmet_pki::CrlCache,
-}
-
 pub const CHALLENGE_SECONDS: i64 = 300;
 const CHALLENGE_PREFIX: &str = "qyzmet-sign-in";
 
@@ -455,7 +457,7 @@ fn check_challenge(state: &AppState, text: &str) -> Result<(), AppError> {
 
 /// Verifies a signed challenge; returns the citizen's account.
 pub async fn authenticate_certificate(state: &AppState, cms: &[u8]) -> Result<Account, AppError> {
-    let Some(pki) = state.cert_login.clone() else {
+    let Some(pki) = state.pki.clone() else {
         return Err(AppError::new(
             StatusCode::NOT_IMPLEMENTED,
             "certificates_off",

@@ -107,6 +107,14 @@ pub fn applicant_iins() -> Vec<String> {
         .collect()
 }
 
+/// The demo applicants: (IIN, name).
+pub fn applicants() -> Vec<(String, String)> {
+    DEMO_APPLICANTS
+        .iter()
+        .filter_map(|(stem, _, name)| Some((complete_iin(stem)?, (*name).to_owned())))
+        .collect()
+}
+
 #[derive(Debug, Default)]
 pub struct Created {
     pub providers: usize,

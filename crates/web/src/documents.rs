@@ -5,7 +5,8 @@
 //! directory (provider, names), so it is not stored: it is rendered again
 //! whenever asked for, byte for byte the same. That is also how
 //! verification works: `/verify/{case}` renders the documents again and
-//! compares SHA-256 digests with a file someone holds.
+//! compares SHA-256 digests with a file someone holds — the result's and
+//! the intake receipt's (`receipts.rs`).
 //!
 //! Not built yet (issue 6): the head's digital signature over the PDF; the
 //! document says it is signed electronically, the verification page does not
@@ -26,8 +27,10 @@ use crate::{AppError, i18n, view};
 /// Russian).
 pub const PRINT_LANGS: [Lang; 2] = [Lang::Kk, Lang::Ru];
 
-fn display_name(runtime: &Runtime, login: &str) -> String {
-    runtime
+/// A person's name as printed: the account's display name (the login when
+/// there is no account), cut to what a document prints in one field.
+pub(crate) fn display_name(runtime: &Runtime, login: &str) -> String {
+    let name = runtime
         .store
         .doc(crate::auth::ACCOUNTS, login)
         .ok()
@@ -38,7 +41,65 @@ fn display_name(runtime: &Runtime, login: &str) -> String {
                 .and_then(|name| name.as_str())
                 .map(str::to_owned)
         })
-        .unwrap_or_else(|| login.to_owned())
+        .unwrap_or_else(|| login.to_owned());
+    printable_name(&name)
+}
+
+/// `name` cut to [`docs::MAX_SHORT_CHARS`] characters, at a space when
+/// there is one, with an ellipsis: a long directory name (the demo's names
+/// list every role) must not make the document unprintable.
+pub(crate) fn printable_name(name: &str) -> String {
+    let name = name.trim();
+    if name.chars().count() <= docs::MAX_SHORT_CHARS {
+        return name.to_owned();
+    }
+    let cut: String = name.chars().take(docs::MAX_SHORT_CHARS - 1).collect();
+    let cut = match cut.rfind(' ') {
+        Some(space) if space > cut.len() / 2 => &cut[..space],
+        _ => cut.as_str(),
+    };
+    format!("{}…", cut.trim_end_matches([' ', ',', ';', '—', '-']))
+}
+
+/// The issuing provider as printed in the header: its name from the
+/// directory and its region as the address line.
+pub(crate) fn provider_header(runtime: &Runtime, case: &Case) -> Result<docs::Provider, AppError> {
+    let provider = crate::demo::provider(runtime, &case.provider.id)?;
+    let name = provider
+        .map(|provider| provider.title)
+        .unwrap_or_else(|| Text::kk(case.provider.id.clone()));
+    Ok(docs::Provider {
+        name,
+        address: region_text(&case.provider.region),
+        bin: None,
+    })
+}
+
+/// A region's name in every language (the slug where no name is known).
+pub(crate) fn region_text(region: &str) -> Text {
+    let name = |lang: Lang| {
+        i18n::text(lang, &format!("region.{region}")).unwrap_or_else(|| region.to_owned())
+    };
+    Text {
+        kk: name(Lang::Kk),
+        ru: Some(name(Lang::Ru)),
+        en: Some(name(Lang::En)),
+    }
+}
+
+/// The applicant as printed: the account's name and the IIN.
+pub(crate) fn applicant(runtime: &Runtime, case: &Case) -> docs::Applicant {
+    docs::Applicant {
+        name: display_name(runtime, &case.applicant.id),
+        id: Iin::parse(&case.applicant.id)
+            .ok()
+            .map(docs::ApplicantId::Iin),
+    }
+}
+
+/// The public page a document's QR code points to.
+pub(crate) fn verify_url(base_url: &str, case_id: &str) -> String {
+    format!("{}/verify/{case_id}", base_url.trim_end_matches('/'))
 }
 
 /// The document of a closed case with a written result, or `None` when the
@@ -58,26 +119,7 @@ pub fn result_document(
     let file = &model.file;
     let schedule = view::schedule_for(runtime, &case.provider.id);
     let local = closed_at.to_zoned_datetime(schedule.time_zone().clone());
-    let provider = crate::demo::provider(runtime, &case.provider.id)?;
-    let provider_name = provider
-        .as_ref()
-        .map(|provider| provider.title.clone())
-        .unwrap_or_else(|| Text::kk(case.provider.id.clone()));
-    let region = |lang: Lang| {
-        i18n::text(lang, &format!("region.{}", case.provider.region))
-            .unwrap_or_else(|| case.provider.region.clone())
-    };
-    let address = Text {
-        kk: region(Lang::Kk),
-        ru: Some(region(Lang::Ru)),
-        en: Some(region(Lang::En)),
-    };
-    let applicant = docs::Applicant {
-        name: display_name(runtime, &case.applicant.id),
-        id: Iin::parse(&case.applicant.id)
-            .ok()
-            .map(docs::ApplicantId::Iin),
-    };
+    let applicant = applicant(runtime, case);
     // Who signed: the last person who completed a task of the provider's
     // head role, else the last person who acted.
     let head = qyzmet_engine::head_role(model, qyzmet_regulation::syntax::OrgKind::Provider);
@@ -151,34 +193,10 @@ pub fn result_document(
                 },
                 grounds,
             },
-            _ => {
-                let handed: Vec<Text> = file
-                    .documents
-                    .iter()
-                    .filter(|document| case.documents.get(&document.id).copied().unwrap_or(false))
-                    .map(|document| document.title.clone())
-                    .collect();
-                let missing: Vec<Text> = file
-                    .documents
-                    .iter()
-                    .filter(|document| {
-                        case.channel
-                            .is_some_and(|channel| document.channels.contains(&channel))
-                            && !case.documents.get(&document.id).copied().unwrap_or(false)
-                    })
-                    .map(|document| document.title.clone())
-                    .collect();
-                docs::DocumentKind::RefusalToAcceptReceipt {
-                    title: Some(def.title.clone()),
-                    documents: handed,
-                    missing_documents: missing,
-                    grounds,
-                    operator: docs::Signer {
-                        name: display_name(runtime, &case.submitted_by),
-                        position: Text::kk("Мемлекеттік корпорация қызметкері"),
-                    },
-                    refused_at: local.datetime(),
-                }
+            // The refusal to accept is the State Corporation's (or the
+            // office's) receipt: the same document as `receipt.pdf`.
+            RefusalKind::RefusalToAccept => {
+                return crate::receipts::refusal_receipt(runtime, case, model, base_url);
             }
         }
     } else {
@@ -188,17 +206,37 @@ pub fn result_document(
         id: format!("{}-R", case.case_id),
         issued_at: local.datetime(),
         utc_offset: local.offset(),
-        provider: docs::Provider {
-            name: provider_name,
-            address,
-            bin: None,
-        },
+        provider: provider_header(runtime, case)?,
         case_number: case.case_id.clone(),
         service_title: file.service.title.clone(),
         applicant,
-        verify_url: format!("{}/verify/{}", base_url.trim_end_matches('/'), case.case_id),
+        verify_url: verify_url(base_url, &case.case_id),
         kind,
     }))
+}
+
+/// Every document the case has issued, in the order issued: the intake
+/// receipt (acceptance or refusal to accept), then the written result. A
+/// case refused at intake has one: its receipt is its result.
+pub fn issued_documents(
+    runtime: &Runtime,
+    case: &Case,
+    events: &[qyzmet_engine::record::StoredEvent],
+    model: &ProcessModel,
+    base_url: &str,
+) -> Result<Vec<docs::Document>, AppError> {
+    let mut documents = Vec::new();
+    if let Some(receipt) =
+        crate::receipts::receipt_document(runtime, case, events, model, base_url)?
+    {
+        documents.push(receipt);
+    }
+    if let Some(result) = result_document(runtime, case, model, base_url)?
+        && documents.iter().all(|issued| issued.id != result.id)
+    {
+        documents.push(result);
+    }
+    Ok(documents)
 }
 
 /// The referral's measure, from the form's `measure` field when it names

@@ -25,6 +25,9 @@ pub struct AppError {
     pub code: &'static str,
     /// Technical detail in English (ids, limits), shown under the message.
     pub detail: String,
+    /// An i18n key whose text says why, appended to the message (a
+    /// signature's failure reason, say).
+    pub reason: Option<String>,
 }
 
 impl AppError {
@@ -33,7 +36,14 @@ impl AppError {
             status,
             code,
             detail: detail.into(),
+            reason: None,
         }
+    }
+
+    /// Adds the reason (an i18n key) the message ends with.
+    pub fn with_reason(mut self, key: impl Into<String>) -> AppError {
+        self.reason = Some(key.into());
+        self
     }
 
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> AppError {
@@ -58,8 +68,12 @@ impl AppError {
 
     /// The message in `lang`, falling back to Kazakh.
     pub fn message(&self, lang: Lang) -> String {
-        i18n::text(lang, &format!("error.{}", self.code))
-            .unwrap_or_else(|| i18n::text(lang, "error.internal").unwrap_or_default())
+        let message = i18n::text(lang, &format!("error.{}", self.code))
+            .unwrap_or_else(|| i18n::text(lang, "error.internal").unwrap_or_default());
+        match self.reason.as_deref().and_then(|key| i18n::text(lang, key)) {
+            Some(reason) => format!("{message} {reason}"),
+            None => message,
+        }
     }
 }
 
@@ -103,6 +117,10 @@ impl From<RuntimeError> for AppError {
                     }
                     E::InvalidData => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_data"),
                     E::UnknownRole { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_role"),
+                    E::SignatureRejected { failure } => {
+                        return AppError::bad_request("signature_rejected", detail)
+                            .with_reason(crate::signing::failure_key(failure));
+                    }
                     _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
                 };
                 AppError::new(status, code, detail)

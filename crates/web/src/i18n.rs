@@ -415,6 +415,7 @@ static MESSAGES: &[(&str, [&str; 3])] = &[
         ],
     ),
     ("receipt.print", ["Басып шығару", "Печать", "Print"]),
+    ("receipt.pdf", ["PDF файл", "PDF-файл", "PDF file"]),
     (
         "supervisor.title",
         [
@@ -571,12 +572,22 @@ static MESSAGES: &[(&str, [&str; 3])] = &[
     ("verify.link", ["тексеру", "проверка", "verify"]),
     ("verify.document", ["Құжат", "Документ", "Document"]),
     ("verify.issued", ["Берілген күні", "Дата выдачи", "Issued"]),
+    ("verify.kind.receipt", ["Қолхат", "Расписка", "Receipt"]),
+    ("verify.kind.result", ["Нәтиже", "Результат", "Result"]),
+    (
+        "verify.number",
+        ["Құжат нөмірі", "Номер документа", "Document number"],
+    ),
+    (
+        "verify.issuer",
+        ["Берген ұйым", "Выдавшая организация", "Issued by"],
+    ),
     (
         "verify.explain",
         [
-            "Құжатты Qyzmet өтініш бойынша берді. Қолыңыздағы файлдың SHA-256 мәні жоғарыдағы мәндердің біріне сәйкес келсе, файл өзгертілмеген.",
-            "Документ выдан Qyzmet по заявлению. Если SHA-256 вашего файла совпадает с одним из значений выше, файл не изменён.",
-            "Qyzmet issued this document for the application. If your file's SHA-256 equals one of the values above, the file is unaltered.",
+            "Құжаттарды Qyzmet өтініш бойынша берді. Қолыңыздағы файлдың SHA-256 мәні жоғарыдағы мәндердің біріне сәйкес келсе, файл өзгертілмеген.",
+            "Документы выданы Qyzmet по заявлению. Если SHA-256 вашего файла совпадает с одним из значений выше, файл не изменён.",
+            "Qyzmet issued these documents for the application. If your file's SHA-256 equals one of the values above, the file is unaltered.",
         ],
     ),
     (
@@ -1008,7 +1019,13 @@ static MESSAGES: &[(&str, [&str; 3])] = &[
 
 static INDEX: std::sync::LazyLock<
     std::collections::HashMap<&'static str, &'static [&'static str; 3]>,
-> = std::sync::LazyLock::new(|| MESSAGES.iter().map(|(key, texts)| (*key, texts)).collect());
+> = std::sync::LazyLock::new(|| {
+    MESSAGES
+        .iter()
+        .chain(crate::signing::MESSAGES)
+        .map(|(key, texts)| (*key, texts))
+        .collect()
+});
 
 fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
     INDEX.get(key).map(|texts| match lang {
@@ -1030,7 +1047,10 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
 }
 
 pub fn keys() -> impl Iterator<Item = &'static str> {
-    MESSAGES.iter().map(|(key, _)| *key)
+    MESSAGES
+        .iter()
+        .chain(crate::signing::MESSAGES)
+        .map(|(key, _)| *key)
 }
 
 /// The request's language: `?lang=`, else the `qz_lang` cookie, else Kazakh.

@@ -21,11 +21,14 @@ pub mod api;
 pub mod auth;
 mod cache;
 pub mod demo;
+pub mod demo_pki;
 mod documents;
 pub mod error;
 pub mod i18n;
 mod metrics;
 mod pages;
+mod receipts;
+pub mod signing;
 mod view;
 
 use std::net::SocketAddr;
@@ -64,8 +67,12 @@ pub struct AppState {
     pub templates: Arc<minijinja::Environment<'static>>,
     pub clock: Clock,
     pub caches: Arc<cache::Caches>,
-    /// Trusted CAs for certificate sign-in (none: sign-in by password only).
-    pub cert_login: Option<Arc<auth::CertificateLogin>>,
+    /// Trusted CAs for signed portal requests and certificate sign-in
+    /// (none: citizens sign in by password only and cannot file portal
+    /// requests, which must be signed).
+    pub pki: Option<Arc<auth::Pki>>,
+    /// The address pages ask NCALayer (or `qyzmet signer`) for signatures.
+    pub ncalayer_url: String,
 }
 
 impl FromRef<AppState> for Key {
@@ -88,7 +95,8 @@ impl AppState {
             templates: Arc::new(pages::templates()),
             clock,
             caches: Arc::default(),
-            cert_login: None,
+            pki: None,
+            ncalayer_url: signing::NCALAYER_URL.to_owned(),
         })
     }
 
@@ -112,11 +120,14 @@ impl AppState {
 /// The whole application: API, pages, static files, health and metrics,
 /// with the security headers and the body limit.
 pub fn app(state: AppState) -> Router {
+    // Pages may open a WebSocket to NCALayer and nowhere else.
+    let csp = format!(
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self' {}; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        signing::csp_source(&state.ncalayer_url)
+    );
+    let csp = HeaderValue::from_str(&csp)
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
     let security_headers = [
-        (
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-        ),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "same-origin"),
@@ -153,6 +164,10 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static(value),
         ));
     }
+    router = router.layer(SetResponseHeaderLayer::if_not_present(
+        header::CONTENT_SECURITY_POLICY,
+        csp,
+    ));
     router.with_state(state)
 }
 
@@ -189,14 +204,16 @@ pub struct ServeConfig {
     pub trust_roots: Vec<PathBuf>,
     pub trust_intermediates: Vec<PathBuf>,
     pub crls: Vec<PathBuf>,
+    /// Where pages ask NCALayer for signatures.
+    pub ncalayer_url: String,
 }
 
 /// Builds the certificate sign-in from files (roots, intermediates, CRLs).
-pub fn certificate_login(
+pub fn load_pki(
     roots: &[PathBuf],
     intermediates: &[PathBuf],
     crls: &[PathBuf],
-) -> anyhow::Result<Option<auth::CertificateLogin>> {
+) -> anyhow::Result<Option<auth::Pki>> {
     if roots.is_empty() {
         return Ok(None);
     }
@@ -228,7 +245,7 @@ pub fn certificate_login(
         },
         ..qyzmet_pki::Policy::default()
     };
-    Ok(Some(auth::CertificateLogin {
+    Ok(Some(auth::Pki {
         verifier: qyzmet_pki::Verifier::new(trust).with_policy(policy),
         crls: cache,
     }))
@@ -259,18 +276,36 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     // the store) are synchronous: the PostgreSQL client blocks on a runtime
     // of its own, which is not allowed on an async thread.
     let secure_cookies = config.secure_cookies;
-    let cert_login = certificate_login(
+    let mut pki = load_pki(
         &config.trust_roots,
         &config.trust_intermediates,
         &config.crls,
     )?;
+    // The demo has its own certification authority, unless told otherwise.
+    if pki.is_none() && config.demo {
+        let dir = config.data_dir.join("demo-pki");
+        let ca = demo_pki::install(&dir, Timestamp::now())?;
+        eprintln!(
+            "qyzmet: demo certificates in {} (password `{}`); sign like NCALayer with `qyzmet signer --p12-dir {}`",
+            ca.dir.display(),
+            demo_pki::P12_PASSWORD,
+            ca.dir.join("people").display()
+        );
+        pki = Some(ca.pki);
+    }
+    if pki.is_none() {
+        tracing::warn!(
+            "no trusted certificate authorities (--trust-root): portal requests cannot be signed and certificate sign-in is off"
+        );
+    }
     let mut state = tokio::task::spawn_blocking(move || {
         let store = qyzmet_store::open(&db)?;
         let runtime = Runtime::new(store, catalog, calendar);
         AppState::new(runtime, secure_cookies, Arc::new(Timestamp::now))
     })
     .await??;
-    state.cert_login = cert_login.map(Arc::new);
+    state.pki = pki.map(Arc::new);
+    state.ncalayer_url = config.ncalayer_url.clone();
     if config.demo {
         let runtime = state.runtime.clone();
         let created = tokio::task::spawn_blocking(move || demo::install(&runtime)).await??;

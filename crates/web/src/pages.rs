@@ -35,6 +35,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("cabinet.html", include_str!("../templates/cabinet.html")),
     ("case.html", include_str!("../templates/case.html")),
     ("receipt.html", include_str!("../templates/receipt.html")),
+    ("sign.html", include_str!("../templates/sign.html")),
     ("desk.html", include_str!("../templates/desk.html")),
     ("centre.html", include_str!("../templates/centre.html")),
     (
@@ -88,9 +89,12 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/apply/{*id}", get(apply_page).post(apply))
+        .route("/drafts/{draft}", get(crate::signing::sign_page))
+        .route("/drafts/{draft}/sign", post(crate::signing::sign_submit))
         .route("/cabinet", get(cabinet))
         .route("/cases/{case_id}", get(case_page))
         .route("/cases/{case_id}/receipt", get(receipt))
+        .route("/cases/{case_id}/receipt.pdf", get(receipt_pdf))
         .route("/cases/{case_id}/act", post(case_act))
         .route("/tasks/{task_id}/act", post(task_act))
         .route("/desk", get(desk))
@@ -159,14 +163,14 @@ async fn script() -> Response {
 }
 
 /// Everything a page's language and session tell the template.
-struct Page {
+pub(crate) struct Page {
     lang: Lang,
     session: Option<Session>,
     path: String,
 }
 
 impl Page {
-    fn new(request_lang: Lang, session: Option<Session>, path: &str) -> Page {
+    pub(crate) fn new(request_lang: Lang, session: Option<Session>, path: &str) -> Page {
         Page {
             lang: request_lang,
             session,
@@ -196,7 +200,7 @@ impl Page {
     }
 }
 
-fn render_page(state: &AppState, page: &Page, name: &str, data: Jv) -> AppResult {
+pub(crate) fn render_page(state: &AppState, page: &Page, name: &str, data: Jv) -> AppResult {
     let template = state
         .templates
         .get_template(name)
@@ -231,7 +235,7 @@ pub fn render_error(state: &AppState, lang: Lang, error: &AppError, message: &st
 }
 
 /// The page's language: `?lang=`, else the `qz_lang` cookie, else Kazakh.
-struct PageLang(Lang);
+pub(crate) struct PageLang(pub(crate) Lang);
 
 impl<S: Send + Sync> FromRequestParts<S> for PageLang {
     type Rejection = std::convert::Infallible;
@@ -243,7 +247,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PageLang {
 
 /// The signed-in person; a page asked for without a session sends the
 /// browser to the sign-in page.
-struct PageUser(Session);
+pub(crate) struct PageUser(pub(crate) Session);
 
 impl FromRequestParts<AppState> for PageUser {
     type Rejection = Response;
@@ -336,7 +340,11 @@ async fn login_page(
         &state,
         &page,
         "login.html",
-        Jv::from_serialize(json!({"demo": demo})),
+        Jv::from_serialize(json!({
+            "demo": demo,
+            "certificates": state.pki.is_some(),
+            "ncalayer_url": state.ncalayer_url,
+        })),
     )
 }
 
@@ -544,9 +552,27 @@ async fn apply(
     };
     let now = state.now();
     let account = session.account;
+    // A citizen's portal request is signed before it is filed: it becomes a
+    // draft, and the signing page files it (crate::signing).
+    if account.kind == AccountKind::Citizen {
+        let draft = state
+            .blocking(move |runtime| {
+                // Check the application before storing any file.
+                api::submission(runtime, &account, &request, now)?;
+                let attachments = files
+                    .iter()
+                    .map(|(document, name, content_type, bytes)| {
+                        api::save_blob(runtime, document, name, content_type, bytes)
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                crate::signing::create_draft(runtime, &account, request, attachments, now)
+            })
+            .await?;
+        return Ok(Redirect::to(&format!("/drafts/{}", draft.id)).into_response());
+    }
     let case_id = state
         .blocking(move |runtime| {
-            let case = api::submit_case(runtime, &account, &request, now)?;
+            let case = api::submit_case(runtime, &account, &request, None, now)?;
             for (document, name, content_type, bytes) in &files {
                 api::store_attachment(runtime, &case.case_id, document, name, content_type, bytes)?;
             }
@@ -763,16 +789,60 @@ async fn receipt(
                 .find(|visit| visit.by.as_ref().is_some_and(|by| by.contains('.')))
                 .and_then(|visit| visit.by.clone())
                 .unwrap_or_else(|| case.submitted_by.clone());
+            let refused = case.status() == qyzmet_engine::record::CaseStatus::RefusedToAccept;
             Ok(json!({
                 "case": view,
-                "refused": case.status() == qyzmet_engine::record::CaseStatus::RefusedToAccept,
+                "refused": refused,
                 "operator": operator,
                 "intake": intake,
+                // A receipt exists once the package is accepted or refused.
+                "pdf": case.accepted_at.is_some() || refused,
             }))
         })
         .await?;
     let page = Page::new(lang, Some(session), &format!("/cases/{case_id}/receipt"));
     render_page(&state, &page, "receipt.html", Jv::from_serialize(data))
+}
+
+/// The receipt as PDF, for those who may see the case: the acceptance
+/// receipt, or the refusal-to-accept receipt, in the page's language
+/// (English pages get the Kazakh one).
+async fn receipt_pdf(
+    State(state): State<AppState>,
+    MaybeUser(session): MaybeUser,
+    Path(case_id): Path<String>,
+    PageLang(lang): PageLang,
+    headers: axum::http::HeaderMap,
+) -> AppResult {
+    let session = signed_in(session)?;
+    let lang = crate::receipts::print_lang(lang);
+    let base = base_url(&state, &headers);
+    let account = session.account;
+    let id = case_id.clone();
+    let (pdf, file_name) = state
+        .blocking(move |runtime| {
+            let (case, model, events) = api::load_case_events(runtime, &account, &id)?;
+            let document =
+                crate::receipts::receipt_document(runtime, &case, &events, &model, &base)?
+                    .ok_or_else(|| {
+                        AppError::not_found("no_document", "the package is not accepted yet")
+                    })?;
+            let pdf = crate::documents::render(&document, lang)?;
+            Ok((pdf, crate::receipts::file_name(&document, lang)))
+        })
+        .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{file_name}\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        pdf,
+    )
+        .into_response())
 }
 
 // ------------------------------------------------------------ desks
@@ -1135,44 +1205,60 @@ async fn result_pdf(
         .into_response())
 }
 
-/// What anyone with the QR code may see: which document, issued by whom and
-/// when, for which case number — no applicant data — and the SHA-256 of
-/// each language's file, recomputed from the case.
+/// What anyone with the QR code may see: each document the case issued
+/// (the intake receipt, the result), issued by whom and when, for which
+/// case number — no applicant or operator data — and the SHA-256 of each
+/// language's file, recomputed from the case.
 fn verification(
     runtime: &qyzmet_runtime::Runtime,
     case_id: &str,
     base: &str,
     lang: Lang,
 ) -> Result<Value, AppError> {
+    let no_document = || AppError::not_found("no_document", format!("no document for `{case_id}`"));
     let events = runtime.store.case_events(case_id)?;
     let case = qyzmet_engine::replay(&events)
         .map_err(|error| AppError::internal(error.to_string()))?
-        .ok_or_else(|| {
-            AppError::not_found("no_document", format!("no document for `{case_id}`"))
-        })?;
+        .ok_or_else(no_document)?;
     let model = api::pinned_model(runtime, &case.regulation_hash)?;
-    let document =
-        crate::documents::result_document(runtime, &case, &model, base)?.ok_or_else(|| {
-            AppError::not_found("no_document", format!("no document for `{case_id}`"))
-        })?;
-    let mut files = Vec::new();
-    for print_lang in crate::documents::PRINT_LANGS {
-        let pdf = crate::documents::render(&document, print_lang)?;
-        files.push(json!({
-            "lang": print_lang.code(),
-            "sha256": crate::documents::sha256_hex(&pdf),
-            "size": pdf.len(),
+    let issued = crate::documents::issued_documents(runtime, &case, &events, &model, base)?;
+    if issued.is_empty() {
+        return Err(no_document());
+    }
+    let mut documents = Vec::new();
+    for document in &issued {
+        let mut files = Vec::new();
+        for print_lang in crate::documents::PRINT_LANGS {
+            let pdf = crate::documents::render(document, print_lang)?;
+            files.push(json!({
+                "lang": print_lang.code(),
+                "sha256": crate::documents::sha256_hex(&pdf),
+                "size": pdf.len(),
+            }));
+        }
+        let receipt = crate::receipts::is_receipt(&document.kind);
+        let heading = qyzmet_documents::heading(&document.kind, lang);
+        // A result's own title, unless it only repeats the heading.
+        let title = case
+            .result
+            .as_ref()
+            .filter(|_| !receipt)
+            .map(|result| model.result_title(result, lang))
+            .filter(|title| title.trim().to_lowercase() != heading.to_lowercase());
+        documents.push(json!({
+            "kind": if receipt { "receipt" } else { "result" },
+            "document_id": document.id,
+            "heading": heading,
+            "title": title,
+            "provider": document.provider.name.get(lang),
+            "issued_at": document.issued_at.strftime("%Y-%m-%d %H:%M").to_string(),
+            "files": files,
         }));
     }
     Ok(json!({
         "case_id": case.case_id,
-        "document_id": document.id,
-        "heading": qyzmet_documents::heading(&document.kind, lang),
-        "result_title": case.result.as_ref().map(|result| model.result_title(result, lang)),
         "service_title": model.file.service.title.get(lang),
-        "provider": document.provider.name.get(lang),
-        "issued_at": document.issued_at.strftime("%Y-%m-%d %H:%M").to_string(),
-        "files": files,
+        "documents": documents,
     }))
 }
 
@@ -1229,16 +1315,27 @@ async fn verify_file(
     let data = state
         .blocking(move |runtime| verification(runtime, &id, &base, lang))
         .await?;
-    let matched = data["files"]
+    // Which document and language the file is, if any.
+    let found = data["documents"]
         .as_array()
         .into_iter()
         .flatten()
-        .any(|file| file["sha256"] == digest.as_str());
+        .find_map(|document| {
+            document["files"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|file| file["sha256"] == digest.as_str())
+                .map(|file| json!({"kind": document["kind"], "heading": document["heading"], "document_id": document["document_id"], "lang": file["lang"]}))
+        });
+    let matched = found.is_some();
     let page = Page::new(lang, session, &format!("/verify/{case_id}"));
     render_page(
         &state,
         &page,
         "verify.html",
-        Jv::from_serialize(json!({"doc": data, "checked": {"sha256": digest, "matched": matched}})),
+        Jv::from_serialize(
+            json!({"doc": data, "checked": {"sha256": digest, "matched": matched, "document": found}}),
+        ),
     )
 }

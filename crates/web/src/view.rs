@@ -260,6 +260,12 @@ pub fn case_view(
         "result": case.result,
         "result_title": case.result.as_ref().map(|id| model.result_title(id, lang)),
         "refusal_ground": ground,
+        "signature": case.signature.as_ref().map(|signature| json!({
+            "confirmed": signature.is_valid(),
+            "text": crate::signing::signature_text(signature, lang),
+            "signer": signature.signer,
+            "failure": signature.failure,
+        })),
         "executors": case.executors,
         "trail": trail,
         "tasks": tasks,

@@ -1,5 +1,131 @@
-// Progressive enhancement only: every page works without JavaScript.
+// Progressive enhancement only: every page works without JavaScript, except
+// signing, which needs NCALayer and therefore a script (a signature made
+// with another tool can still be pasted into the form).
+"use strict";
+
+// Asks NCALayer (or `qyzmet signer`) to sign: one WebSocket request of
+// module kz.gov.pki.knca.basics, method sign; resolves with the first CMS
+// signature (base64). NCALayer greets a new connection with its version
+// ({"result":{"version":…}}), which is not an answer.
+function ncalayerSign(url, args) {
+  return new Promise((resolve, reject) => {
+    let socket;
+    try {
+      socket = new WebSocket(url);
+    } catch (error) {
+      reject({ missing: true, message: String(error) });
+      return;
+    }
+    let answered = false;
+    socket.onopen = () => {
+      socket.send(JSON.stringify({ module: "kz.gov.pki.knca.basics", method: "sign", args }));
+    };
+    socket.onerror = () => {
+      if (!answered) {
+        answered = true;
+        reject({ missing: true, message: "connection failed" });
+      }
+    };
+    socket.onclose = () => {
+      if (!answered) {
+        answered = true;
+        reject({ missing: true, message: "connection closed" });
+      }
+    };
+    socket.onmessage = (event) => {
+      let reply;
+      try {
+        reply = JSON.parse(event.data);
+      } catch (error) {
+        return;
+      }
+      if (reply.result && reply.result.version && reply.status === undefined) {
+        return; // the greeting
+      }
+      answered = true;
+      socket.close();
+      if (reply.status === true && reply.body && reply.body.result && reply.body.result.length) {
+        resolve(reply.body.result[0]);
+      } else {
+        reject({ missing: false, message: reply.message || reply.code || "error" });
+      }
+    };
+  });
+}
+
+function wireSigning(button) {
+  const form = button.closest("form");
+  const status = form.querySelector("#sign-status");
+  const show = (text) => {
+    status.hidden = false;
+    status.textContent = text;
+  };
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    show(status.dataset.waiting);
+    const args = {
+      allowedStorages: ["PKCS12", "AKKaztokenStore", "AKKZIDCardStore", "AKEToken72KStore", "AKJaCartaStore"],
+      format: "cms",
+      data: form.dataset.sign,
+      signingParams: { decode: true, encapsulate: true, digested: false },
+      signerParams: { extKeyUsageOids: [], iin: form.dataset.iin || "" },
+      locale: form.dataset.lang || "kk",
+    };
+    try {
+      const signature = await ncalayerSign(form.dataset.ncalayer, args);
+      form.querySelector("textarea[name=signature]").value = signature;
+      form.submit();
+    } catch (error) {
+      button.disabled = false;
+      show(error.missing ? status.dataset.missing : `${status.dataset.failed} ${error.message}`);
+    }
+  });
+}
+
+// Certificate sign-in: ask the server for a challenge, sign it with the
+// authentication key, post the signature.
+function wireCertificateSignIn(button) {
+  const status = document.getElementById("certificate-status");
+  const show = (text) => {
+    status.hidden = false;
+    status.textContent = text;
+  };
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    show(status.dataset.waiting);
+    try {
+      const challenge = await fetch("/api/session/challenge", { method: "POST" }).then((r) => r.json());
+      const args = {
+        allowedStorages: ["PKCS12", "AKKaztokenStore", "AKKZIDCardStore", "AKEToken72KStore", "AKJaCartaStore"],
+        format: "cms",
+        data: btoa(challenge.challenge),
+        signingParams: { decode: true, encapsulate: true, digested: false },
+        signerParams: { extKeyUsageOids: ["1.3.6.1.5.5.7.3.2"] },
+        locale: button.dataset.lang || "kk",
+      };
+      const signature = await ncalayerSign(button.dataset.ncalayer, args);
+      const reply = await fetch("/api/session/certificate", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ cms: signature }),
+      });
+      if (reply.ok) {
+        window.location.assign(button.dataset.next || "/cabinet");
+        return;
+      }
+      const body = await reply.json().catch(() => ({}));
+      button.disabled = false;
+      show((body.error && body.error.message) || reply.statusText);
+    } catch (error) {
+      button.disabled = false;
+      show(error.missing ? status.dataset.missing : `${status.dataset.failed} ${error.message || error}`);
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-print]").forEach((button) =>
     button.addEventListener("click", () => window.print()));
+  document.querySelectorAll("[data-ncalayer-sign]").forEach(wireSigning);
+  document.querySelectorAll("[data-certificate-sign-in]").forEach(wireCertificateSignIn);
 });

@@ -33,7 +33,7 @@ fn head() -> Signer {
     }
 }
 
-fn operator() -> Signer {
+pub fn operator() -> Signer {
     Signer {
         name: "Айгүл Серікқызы Жақыпова".into(),
         position: text(
@@ -117,7 +117,7 @@ pub fn every_kind() -> Vec<(&'static str, Document)> {
                 ],
                 operator: operator(),
                 accepted_at: at("2016-05-12T10:24:05"),
-                result_due: day("2016-05-24"),
+                result_due: Some(day("2016-05-24")),
             }),
         ),
         (

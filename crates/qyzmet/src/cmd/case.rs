@@ -433,6 +433,7 @@ fn submit_case(runtime: &Runtime, args: SubmitArgs, now: Timestamp) -> anyhow::R
                 units,
             },
             checks: args.checks.iter().cloned().collect(),
+            signature: None,
         },
     };
     print_outcome(&runtime.run(&command, Some(&args.regulation), now)?)

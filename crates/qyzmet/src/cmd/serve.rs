@@ -33,9 +33,11 @@ pub struct ServeArgs {
     /// Seconds between runs of the timer loop (overdue steps, case terms).
     #[arg(long, default_value_t = 30)]
     pub timer_interval: u64,
-    /// A trusted root certificate (PEM or DER) for signing in with an
-    /// authentication certificate; repeat for several. Without it, sign-in is
-    /// by password only. (`qyzmet pki demo --out DIR` writes a test PKI.)
+    /// A trusted root certificate (PEM or DER) for signed portal requests,
+    /// result signatures and certificate sign-in; repeat for several.
+    /// Without any, `--demo` makes its own demo CA in `<data>/demo-pki`;
+    /// otherwise portal requests cannot be signed and sign-in is by password
+    /// only. (`qyzmet pki demo --out DIR` writes a test PKI.)
     #[arg(long = "trust-root")]
     pub trust_roots: Vec<PathBuf>,
     /// An intermediate (issuing) CA certificate; repeat for several.
@@ -44,6 +46,10 @@ pub struct ServeArgs {
     /// A CRL of a trusted CA; when any is given, revocation must be known.
     #[arg(long = "crl")]
     pub crls: Vec<PathBuf>,
+    /// Where pages ask for signatures: NCALayer on the citizen's computer,
+    /// or `qyzmet signer` (`--plain` gives ws://).
+    #[arg(long, default_value = qyzmet_web::signing::NCALAYER_URL, env = "QYZMET_NCALAYER_URL")]
+    pub ncalayer_url: String,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -59,6 +65,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         trust_roots: args.trust_roots,
         trust_intermediates: args.trust_intermediates,
         crls: args.crls,
+        ncalayer_url: args.ncalayer_url,
     };
     // Engine and store calls run on the blocking pool; a small pool keeps
     // them from fighting over the store's connections (the SQLite store keeps

@@ -1048,6 +1048,11 @@ fn directory_documents(fx: &Fixture) {
     let first = store.insert_doc("settings", "key", &json!("k1")).unwrap();
     let second = store.insert_doc("settings", "key", &json!("k2")).unwrap();
     assert_eq!((first, second), (json!("k1"), json!("k1")));
+    // delete_doc: once true, then false; other collections untouched.
+    assert!(store.delete_doc("accounts", "a").unwrap());
+    assert!(!store.delete_doc("accounts", "a").unwrap());
+    assert_eq!(store.doc("accounts", "a").unwrap(), None);
+    assert_eq!(store.doc("settings", "a").unwrap(), Some(json!("other")));
     assert!(matches!(
         store.put_doc("accounts", "", &json!(1)),
         Err(StoreError::Invalid(_))

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use base64::Engine as _;
 use qyzmet_pki::{DemoCert, DemoPki, Verifier, demo_pki, sign_cms};
-use qyzmet_web::auth::{Account, AccountKind, CertificateLogin, save_account};
+use qyzmet_web::auth::{Account, AccountKind, Pki, save_account};
 use serde_json::json;
 
 use crate::common::*;
@@ -16,7 +16,7 @@ fn app_with_pki() -> (TestApp, DemoPki) {
     let trust = pki.trust_store();
     let crls = pki.crl_cache();
     let app = TestApp::with(|state| {
-        state.cert_login = Some(Arc::new(CertificateLogin {
+        state.pki = Some(Arc::new(Pki {
             verifier: Verifier::new(trust),
             crls,
         }));
@@ -139,7 +139,7 @@ async fn certificate_sign_in_and_its_refusals() {
 
 #[tokio::test]
 async fn certificate_sign_in_is_off_without_trusted_roots() {
-    let app = TestApp::new();
+    let app = TestApp::with(|state| state.pki = None);
     let (status, body) = app
         .anonymous()
         .post("/api/session/certificate", json!({"cms": "x"}))

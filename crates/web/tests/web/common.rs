@@ -25,6 +25,36 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+/// One demo PKI for the whole test process (its CRLs are valid for a day
+/// around `monday_morning`).
+pub fn demo_pki() -> &'static qyzmet_pki::DemoPki {
+    static PKI: std::sync::OnceLock<qyzmet_pki::DemoPki> = std::sync::OnceLock::new();
+    PKI.get_or_init(|| qyzmet_pki::demo_pki(monday_morning()).unwrap())
+}
+
+/// A certificate of the demo PKI for the person with `iin`.
+pub fn person_cert(iin: &str, purpose: qyzmet_pki::Purpose) -> qyzmet_pki::DemoCert {
+    demo_pki()
+        .issue_to(
+            &qyzmet_pki::Holder {
+                surname: "ТЕСТОВ",
+                given_name: "ТЕСТ",
+                patronymic: "",
+                iin: qyzmet_core::Iin::parse(iin).unwrap(),
+                organisation: None,
+            },
+            purpose,
+        )
+        .unwrap()
+}
+
+/// Signs `content` (CMS, attached) with `cert` at `at`, base64.
+pub fn sign(content: &[u8], cert: &qyzmet_pki::DemoCert, at: Timestamp) -> String {
+    use base64::Engine as _;
+    let der = qyzmet_pki::sign_cms(content, &cert.cert, &cert.key, false, at).unwrap();
+    base64::engine::general_purpose::STANDARD.encode(der)
+}
+
 /// Monday 30 November 2026, 10:00 in Kazakhstan (UTC+5).
 pub fn monday_morning() -> Timestamp {
     "2026-11-30T05:00:00Z".parse().unwrap()
@@ -56,6 +86,7 @@ impl TestApp {
         )
         .unwrap();
         let mut state = state;
+        state.pki = Some(Arc::new(qyzmet_web::demo_pki::trust_of(demo_pki())));
         adjust(&mut state);
         demo::install(&state.runtime).unwrap();
         TestApp {
@@ -110,6 +141,10 @@ impl TestApp {
 
     pub fn citizen(&self, index: usize) -> String {
         demo::applicant_iins()[index].clone()
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.state.now()
     }
 }
 
@@ -223,14 +258,38 @@ pub fn encode(text: &str) -> String {
 /// first demo citizen; returns the case view.
 pub async fn portal_case(app: &TestApp) -> (Client, Value) {
     let mut citizen = app.client(&app.citizen(0)).await;
+    let cert = person_cert(&app.citizen(0), qyzmet_pki::Purpose::Signing);
     let (status, case) = citizen
-        .post(
-            "/api/cases",
+        .submit_signed(
             json!({"regulation": REG, "provider": PROVIDER, "documents": ["application"], "consent": true}),
+            |data| sign(data, &cert, app.now()),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{case}");
     (citizen, case)
+}
+
+impl Client {
+    /// A portal request the way a page files it: a draft, its data signed by
+    /// `signer`, the signature posted. The draft must be accepted.
+    pub async fn submit_signed(
+        &mut self,
+        request: Value,
+        signer: impl FnOnce(&[u8]) -> String,
+    ) -> (StatusCode, Value) {
+        use base64::Engine as _;
+        let (status, draft) = self.post("/api/drafts", request).await;
+        assert_eq!(status, StatusCode::CREATED, "draft: {draft}");
+        let data = base64::engine::general_purpose::STANDARD
+            .decode(draft["data"].as_str().unwrap())
+            .unwrap();
+        let signature = signer(&data);
+        self.post(
+            &format!("/api/drafts/{}/submit", draft["draft"].as_str().unwrap()),
+            json!({ "signature": signature }),
+        )
+        .await
+    }
 }
 
 /// The open task of a case at `step`, as a URL path segment.

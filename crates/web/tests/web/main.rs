@@ -3,6 +3,8 @@
 mod certificates;
 mod common;
 mod postgres;
+mod receipts;
+mod signing;
 
 use axum::body::Body;
 use axum::http::{Method, StatusCode, header};

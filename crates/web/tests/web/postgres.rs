@@ -17,7 +17,8 @@ fn server(url: &str) -> TestAppOnPg {
     let store = qyzmet_store::open(url).unwrap();
     let runtime = Runtime::new(store, Catalog::bundled(&calendar), calendar);
     let now = monday_morning();
-    let state = AppState::new(runtime, false, Arc::new(move || now)).unwrap();
+    let mut state = AppState::new(runtime, false, Arc::new(move || now)).unwrap();
+    state.pki = Some(Arc::new(qyzmet_web::demo_pki::trust_of(demo_pki())));
     demo::install(&state.runtime).unwrap();
     TestAppOnPg {
         router: app(state.clone()),
@@ -75,10 +76,12 @@ async fn two_servers_share_one_postgres() {
         cookie: on_one.cookie.clone(),
         csrf: on_one.csrf.clone(),
     };
+    let cert = person_cert(&iin, qyzmet_pki::Purpose::Signing);
+    let at = monday_morning();
     let (status, case) = on_two
-        .post(
-            "/api/cases",
+        .submit_signed(
             json!({"regulation": REG, "provider": PROVIDER, "documents": ["application"], "consent": true}),
+            |data| sign(data, &cert, at),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{case}");
