@@ -389,9 +389,12 @@ pub async fn fire_due_timers(state: &AppState, worker: &str) -> Result<usize, Ap
     let worker = worker.to_owned();
     state
         .blocking(move |runtime| {
-            runtime
+            let fired = runtime
                 .fire_due_timers(now, &worker, 1000)
-                .map_err(AppError::from)
+                .map_err(AppError::from)?;
+            // Drafts nobody signed within the hour.
+            signing::purge_drafts(runtime, now, 100)?;
+            Ok(fired)
         })
         .await
 }
