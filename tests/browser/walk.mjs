@@ -385,9 +385,16 @@ async function walk(browser) {
   );
   await doTask(executor, portalCase, 'p-2', 'button[data-outcome="complete"]', { claim: true, here: true });
   await doTask(executor, centreCase, 'sc-4', 'button[data-action="complete"]');
-  await doTask(head, portalCase, 'p-3-notice', 'button[data-action="complete"]');
+  // The head signs the result itself through NCALayer (the stand-in holds
+  // the head's demo key too).
+  await doTask(head, portalCase, 'p-3-notice', 'button[data-sign-result]');
   expect((await caseStatus(head)) === 'completed', `head: portal case ${portalCase} is ${await caseStatus(head)} after signing`);
-  await doTask(head, centreCase, 'sc-4-sign', 'button[data-action="complete"]');
+  await go(head, 'verify-signed-result', `/verify/${portalCase}`);
+  expect(
+    (await head.page.locator('#result-signature[data-valid="true"]').count()) === 1,
+    `head: the verification page of ${portalCase} does not confirm the result's signature`,
+  );
+  await doTask(head, centreCase, 'sc-4-sign', 'button[data-sign-result]');
   await doTask(executor, centreCase, 'sc-5', 'button[data-action="complete"]');
   await doTask(operator, centreCase, 'sc-6', 'button[data-action="complete"]');
   expect(

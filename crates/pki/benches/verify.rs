@@ -228,10 +228,10 @@ fn xml(verifier: &Verifier, pki: &DemoPki, content: &[u8], seconds: f64) {
     let children = "<b/>".repeat(nodes_max - 1 - signature_nodes);
     let hostile = format!("<a{declarations}>{children}{signature}</a>");
     for (name, method) in [
-        ("C14N", "REC-xml-c14n-20010315"),
-        ("exc-C14N", "xml-exc-c14n#"),
+        ("C14N", Canonicalization::Inclusive),
+        ("exc-C14N", Canonicalization::Exclusive),
     ] {
-        let hostile = hostile.replace("REC-xml-c14n-20010315", method);
+        let hostile = hostile.replace(Canonicalization::Inclusive.uri(), method.uri());
         let started = Instant::now();
         let failure = verifier
             .verify_xml(hostile.as_bytes(), &check, &crls)

@@ -172,6 +172,8 @@ pub(crate) struct ParsedCert {
     pub key_usage: Option<KeyUsage>,
     pub is_ca: bool,
     pub subject_key_id: Option<Vec<u8>>,
+    /// extKeyUsage purposes (empty when the extension is absent).
+    pub extended_key_usage: Vec<const_oid::ObjectIdentifier>,
 }
 
 impl ParsedCert {
@@ -201,6 +203,7 @@ impl ParsedCert {
         let mut key_usage = None;
         let mut is_ca = false;
         let mut subject_key_id = None;
+        let mut extended_key_usage = Vec::new();
         for extension in tbs_cert.extensions.iter().flatten() {
             let value = extension.extn_value.as_bytes();
             match extension.extn_id {
@@ -218,6 +221,11 @@ impl ParsedCert {
                         .map_err(|error| error.to_string())?;
                     subject_key_id = Some(id.0.as_bytes().to_vec());
                 }
+                const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE => {
+                    let usage = x509_cert::ext::pkix::ExtendedKeyUsage::from_der(value)
+                        .map_err(|error| error.to_string())?;
+                    extended_key_usage = usage.0;
+                }
                 _ => {}
             }
         }
@@ -232,6 +240,7 @@ impl ParsedCert {
             key_usage,
             is_ca,
             subject_key_id,
+            extended_key_usage,
             cert,
         })
     }
@@ -282,4 +291,17 @@ pub struct CertificateInfo {
     pub not_before: Timestamp,
     pub not_after: Timestamp,
     pub key_usage: KeyUsage,
+}
+
+impl CertificateInfo {
+    /// Reads a DER certificate (nothing is verified: for display and for
+    /// choosing among one's own keys).
+    pub fn from_der(der: &[u8]) -> Result<CertificateInfo, String> {
+        ParsedCert::from_der(der).map(|cert| cert.info())
+    }
+
+    /// Whether the key usage fits `purpose` (as verification requires).
+    pub fn fits(&self, purpose: Purpose) -> bool {
+        self.key_usage.contains(purpose.required_usage())
+    }
 }

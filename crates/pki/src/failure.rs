@@ -180,6 +180,15 @@ pub enum Failure {
         #[serde(serialize_with = "display_option")]
         found: Option<Iin>,
     },
+    /// The signature carries an RFC 3161 timestamp that is not valid; the
+    /// inner failure says why (`certificate` roles in it are the TSA's
+    /// chain: `signer` is the TSA certificate).
+    #[error("the signature timestamp is not valid: {0}")]
+    Timestamp(Box<Failure>),
+    #[error(
+        "the timestamp's certificate is not a timestamp authority's (no extended key usage timeStamping)"
+    )]
+    NotTsaCertificate,
     #[error("the XML document has a DTD (DOCTYPE); DTDs and entities are not accepted")]
     DtdNotAllowed,
     #[error("the XML document has more than {limit} {bound}")]
@@ -227,6 +236,8 @@ impl Failure {
             Failure::WrongKeyUsage { .. } => "wrong-key-usage",
             Failure::IinMismatch { .. } => "iin-mismatch",
             Failure::BinMismatch { .. } => "bin-mismatch",
+            Failure::Timestamp(_) => "timestamp",
+            Failure::NotTsaCertificate => "not-tsa-certificate",
             Failure::DtdNotAllowed => "dtd-not-allowed",
             Failure::XmlTooComplex { .. } => "xml-too-complex",
             Failure::TooManyReferences { .. } => "too-many-references",

@@ -1,6 +1,6 @@
 //! Digital signatures for Qyzmet: verification of CMS (PKCS#7) and enveloped
 //! XMLDSig signatures made with NCA RK-style certificates, CMS and XML
-//! signing, a CRL cache and a test PKI.
+//! signing, RFC 3161 signature timestamps, a CRL cache and a test PKI.
 //!
 //! The crate does no network I/O and never reads the clock: the caller passes
 //! `now`, the trusted roots, and the CRLs (fetched through a [`CrlSource`] it
@@ -19,6 +19,7 @@ mod demo;
 mod der_util;
 mod failure;
 mod sign;
+mod timestamp;
 mod verify;
 mod xmldsig;
 
@@ -32,6 +33,7 @@ pub use crl::{Crl, CrlCache, CrlError, CrlSource, RefreshReport};
 pub use demo::{DemoCert, DemoPki, Holder, Person, build_crl, demo_pki};
 pub use failure::{CertRole, Failure, RevocationReason, RevocationUnknown, XmlBound};
 pub use sign::{SignError, sign_cms};
+pub use timestamp::{TimestampReport, timestamp_oids};
 pub use verify::{
     Check, Limits, Policy, RevocationPolicy, SignerReport, TrustStore, Verified, Verifier,
 };

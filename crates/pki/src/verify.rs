@@ -13,6 +13,7 @@ use crate::cert::{CertificateInfo, ParsedCert, Purpose};
 use crate::crl::CrlCache;
 use crate::der_util::{Shape, check_shape, malformed, timestamp, to_binary};
 use crate::failure::{CertRole, Failure};
+use crate::timestamp::{TimestampReport, signature_timestamp_token};
 
 /// Bounds on the work of one verification.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,8 +87,8 @@ impl Default for Policy {
 /// chains (they are not trusted by themselves).
 #[derive(Clone, Debug, Default)]
 pub struct TrustStore {
-    roots: Vec<ParsedCert>,
-    intermediates: Vec<ParsedCert>,
+    pub(crate) roots: Vec<ParsedCert>,
+    pub(crate) intermediates: Vec<ParsedCert>,
 }
 
 fn certificates_from(input: &[u8]) -> Result<Vec<ParsedCert>, String> {
@@ -153,15 +154,28 @@ impl<'a> Check<'a> {
     }
 }
 
+/// What a verified SignerInfo signature tells.
+pub(crate) struct SignedBy<'c> {
+    pub signer: &'c ParsedCert,
+    /// The signingTime attribute: the signer's claim.
+    pub signing_time: Option<Timestamp>,
+    pub digest_algorithm: der::asn1::ObjectIdentifier,
+    pub signature_algorithm: der::asn1::ObjectIdentifier,
+}
+
 /// One signer that passed every check.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SignerReport {
     pub certificate: CertificateInfo,
+    /// The signing time validity was checked at: the RFC 3161 timestamp's
+    /// genTime when there is one, else the signer's signingTime attribute.
     pub signing_time: Option<Timestamp>,
     /// Common names of the issuers, from the signer's issuer up to the root.
     pub chain: Vec<Option<String>>,
     pub digest_algorithm: String,
     pub signature_algorithm: String,
+    /// The verified RFC 3161 signature timestamp (CMS only).
+    pub timestamp: Option<TimestampReport>,
 }
 
 /// A signature that passed every check.
@@ -325,6 +339,43 @@ impl Verifier {
         check: &Check<'_>,
         crls: &CrlCache,
     ) -> Result<SignerReport, Failure> {
+        let signed = self.check_signer_info(signer_info, content_type, content, bundled)?;
+        // An RFC 3161 signature timestamp, when present, gives the signing
+        // time: it takes precedence over the signer's own claim.
+        let timestamp = match signature_timestamp_token(signer_info)? {
+            Some(token) => Some(
+                self.verify_timestamp_token(token, signer_info.signature.as_bytes(), check, crls)
+                    .map_err(|failure| Failure::Timestamp(Box::new(failure)))?,
+            ),
+            None => None,
+        };
+        let signing_time = match &timestamp {
+            Some(timestamp) => Some(timestamp.time),
+            None => signed.signing_time,
+        };
+        let chain =
+            self.check_signer_certificate(signed.signer, bundled, signing_time, check, crls)?;
+        Ok(SignerReport {
+            certificate: signed.signer.info(),
+            signing_time,
+            chain,
+            digest_algorithm: signed.digest_algorithm.to_string(),
+            signature_algorithm: signed.signature_algorithm.to_string(),
+            timestamp,
+        })
+    }
+
+    /// The signature of one SignerInfo over `content`: the signer's
+    /// certificate among `bundled`, the contentType and messageDigest signed
+    /// attributes (when there are signed attributes), and the signature with
+    /// the certificate's key. Used for signers and for timestamp tokens.
+    pub(crate) fn check_signer_info<'c>(
+        &self,
+        signer_info: &SignerInfo,
+        content_type: der::asn1::ObjectIdentifier,
+        content: &[u8],
+        bundled: &'c [ParsedCert],
+    ) -> Result<SignedBy<'c>, Failure> {
         let signer = find_signer(&signer_info.sid, bundled)?;
         let digest_oid = signer_info.digest_alg.oid;
         let mut signing_time = None;
@@ -406,14 +457,11 @@ impl Verifier {
                 signer_info.signature.as_bytes(),
             )
             .map_err(algorithm_failure)?;
-
-        let chain = self.check_signer_certificate(signer, bundled, signing_time, check, crls)?;
-        Ok(SignerReport {
-            certificate: signer.info(),
+        Ok(SignedBy {
+            signer,
             signing_time,
-            chain,
-            digest_algorithm: digest_oid.to_string(),
-            signature_algorithm: algorithm.signature.to_string(),
+            digest_algorithm: digest_oid,
+            signature_algorithm: algorithm.signature,
         })
     }
 
@@ -444,13 +492,39 @@ impl Verifier {
             return Err(Failure::SigningTimeMissing);
         }
 
-        let path = self.build_chain(signer, bundled)?;
+        let chain = self.check_certificate_path(signer, bundled, signing_time, check.now, crls)?;
+        let expected = check.purpose.required_usage();
+        let found = signer.key_usage.unwrap_or_default();
+        if !found.contains(expected) {
+            return Err(Failure::WrongKeyUsage {
+                purpose: check.purpose,
+                expected,
+                found,
+            });
+        }
+        Ok(chain)
+    }
+
+    /// The path of `cert` to a trusted root (each link's signature checked),
+    /// the validity of every certificate at `signing_time` (when known) and
+    /// `now`, CA flags of the intermediates, and revocation of every
+    /// non-root certificate. Returns the issuers' common names, the
+    /// certificate's issuer first. Signers and timestamp authorities alike.
+    pub(crate) fn check_certificate_path(
+        &self,
+        cert: &ParsedCert,
+        bundled: &[ParsedCert],
+        signing_time: Option<Timestamp>,
+        now: Timestamp,
+        crls: &CrlCache,
+    ) -> Result<Vec<Option<String>>, Failure> {
+        let path = self.build_chain(cert, bundled)?;
         let role = |index: usize| match index {
             0 => CertRole::Signer,
             i if i + 1 == path.len() => CertRole::Root,
             i => CertRole::Intermediate(u8::try_from(i).unwrap_or(u8::MAX)),
         };
-        for moment in signing_time.into_iter().chain([check.now]) {
+        for moment in signing_time.into_iter().chain([now]) {
             for (index, cert) in path.iter().enumerate() {
                 if moment < cert.not_before {
                     return Err(Failure::NotYetValid {
@@ -484,7 +558,7 @@ impl Verifier {
                 &issuer.subject_der,
                 &issuer.spki_der,
                 cert.serial(),
-                check.now,
+                now,
                 &self.algorithms,
             ) {
                 Ok(Some(revocation)) => {
@@ -504,15 +578,6 @@ impl Verifier {
                     }
                 }
             }
-        }
-        let expected = check.purpose.required_usage();
-        let found = signer.key_usage.unwrap_or_default();
-        if !found.contains(expected) {
-            return Err(Failure::WrongKeyUsage {
-                purpose: check.purpose,
-                expected,
-                found,
-            });
         }
         Ok(path[1..]
             .iter()

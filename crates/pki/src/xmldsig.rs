@@ -656,6 +656,7 @@ impl Verifier {
                 chain,
                 digest_algorithm: digest_oid.to_string(),
                 signature_algorithm: method.algorithm.to_string(),
+                timestamp: None,
             },
             canonicalization: parts.reference_c14n.method,
             signature_method: parts.signature_method.to_string(),
@@ -779,7 +780,9 @@ pub fn sign_xml(
     let signed = insert(&signature_element(&openssl::base64::encode_block(
         &signature,
     )))?;
-    Ok(signed.into_bytes())
+    // A byte-order mark of the input is kept too.
+    let bom = &xml[..xml.len() - text.len()];
+    Ok([bom, signed.as_bytes()].concat())
 }
 
 /// `text` with `signature` inserted as the last child of the document

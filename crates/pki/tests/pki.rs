@@ -14,6 +14,8 @@ use qyzmet_pki::{
     sign_cms,
 };
 
+#[path = "pki/timestamp.rs"]
+mod timestamp;
 #[path = "pki/xmldsig.rs"]
 mod xmldsig;
 

@@ -17,8 +17,9 @@ use std::time::{Duration, Instant};
 
 /// How long the server may take to print its "serving" line.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
-/// The demo citizen who walks (tests/browser/walk.mjs, `CITIZEN`).
+/// The demo citizen and head who walk and sign (tests/browser/walk.mjs).
 const CITIZEN: &str = "900101300037";
+const HEAD: &str = "kyzylorda-city.head";
 /// How long the whole walk may take (it needs about 20 s).
 const WALK_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -211,17 +212,22 @@ fn walk_the_web_application_in_headless_chromium() {
     // The walk.
     // `qyzmet signer` with the walking citizen's demo signing key (made by
     // `serve --demo` in <data>/demo-pki), as NCALayer on their computer.
-    let p12 = data
-        .path()
-        .join(format!("demo-pki/people/{CITIZEN}-sign.p12"));
-    assert!(p12.is_file(), "serve --demo made no key {}", p12.display());
+    let keys = [CITIZEN, HEAD].map(|login| {
+        data.path()
+            .join(format!("demo-pki/people/{login}-sign.p12"))
+    });
+    for key in &keys {
+        assert!(key.is_file(), "serve --demo made no key {}", key.display());
+    }
     let mut signer = Guard::spawn(
         "qyzmet signer",
         Command::new(env!("CARGO_BIN_EXE_qyzmet"))
             .args(["signer", "--plain", "--addr"])
             .arg(signer_addr.to_string())
             .arg("--p12")
-            .arg(&p12)
+            .arg(&keys[0])
+            .arg("--p12")
+            .arg(&keys[1])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped()),

@@ -1,7 +1,8 @@
 //! A local stand-in for NCALayer: the WebSocket server at
 //! `wss://127.0.0.1:13579` that Kazakh web pages ask for signatures, signing
-//! with a PKCS #12 key through `qyzmet_pki::sign_cms`. For development and
-//! tests; see docs/signer.md.
+//! with PKCS #12 keys through `qyzmet_pki::sign_cms` (CMS) and
+//! `qyzmet_pki::sign_xml` (XMLDSig). For development and tests; see
+//! docs/signer.md.
 //!
 //! The library reads no clock: [`Config::clock`] is given by the caller
 //! (the `qyzmet signer` command passes the system clock, tests a fixed time).
@@ -21,7 +22,7 @@ use tokio::sync::Semaphore;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-pub use protocol::{KeyError, SigningKey};
+pub use protocol::{KeyError, KeyRequest, SigningKey, select_key};
 
 /// Where signing times come from.
 pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
@@ -53,7 +54,9 @@ impl Default for Limits {
 
 /// What [`serve`] needs.
 pub struct Config {
-    pub key: SigningKey,
+    /// The keys, in order of preference: a request is signed with the first
+    /// one that matches it (docs/signer.md, "Keys").
+    pub keys: Vec<SigningKey>,
     /// `Some`: serve `wss://`; `None`: plain `ws://` (tests).
     pub tls: Option<SslAcceptor>,
     pub limits: Limits,
@@ -144,7 +147,7 @@ where
                 )))
             }
             Message::Text(text) => {
-                protocol::handle_text(text.as_str(), &config.key, (config.clock)())
+                protocol::handle_text(text.as_str(), &config.keys, (config.clock)())
             }
             Message::Binary(_) => Some(protocol::error_basics(
                 "binary messages are not part of the protocol: send JSON text",

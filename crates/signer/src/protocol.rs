@@ -1,6 +1,10 @@
 //! The NCALayer JSON protocol: one text message in, one text message out.
 //! No I/O and no clock here; `now` is the caller's.
 //!
+//! The stand-in holds one or more keys and, like NCALayer, offers a request
+//! only the keys that match it (`signerParams.iin`/`.bin`, and the key usage
+//! the request needs); it signs with the first match.
+//!
 //! Shapes (see docs/signer.md for where they come from):
 //! - `kz.gov.pki.knca.basics` / `sign` with named `args` → `{"status":true,"body":{"result":[…]}}`
 //!   or `{"status":false,"code":"500","message":…}`;
@@ -13,6 +17,7 @@ use jiff::Timestamp;
 use openssl::nid::Nid;
 use openssl::pkey::{PKey, Private};
 use openssl::x509::X509;
+use qyzmet_pki::{Canonicalization, CertificateInfo, Purpose};
 use serde_json::{Value, json};
 
 pub const MODULE_BASICS: &str = "kz.gov.pki.knca.basics";
@@ -21,15 +26,20 @@ pub const MODULE_COMMON_UTILS: &str = "kz.gov.pki.knca.commonUtils";
 pub const NCALAYER_VERSION: &str = "1.4";
 /// The keep-alive text some pages send; it gets no answer.
 pub const HEARTBEAT: &str = "--heartbeat--";
-pub const XML_NOT_SUPPORTED: &str =
-    "XML signing (XMLDSig) is not supported by this stand-in: only CMS signatures are";
+/// `extKeyUsageOids` of `signerParams` that ask for an authentication key
+/// (clientAuth) and a signing key (emailProtection), as NCALayer's pages
+/// send them.
+pub const EKU_CLIENT_AUTH: &str = "1.3.6.1.5.5.7.3.2";
+pub const EKU_EMAIL_PROTECTION: &str = "1.3.6.1.5.5.7.3.4";
 
-/// The key the stand-in signs with: a PKCS #12 key and its certificate.
+/// A key the stand-in signs with: a PKCS #12 key and its certificate.
 pub struct SigningKey {
     pub cert: X509,
     pub key: PKey<Private>,
     /// Further certificates of the PKCS #12 file (the CA chain), not put into signatures.
     pub chain: Vec<X509>,
+    /// The certificate's subject and key usage, read once.
+    pub info: CertificateInfo,
 }
 
 impl std::fmt::Debug for SigningKey {
@@ -46,6 +56,8 @@ pub enum KeyError {
     Pkcs12(openssl::error::ErrorStack),
     #[error("the PKCS #12 file holds no {0}")]
     Missing(&'static str),
+    #[error("the PKCS #12 certificate cannot be read: {0}")]
+    Certificate(String),
 }
 
 impl SigningKey {
@@ -60,7 +72,34 @@ impl SigningKey {
             .ca
             .map(|stack| stack.into_iter().collect())
             .unwrap_or_default();
-        Ok(SigningKey { cert, key, chain })
+        let der = cert.to_der().map_err(KeyError::Pkcs12)?;
+        let info = CertificateInfo::from_der(&der).map_err(KeyError::Certificate)?;
+        Ok(SigningKey {
+            cert,
+            key,
+            chain,
+            info,
+        })
+    }
+
+    /// Whether the certificate's key usage fits `purpose`: signing keys
+    /// carry digitalSignature + nonRepudiation, authentication keys
+    /// digitalSignature + keyEncipherment.
+    pub fn fits(&self, purpose: Purpose) -> bool {
+        self.info.fits(purpose)
+    }
+
+    /// "signing", "authentication", both or neither, for display.
+    pub fn usage_label(&self) -> &'static str {
+        match (
+            self.fits(Purpose::Signing),
+            self.fits(Purpose::Authentication),
+        ) {
+            (true, true) => "signing and authentication",
+            (true, false) => "signing",
+            (false, true) => "authentication",
+            (false, false) => "neither signing nor authentication",
+        }
     }
 
     fn subject_entry(&self, nid: Nid) -> Option<String> {
@@ -94,6 +133,58 @@ impl SigningKey {
             .map(|der| STANDARD.encode(der))
             .map_err(|e| format!("signing failed: {e}"))
     }
+
+    /// An enveloped XMLDSig signature of `xml`, as NCALayer's `signXml`
+    /// makes it (inclusive C14N, SHA-256, the certificate in KeyInfo).
+    fn sign_xml(&self, xml: &[u8]) -> Result<String, String> {
+        qyzmet_pki::sign_xml(xml, &self.cert, &self.key, Canonicalization::Inclusive)
+            .map_err(|e| format!("XML signing failed: {e}"))
+            .and_then(|signed| {
+                String::from_utf8(signed).map_err(|e| format!("XML signing failed: {e}"))
+            })
+    }
+}
+
+/// What a request asks of the key: NCALayer offers only the keys that match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyRequest<'a> {
+    pub purpose: Purpose,
+    pub iin: Option<&'a str>,
+    pub bin: Option<&'a str>,
+}
+
+impl KeyRequest<'_> {
+    fn matches(&self, key: &SigningKey) -> bool {
+        key.fits(self.purpose)
+            && self.iin.is_none_or(|iin| key.iin().as_deref() == Some(iin))
+            && self.bin.is_none_or(|bin| key.bin().as_deref() == Some(bin))
+    }
+}
+
+/// The first key that matches `request`, or the error NCALayer's pages see
+/// when the key list is empty.
+pub fn select_key<'k>(
+    keys: &'k [SigningKey],
+    request: &KeyRequest<'_>,
+) -> Result<&'k SigningKey, String> {
+    keys.iter().find(|key| request.matches(key)).ok_or_else(|| {
+        let purpose = match request.purpose {
+            Purpose::Signing => "a signing key (digitalSignature + nonRepudiation)",
+            Purpose::Authentication => "an authentication key (digitalSignature + keyEncipherment)",
+        };
+        let mut wanted = vec![purpose.to_string()];
+        if request.iin.is_some() {
+            wanted.push("the requested IIN".into());
+        }
+        if request.bin.is_some() {
+            wanted.push("the requested BIN".into());
+        }
+        format!(
+            "no key matches the request: none of the {} keys is {}",
+            keys.len(),
+            wanted.join(" with ")
+        )
+    })
 }
 
 /// Answer for a message that is not a request of a known module (bad JSON,
@@ -112,8 +203,9 @@ pub fn greeting() -> Value {
     json!({ "result": { "version": NCALAYER_VERSION } })
 }
 
-/// Handles one text message. `None`: no answer (the heartbeat).
-pub fn handle_text(text: &str, key: &SigningKey, now: Timestamp) -> Option<Value> {
+/// Handles one text message with the stand-in's `keys`. `None`: no answer
+/// (the heartbeat).
+pub fn handle_text(text: &str, keys: &[SigningKey], now: Timestamp) -> Option<Value> {
     if text.trim() == HEARTBEAT {
         return None;
     }
@@ -128,8 +220,8 @@ pub fn handle_text(text: &str, key: &SigningKey, now: Timestamp) -> Option<Value
     let method = object.get("method").and_then(Value::as_str).unwrap_or("");
     let args = object.get("args").unwrap_or(&Value::Null);
     let answer = match module {
-        MODULE_BASICS => basics(method, args, key, now),
-        MODULE_COMMON_UTILS => common_utils(method, args, key, now),
+        MODULE_BASICS => basics(method, args, keys, now),
+        MODULE_COMMON_UTILS => common_utils(method, args, keys, now),
         "" => error_basics("the request has no module"),
         other => error_basics(format!("unknown module {other:?}")),
     };
@@ -154,9 +246,9 @@ fn decode_base64(data: &str) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("data is not valid base64: {e}"))
 }
 
-fn basics(method: &str, args: &Value, key: &SigningKey, now: Timestamp) -> Value {
+fn basics(method: &str, args: &Value, keys: &[SigningKey], now: Timestamp) -> Value {
     match method {
-        "sign" => match basics_sign(args, key, now) {
+        "sign" => match basics_sign(args, keys, now) {
             Ok(signatures) => json!({ "status": true, "body": { "result": signatures } }),
             Err(message) => error_basics(message),
         },
@@ -164,19 +256,26 @@ fn basics(method: &str, args: &Value, key: &SigningKey, now: Timestamp) -> Value
     }
 }
 
-fn basics_sign(args: &Value, key: &SigningKey, now: Timestamp) -> Result<Vec<String>, String> {
+/// The output format of `basics.sign`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Cms,
+    Xml,
+}
+
+fn basics_sign(args: &Value, keys: &[SigningKey], now: Timestamp) -> Result<Vec<String>, String> {
     let args = args.as_object().ok_or("args must be an object")?;
     if let Some(storages) = args.get("allowedStorages").and_then(Value::as_array)
         && !storages.is_empty()
         && !storages.iter().any(|s| s.as_str() == Some("PKCS12"))
     {
-        return Err("this stand-in has only a PKCS12 key".into());
+        return Err("this stand-in has only PKCS12 keys".into());
     }
-    match args.get("format").and_then(Value::as_str).unwrap_or("cms") {
-        "cms" => {}
-        "xml" => return Err(XML_NOT_SUPPORTED.into()),
+    let format = match args.get("format").and_then(Value::as_str).unwrap_or("cms") {
+        "cms" => Format::Cms,
+        "xml" => Format::Xml,
         other => return Err(format!("unknown format {other:?}")),
-    }
+    };
     let params = args.get("signingParams");
     let param = |name: &str| params.and_then(|p| p.get(name));
     let decode = flag(param("decode"), false).map_err(|e| format!("decode: {e}"))?;
@@ -184,9 +283,18 @@ fn basics_sign(args: &Value, key: &SigningKey, now: Timestamp) -> Result<Vec<Str
     if flag(param("digested"), false).map_err(|e| format!("digested: {e}"))? {
         return Err("signing a digest (digested: true) is not supported by this stand-in".into());
     }
-    if let Some(signer) = args.get("signerParams") {
-        check_signer_params(signer, key)?;
-    }
+    let signer_params = args.get("signerParams");
+    let wanted = |name: &str| {
+        signer_params
+            .and_then(|params| params.get(name))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    let request = KeyRequest {
+        purpose: basics_purpose(signer_params)?,
+        iin: wanted("iin"),
+        bin: wanted("bin"),
+    };
     let items: Vec<&str> = match args.get("data") {
         Some(Value::String(s)) => vec![s.as_str()],
         Some(Value::Array(items)) if !items.is_empty() => items
@@ -195,6 +303,7 @@ fn basics_sign(args: &Value, key: &SigningKey, now: Timestamp) -> Result<Vec<Str
             .collect::<Result<_, _>>()?,
         _ => return Err("data must be a string or a non-empty array of strings".into()),
     };
+    let key = select_key(keys, &request)?;
     items
         .into_iter()
         .map(|item| {
@@ -203,37 +312,39 @@ fn basics_sign(args: &Value, key: &SigningKey, now: Timestamp) -> Result<Vec<Str
             } else {
                 item.as_bytes().to_vec()
             };
-            key.sign(&content, !encapsulate, now)
+            match format {
+                Format::Cms => key.sign(&content, !encapsulate, now),
+                Format::Xml => key.sign_xml(&content),
+            }
         })
         .collect()
 }
 
-/// NCALayer offers only keys matching `signerParams`; here there is one key,
-/// so a filter it does not match is an error.
-fn check_signer_params(params: &Value, key: &SigningKey) -> Result<(), String> {
-    let wanted = |name: &str| {
-        params
-            .get(name)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
+/// The key usage `basics.sign` needs: a signing key, unless
+/// `signerParams.extKeyUsageOids` asks for clientAuth only (pages signing a
+/// sign-in challenge send NCALayer's `basicsSignerAuthAny`).
+fn basics_purpose(signer_params: Option<&Value>) -> Result<Purpose, String> {
+    let oids = match signer_params.and_then(|params| params.get("extKeyUsageOids")) {
+        None | Some(Value::Null) => return Ok(Purpose::Signing),
+        Some(Value::Array(oids)) => oids
+            .iter()
+            .map(|oid| oid.as_str().ok_or("extKeyUsageOids must be strings"))
+            .collect::<Result<Vec<_>, _>>()?,
+        Some(_) => return Err("extKeyUsageOids must be an array".into()),
     };
-    if let Some(iin) = wanted("iin")
-        && key.iin().as_deref() != Some(iin)
-    {
-        return Err("no key with the requested IIN".into());
-    }
-    if let Some(bin) = wanted("bin")
-        && key.bin().as_deref() != Some(bin)
-    {
-        return Err("no key with the requested BIN".into());
-    }
-    Ok(())
+    let authentication = oids.contains(&EKU_CLIENT_AUTH) && !oids.contains(&EKU_EMAIL_PROTECTION);
+    Ok(if authentication {
+        Purpose::Authentication
+    } else {
+        Purpose::Signing
+    })
 }
 
-fn common_utils(method: &str, args: &Value, key: &SigningKey, now: Timestamp) -> Value {
+fn common_utils(method: &str, args: &Value, keys: &[SigningKey], now: Timestamp) -> Value {
     let result = match method {
-        "createCMSSignatureFromBase64" => create_cms_from_base64(args, key, now),
-        "signXml" | "signXmls" => Err(XML_NOT_SUPPORTED.to_string()),
+        "createCMSSignatureFromBase64" => create_cms_from_base64(args, keys, now),
+        "signXml" => sign_xml(args, keys, false),
+        "signXmls" => sign_xml(args, keys, true),
         other => Err(format!("unknown method {other:?} of {MODULE_COMMON_UTILS}")),
     };
     match result {
@@ -242,25 +353,44 @@ fn common_utils(method: &str, args: &Value, key: &SigningKey, now: Timestamp) ->
     }
 }
 
-/// `args: [storageName, keyType, base64Data, attached]`.
-fn create_cms_from_base64(args: &Value, key: &SigningKey, now: Timestamp) -> Result<Value, String> {
-    let args = args
-        .as_array()
-        .ok_or("args must be [storageName, keyType, base64Data, attached]")?;
+/// The storage (first positional argument) and key type (second) of a
+/// `commonUtils` request, as the key to sign with.
+fn common_key<'k>(args: &[Value], keys: &'k [SigningKey]) -> Result<&'k SigningKey, String> {
     let storage = args.first().and_then(Value::as_str).unwrap_or("");
     if storage != "PKCS12" {
         return Err(format!(
             "unknown storage {storage:?}: this stand-in has only PKCS12"
         ));
     }
-    match args.get(1).and_then(Value::as_str) {
-        Some("SIGNATURE" | "SIGN") | None => {}
+    let purpose = match args.get(1).and_then(Value::as_str) {
+        Some("SIGNATURE" | "SIGN") | None => Purpose::Signing,
+        Some("AUTHENTICATION" | "AUTH") => Purpose::Authentication,
         Some(other) => {
             return Err(format!(
-                "key type {other:?}: this stand-in holds a signing key"
+                "unknown key type {other:?}: SIGNATURE or AUTHENTICATION"
             ));
         }
-    }
+    };
+    select_key(
+        keys,
+        &KeyRequest {
+            purpose,
+            iin: None,
+            bin: None,
+        },
+    )
+}
+
+/// `args: [storageName, keyType, base64Data, attached]`.
+fn create_cms_from_base64(
+    args: &Value,
+    keys: &[SigningKey],
+    now: Timestamp,
+) -> Result<Value, String> {
+    let args = args
+        .as_array()
+        .ok_or("args must be [storageName, keyType, base64Data, attached]")?;
+    let key = common_key(args, keys)?;
     let data = args
         .get(2)
         .and_then(Value::as_str)
@@ -268,4 +398,45 @@ fn create_cms_from_base64(args: &Value, key: &SigningKey, now: Timestamp) -> Res
     let attached = flag(args.get(3), false).map_err(|e| format!("attached: {e}"))?;
     let content = decode_base64(data)?;
     key.sign(&content, !attached, now).map(Value::String)
+}
+
+/// `signXml`: `args: [storageName, keyType, xml, tbsElementXPath,
+/// signatureParentElementXPath]`; `signXmls` the same with an array of XML
+/// documents. Only whole documents are signed: the XPaths must be empty.
+fn sign_xml(args: &Value, keys: &[SigningKey], several: bool) -> Result<Value, String> {
+    let args = args.as_array().ok_or(
+        "args must be [storageName, keyType, xml, tbsElementXPath, signatureParentElementXPath]",
+    )?;
+    let key = common_key(args, keys)?;
+    for (index, name) in [(3, "tbsElementXPath"), (4, "signatureParentElementXPath")] {
+        match args.get(index) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(path)) if path.is_empty() => {}
+            Some(_) => {
+                return Err(format!(
+                    "{name}: this stand-in signs whole documents only (leave it empty)"
+                ));
+            }
+        }
+    }
+    if several {
+        let documents = args
+            .get(2)
+            .and_then(Value::as_array)
+            .ok_or("the third argument must be an array of XML documents")?;
+        documents
+            .iter()
+            .map(|document| {
+                let xml = document.as_str().ok_or("XML documents must be strings")?;
+                key.sign_xml(xml.as_bytes()).map(Value::String)
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array)
+    } else {
+        let xml = args
+            .get(2)
+            .and_then(Value::as_str)
+            .ok_or("the third argument must be the XML document")?;
+        key.sign_xml(xml.as_bytes()).map(Value::String)
+    }
 }

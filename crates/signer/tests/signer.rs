@@ -1,6 +1,6 @@
 //! Drives the signer the way a page does: a WebSocket client sends NCALayer
-//! requests; the returned CMS is verified with `qyzmet_pki::Verifier`
-//! against the demo PKI.
+//! requests; the returned CMS and XML signatures are verified with
+//! `qyzmet_pki::Verifier` against the demo PKI.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode};
 use openssl::x509::X509;
 use qyzmet_core::Iin;
-use qyzmet_pki::{Check, DemoPki, Purpose, Verified, Verifier, demo_pki};
+use qyzmet_pki::{Check, DemoCert, DemoPki, Purpose, Verified, VerifiedXml, Verifier, demo_pki};
 use qyzmet_signer::{Config, Limits, SigningKey, serve, tls};
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -29,13 +29,13 @@ fn demo() -> DemoPki {
     demo_pki(now()).unwrap()
 }
 
-/// The demo signing key, through a PKCS #12 file with password `demo` as
-/// `qyzmet pki demo` writes them.
-fn key_from_p12(demo: &DemoPki) -> SigningKey {
+/// A demo key, through a PKCS #12 file with password `demo` as `qyzmet pki
+/// demo` writes them.
+fn key_from_p12(cert: &DemoCert) -> SigningKey {
     let p12 = openssl::pkcs12::Pkcs12::builder()
-        .name("signing-rsa")
-        .pkey(&demo.signing_rsa.key)
-        .cert(&demo.signing_rsa.cert)
+        .name(cert.name)
+        .pkey(&cert.key)
+        .cert(&cert.cert)
         .build2("demo")
         .unwrap()
         .to_der()
@@ -44,11 +44,20 @@ fn key_from_p12(demo: &DemoPki) -> SigningKey {
     SigningKey::from_pkcs12(&p12, "demo").unwrap()
 }
 
+/// The stand-in with the demo signing key only.
 fn config(demo: &DemoPki, tls: Option<openssl::ssl::SslAcceptor>, limits: Limits) -> Config {
+    config_with(vec![key_from_p12(&demo.signing_rsa)], tls, limits)
+}
+
+fn config_with(
+    keys: Vec<SigningKey>,
+    tls: Option<openssl::ssl::SslAcceptor>,
+    limits: Limits,
+) -> Config {
     // The signing time is a minute after the PKI's `now`, as a clock would give.
     let signing_time = now() + jiff::SignedDuration::from_mins(1);
     Config {
-        key: key_from_p12(demo),
+        keys,
         tls,
         limits,
         clock: Arc::new(move || signing_time),
@@ -118,6 +127,13 @@ fn verify(demo: &DemoPki, cms_base64: &str, detached_content: Option<&[u8]>) -> 
         .unwrap()
 }
 
+fn verify_xml(demo: &DemoPki, xml: &str, purpose: Purpose) -> VerifiedXml {
+    let check = Check::new(now() + jiff::SignedDuration::from_mins(2), purpose);
+    Verifier::new(demo.trust_store())
+        .verify_xml(xml.as_bytes(), &check, &demo.crl_cache())
+        .unwrap_or_else(|failure| panic!("{failure}: {xml}"))
+}
+
 fn only_result(answer: &Value) -> &str {
     assert_eq!(answer["status"], json!(true), "{answer}");
     let result = answer["body"]["result"].as_array().unwrap();
@@ -141,7 +157,7 @@ async fn basics_sign_attached_verifies_with_the_iin() {
         Some(now() + jiff::SignedDuration::from_mins(1))
     );
     // The certificate's IIN is the one the verifier was bound to.
-    let key = key_from_p12(&demo);
+    let key = key_from_p12(&demo.signing_rsa);
     assert_eq!(Iin::parse(&key.iin().unwrap()).unwrap(), demo.people[0].iin);
 }
 
@@ -218,25 +234,246 @@ async fn legacy_common_utils_forms() {
         assert_eq!(verified.detached, !attached);
         assert_eq!(verified.content, CONTENT);
     }
+}
+
+const XML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+    <application xmlns=\"urn:qyzmet\" service=\"address\"><applicant>Өтініш беруші</applicant></application>\n";
+/// `XML`'s canonical form, which `verify_xml` returns as the signed content.
+const XML_CANONICAL: &str = "<application xmlns=\"urn:qyzmet\" service=\"address\">\
+    <applicant>Өтініш беруші</applicant></application>";
+
+#[tokio::test]
+async fn xml_through_common_utils_and_basics() {
+    let demo = demo();
+    let addr = start(config(&demo, None, Limits::default())).await;
+    let mut ws = connect_plain(addr).await;
+    // commonUtils.signXml: the signed document is the response object.
     let request = json!({
         "module": "kz.gov.pki.knca.commonUtils", "method": "signXml",
-        "args": ["PKCS12", "SIGNATURE", "<a/>", "", ""]
+        "args": ["PKCS12", "SIGNATURE", XML, "", ""]
     });
     let answer = ask(&mut ws, request.to_string()).await;
-    assert_eq!(answer["code"], json!("500"));
+    assert_eq!(answer["code"], json!("200"), "{answer}");
+    let signed = answer["responseObject"].as_str().unwrap();
     assert!(
-        answer["message"].as_str().unwrap().contains("XML"),
-        "{answer}"
+        signed.starts_with("<?xml"),
+        "the document is kept: {signed}"
     );
-    // XML through basics too.
-    let mut request = basics_sign(b"<a/>", true);
-    request["args"]["format"] = json!("xml");
+    let verified = verify_xml(&demo, signed, Purpose::Signing);
+    assert_eq!(verified.content, XML_CANONICAL.as_bytes());
+    assert_eq!(
+        verified.signer.certificate.subject.iin,
+        Some(demo.people[0].iin)
+    );
+    // commonUtils.signXmls: one signed document per input.
+    let request = json!({
+        "module": "kz.gov.pki.knca.commonUtils", "method": "signXmls",
+        "args": ["PKCS12", "SIGNATURE", [XML, "<b>екінші</b>"], "", ""]
+    });
     let answer = ask(&mut ws, request.to_string()).await;
-    assert_eq!(answer["status"], json!(false));
-    assert!(
-        answer["message"].as_str().unwrap().contains("XML"),
-        "{answer}"
+    assert_eq!(answer["code"], json!("200"), "{answer}");
+    let documents = answer["responseObject"].as_array().unwrap();
+    assert_eq!(documents.len(), 2);
+    assert_eq!(
+        verify_xml(&demo, documents[1].as_str().unwrap(), Purpose::Signing).content,
+        "<b>екінші</b>".as_bytes()
     );
+    // basics.sign with format "xml": the XML text, or base64 of it with decode.
+    for decode in [false, true] {
+        let data = if decode {
+            STANDARD.encode(XML)
+        } else {
+            XML.to_string()
+        };
+        let request = json!({
+            "module": "kz.gov.pki.knca.basics", "method": "sign",
+            "args": {"allowedStorages": null, "format": "xml", "data": data,
+                     "signingParams": {"decode": decode},
+                     "signerParams": {"extKeyUsageOids": ["1.3.6.1.5.5.7.3.4"],
+                                      "iin": demo.people[0].iin.to_string()},
+                     "locale": "ru"}
+        });
+        let answer = ask(&mut ws, request.to_string()).await;
+        let verified = verify_xml(&demo, only_result(&answer), Purpose::Signing);
+        assert_eq!(verified.content, XML_CANONICAL.as_bytes());
+    }
+    // Refused: XPaths (only whole documents), not XML, an already signed document.
+    for (args, why) in [
+        (
+            json!(["PKCS12", "SIGNATURE", XML, "/application", ""]),
+            "XPath",
+        ),
+        (json!(["PKCS12", "SIGNATURE", "not xml", "", ""]), "XML"),
+        (json!(["PKCS12", "SIGNATURE", signed, "", ""]), "signed"),
+        (json!(["PKCS12", "SIGNATURE", 5]), "XML document"),
+    ] {
+        let request = json!({
+            "module": "kz.gov.pki.knca.commonUtils", "method": "signXml", "args": args
+        });
+        let answer = ask(&mut ws, request.to_string()).await;
+        assert_eq!(answer["code"], json!("500"), "{answer}");
+        assert!(
+            answer["message"].as_str().unwrap().contains(why),
+            "{why}: {answer}"
+        );
+    }
+}
+
+/// The stand-in with several keys: the demo person's authentication key
+/// first, then the organisation's signing key, then the person's signing
+/// keys (ECDSA, then RSA).
+#[tokio::test]
+async fn several_keys_the_first_matching_one_signs() {
+    let demo = demo();
+    let keys = vec![
+        key_from_p12(&demo.authentication),
+        key_from_p12(&demo.organisation),
+        key_from_p12(&demo.signing_ec),
+        key_from_p12(&demo.signing_rsa),
+    ];
+    let addr = start(config_with(keys, None, Limits::default())).await;
+    let mut ws = connect_plain(addr).await;
+    let person = demo.people[0].iin.to_string();
+    let employee = demo.people[1].iin.to_string();
+    let bin = demo.organisation_bin.to_string();
+    let basics = |signer_params: Value| {
+        json!({
+            "module": "kz.gov.pki.knca.basics", "method": "sign",
+            "args": {"format": "cms", "data": STANDARD.encode(CONTENT),
+                     "signingParams": {"decode": true, "encapsulate": true},
+                     "signerParams": signer_params}
+        })
+        .to_string()
+    };
+    // Which certificate signed: by its serial, compared with the demo's.
+    let serial = |cert: &DemoCert| {
+        let serial = cert.cert.serial_number().to_bn().unwrap().to_vec();
+        serial
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let signer_of = |cms: &str, purpose: Purpose| {
+        let der = STANDARD.decode(cms).unwrap();
+        let check = Check::new(now() + jiff::SignedDuration::from_mins(2), purpose);
+        Verifier::new(demo.trust_store())
+            .verify_cms(&der, &check, &demo.crl_cache())
+            .unwrap()
+            .signers[0]
+            .certificate
+            .serial_hex
+            .clone()
+    };
+
+    // basics.sign signs with a signing key: not the authentication key that
+    // comes first; with no filter the organisation's (the first signing key).
+    let answer = ask(&mut ws, basics(json!({"extKeyUsageOids": []}))).await;
+    assert_eq!(
+        signer_of(only_result(&answer), Purpose::Signing),
+        serial(&demo.organisation)
+    );
+    // The person's IIN: their first signing key, the ECDSA one.
+    let answer = ask(&mut ws, basics(json!({"iin": person}))).await;
+    assert_eq!(
+        signer_of(only_result(&answer), Purpose::Signing),
+        serial(&demo.signing_ec)
+    );
+    // The BIN, and IIN + BIN of the employee: the organisation's key.
+    let answer = ask(&mut ws, basics(json!({"bin": bin}))).await;
+    assert_eq!(
+        signer_of(only_result(&answer), Purpose::Signing),
+        serial(&demo.organisation)
+    );
+    let answer = ask(&mut ws, basics(json!({"iin": employee, "bin": bin}))).await;
+    assert_eq!(
+        signer_of(only_result(&answer), Purpose::Signing),
+        serial(&demo.organisation)
+    );
+    // extKeyUsageOids clientAuth (a sign-in challenge): the authentication key.
+    let answer = ask(
+        &mut ws,
+        basics(json!({"extKeyUsageOids": ["1.3.6.1.5.5.7.3.2"], "iin": person})),
+    )
+    .await;
+    assert_eq!(
+        signer_of(only_result(&answer), Purpose::Authentication),
+        serial(&demo.authentication)
+    );
+    // No match: the person with the organisation's BIN; another person.
+    for params in [
+        json!({"iin": person, "bin": bin}),
+        json!({"iin": demo.people[3].iin.to_string()}),
+        json!({"extKeyUsageOids": ["1.3.6.1.5.5.7.3.2"], "bin": bin}),
+    ] {
+        let answer = ask(&mut ws, basics(params.clone())).await;
+        assert_eq!(answer["status"], json!(false), "{params}: {answer}");
+        assert_eq!(answer["code"], json!("500"), "{answer}");
+        assert!(
+            answer["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("no key matches the request"),
+            "{answer}"
+        );
+    }
+
+    // commonUtils: the key type chooses.
+    let common = |key_type: &str| {
+        json!({
+            "module": "kz.gov.pki.knca.commonUtils",
+            "method": "createCMSSignatureFromBase64",
+            "args": ["PKCS12", key_type, STANDARD.encode(CONTENT), true]
+        })
+        .to_string()
+    };
+    for (key_type, purpose, expected) in [
+        ("SIGNATURE", Purpose::Signing, &demo.organisation),
+        ("SIGN", Purpose::Signing, &demo.organisation),
+        (
+            "AUTHENTICATION",
+            Purpose::Authentication,
+            &demo.authentication,
+        ),
+        ("AUTH", Purpose::Authentication, &demo.authentication),
+    ] {
+        let answer = ask(&mut ws, common(key_type)).await;
+        assert_eq!(answer["code"], json!("200"), "{key_type}: {answer}");
+        let cms = answer["responseObject"].as_str().unwrap();
+        assert_eq!(signer_of(cms, purpose), serial(expected), "{key_type}");
+    }
+    let answer = ask(&mut ws, common("OTHER")).await;
+    assert_eq!(answer["code"], json!("500"), "{answer}");
+    // signXml with an authentication key verifies for authentication.
+    let request = json!({
+        "module": "kz.gov.pki.knca.commonUtils", "method": "signXml",
+        "args": ["PKCS12", "AUTHENTICATION", XML, "", ""]
+    });
+    let answer = ask(&mut ws, request.to_string()).await;
+    let verified = verify_xml(
+        &demo,
+        answer["responseObject"].as_str().unwrap(),
+        Purpose::Authentication,
+    );
+    assert_eq!(
+        verified.signer.certificate.serial_hex,
+        serial(&demo.authentication)
+    );
+}
+
+#[tokio::test]
+async fn only_an_authentication_key_means_no_signing_key() {
+    let demo = demo();
+    let keys = vec![key_from_p12(&demo.authentication)];
+    let addr = start(config_with(keys, None, Limits::default())).await;
+    let mut ws = connect_plain(addr).await;
+    let answer = ask(&mut ws, basics_sign(CONTENT, true).to_string()).await;
+    assert_eq!(answer["status"], json!(false), "{answer}");
+    let request = json!({
+        "module": "kz.gov.pki.knca.commonUtils", "method": "signXml",
+        "args": ["PKCS12", "SIGNATURE", XML, "", ""]
+    });
+    let answer = ask(&mut ws, request.to_string()).await;
+    assert_eq!(answer["code"], json!("500"), "{answer}");
 }
 
 #[tokio::test]

@@ -72,6 +72,10 @@ pub struct Account {
     /// Region slug (citizen: registered address; staff: their provider's).
     #[serde(default)]
     pub region: String,
+    /// A staff member's IIN: the one their signing certificate must carry
+    /// when they sign a result. (A citizen's IIN is their login.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iin: Option<String>,
 }
 
 impl Account {

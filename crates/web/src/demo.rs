@@ -107,12 +107,14 @@ pub fn applicant_iins() -> Vec<String> {
         .collect()
 }
 
-/// The demo applicants: (IIN, name).
-pub fn applicants() -> Vec<(String, String)> {
-    DEMO_APPLICANTS
-        .iter()
-        .filter_map(|(stem, _, name)| Some((complete_iin(stem)?, (*name).to_owned())))
-        .collect()
+/// A demo staff member's IIN, made from the login (born 1 January 1980,
+/// then four digits of the login's SHA-256, then the check digit): the IIN
+/// their demo signing certificate carries.
+pub fn staff_iin(login: &str) -> Option<String> {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(login.as_bytes());
+    let number = u16::from_be_bytes([digest[0], digest[1]]) % 10_000;
+    complete_iin(&format!("8001013{number:04}"))
 }
 
 #[derive(Debug, Default)]
@@ -238,13 +240,14 @@ pub fn install(runtime: &Runtime) -> Result<Created, AppError> {
             save_account(
                 store,
                 &Account {
-                    login,
+                    login: login.clone(),
                     kind: AccountKind::Staff,
                     name: format!("{name} — {kk}"),
                     password: hash.clone(),
                     grants,
                     supervisor: false,
                     region: (*region).to_owned(),
+                    iin: staff_iin(&login),
                 },
             )?;
             created.accounts += 1;
@@ -260,6 +263,7 @@ pub fn install(runtime: &Runtime) -> Result<Created, AppError> {
             grants: Vec::new(),
             supervisor: true,
             region: String::new(),
+            iin: None,
         },
     )?;
     created.accounts += 1;
@@ -277,6 +281,7 @@ pub fn install(runtime: &Runtime) -> Result<Created, AppError> {
                 grants: Vec::new(),
                 supervisor: false,
                 region: (*region).to_owned(),
+                iin: None,
             },
         )?;
         created.accounts += 1;

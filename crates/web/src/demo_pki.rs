@@ -16,7 +16,6 @@ use qyzmet_core::Iin;
 use qyzmet_pki::{DemoPki, Holder, Purpose};
 
 use crate::auth::Pki;
-use crate::demo;
 
 /// The password of every demo PKCS #12 file.
 pub const P12_PASSWORD: &str = "demo";
@@ -31,13 +30,43 @@ pub struct DemoCa {
     pub issued: bool,
 }
 
-/// The people's key files of the citizen with `iin` in `dir`.
-pub fn p12_path(dir: &Path, iin: &str, purpose: Purpose) -> PathBuf {
+/// The key file of a person in `dir`: `people/<login>-sign.p12` or
+/// `-auth.p12` (a citizen's login is their IIN).
+pub fn p12_path(dir: &Path, login: &str, purpose: Purpose) -> PathBuf {
     let suffix = match purpose {
         Purpose::Signing => "sign",
         Purpose::Authentication => "auth",
     };
-    dir.join("people").join(format!("{iin}-{suffix}.p12"))
+    dir.join("people").join(format!("{login}-{suffix}.p12"))
+}
+
+/// Someone the demo CA gives keys: a login, the IIN the certificates carry,
+/// and the name.
+pub struct Person {
+    pub login: String,
+    pub iin: String,
+    pub name: String,
+}
+
+/// The demo's people: every account with an IIN (citizens, and staff given
+/// one by `demo::staff_iin`).
+pub fn people(runtime: &qyzmet_runtime::Runtime) -> anyhow::Result<Vec<Person>> {
+    let mut people = Vec::new();
+    for (login, value) in runtime.store.docs(crate::auth::ACCOUNTS, 100_000)? {
+        let account: crate::auth::Account = serde_json::from_value(value)?;
+        let iin = match account.kind {
+            crate::auth::AccountKind::Citizen => Some(account.login.clone()),
+            crate::auth::AccountKind::Staff => account.iin.clone(),
+        };
+        if let Some(iin) = iin {
+            people.push(Person {
+                login,
+                iin,
+                name: account.name,
+            });
+        }
+    }
+    Ok(people)
 }
 
 fn fresh(dir: &Path) -> bool {
@@ -62,24 +91,37 @@ fn name_parts(name: &str) -> (String, String, String) {
 }
 
 /// Makes (or reuses) the demo CA in `dir` and returns the trust it gives.
-pub fn install(dir: &Path, now: Timestamp) -> anyhow::Result<DemoCa> {
+pub fn install(dir: &Path, people: &[Person], now: Timestamp) -> anyhow::Result<DemoCa> {
     let issued = !fresh(dir);
     if issued {
         let pki = qyzmet_pki::demo_pki(now)?;
         pki.write_to(dir)?;
         std::fs::create_dir_all(dir.join("people"))?;
-        for (iin, name) in demo::applicants() {
-            let (surname, given_name, patronymic) = name_parts(&name);
+        for person in people {
+            let iin = &person.iin;
+            // Staff names are role titles: certify them as "ДЕМО <login>".
+            let (surname, given_name, patronymic) = if person.login == person.iin {
+                name_parts(&person.name)
+            } else {
+                (
+                    "ДЕМО".to_owned(),
+                    person.login.to_uppercase(),
+                    String::new(),
+                )
+            };
             let holder = Holder {
                 surname: &surname,
                 given_name: &given_name,
                 patronymic: &patronymic,
-                iin: Iin::parse(&iin).map_err(|error| anyhow::anyhow!("{iin}: {error}"))?,
+                iin: Iin::parse(iin).map_err(|error| anyhow::anyhow!("{iin}: {error}"))?,
                 organisation: None,
             };
             for purpose in [Purpose::Signing, Purpose::Authentication] {
                 let cert = pki.issue_to(&holder, purpose)?;
-                std::fs::write(p12_path(dir, &iin, purpose), cert.pkcs12(P12_PASSWORD)?)?;
+                std::fs::write(
+                    p12_path(dir, &person.login, purpose),
+                    cert.pkcs12(P12_PASSWORD)?,
+                )?;
             }
         }
         return Ok(DemoCa {

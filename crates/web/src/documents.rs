@@ -117,9 +117,6 @@ pub fn result_document(
         return Ok(None);
     }
     let file = &model.file;
-    let schedule = view::schedule_for(runtime, &case.provider.id);
-    let local = closed_at.to_zoned_datetime(schedule.time_zone().clone());
-    let applicant = applicant(runtime, case);
     // Who signed: the last person who completed a task of the provider's
     // head role, else the last person who acted.
     let head = qyzmet_engine::head_role(model, qyzmet_regulation::syntax::OrgKind::Provider);
@@ -147,6 +144,25 @@ pub fn result_document(
             .map(|role| role.title.clone())
             .unwrap_or_else(|| Text::kk("—")),
     };
+    document_for(runtime, case, model, base_url, result, closed_at, signer)
+}
+
+/// The document of `result` (a result or refusal id of the regulation) for
+/// the case, issued at `issued_at` and signed by `signer`; `None` when the
+/// regulation names no such result.
+pub fn document_for(
+    runtime: &Runtime,
+    case: &Case,
+    model: &ProcessModel,
+    base_url: &str,
+    result: &str,
+    issued_at: jiff::Timestamp,
+    signer: docs::Signer,
+) -> Result<Option<docs::Document>, AppError> {
+    let file = &model.file;
+    let schedule = view::schedule_for(runtime, &case.provider.id);
+    let local = issued_at.to_zoned_datetime(schedule.time_zone().clone());
+    let applicant = applicant(runtime, case);
     let grounds: Vec<Text> = case
         .refusal_ground
         .as_ref()

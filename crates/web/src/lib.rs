@@ -28,6 +28,7 @@ pub mod i18n;
 mod metrics;
 mod pages;
 mod receipts;
+pub mod result_signing;
 pub mod signing;
 mod view;
 
@@ -281,30 +282,13 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         &config.trust_intermediates,
         &config.crls,
     )?;
-    // The demo has its own certification authority, unless told otherwise.
-    if pki.is_none() && config.demo {
-        let dir = config.data_dir.join("demo-pki");
-        let ca = demo_pki::install(&dir, Timestamp::now())?;
-        eprintln!(
-            "qyzmet: demo certificates in {} (password `{}`); sign like NCALayer with `qyzmet signer --p12-dir {}`",
-            ca.dir.display(),
-            demo_pki::P12_PASSWORD,
-            ca.dir.join("people").display()
-        );
-        pki = Some(ca.pki);
-    }
-    if pki.is_none() {
-        tracing::warn!(
-            "no trusted certificate authorities (--trust-root): portal requests cannot be signed and certificate sign-in is off"
-        );
-    }
+
     let mut state = tokio::task::spawn_blocking(move || {
         let store = qyzmet_store::open(&db)?;
         let runtime = Runtime::new(store, catalog, calendar);
         AppState::new(runtime, secure_cookies, Arc::new(Timestamp::now))
     })
     .await??;
-    state.pki = pki.map(Arc::new);
     state.ncalayer_url = config.ncalayer_url.clone();
     if config.demo {
         let runtime = state.runtime.clone();
@@ -315,7 +299,30 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             "demo data ready (password `{}`)",
             demo::PASSWORD
         );
+        // The demo has its own certification authority, unless told otherwise.
+        if pki.is_none() {
+            let dir = config.data_dir.join("demo-pki");
+            let runtime = state.runtime.clone();
+            let ca = tokio::task::spawn_blocking(move || {
+                let people = demo_pki::people(&runtime)?;
+                demo_pki::install(&dir, &people, Timestamp::now())
+            })
+            .await??;
+            eprintln!(
+                "qyzmet: demo certificates in {} (password `{}`); sign like NCALayer with `qyzmet signer --p12 {}/<login>-sign.p12`",
+                ca.dir.display(),
+                demo_pki::P12_PASSWORD,
+                ca.dir.join("people").display()
+            );
+            pki = Some(ca.pki);
+        }
     }
+    if pki.is_none() {
+        tracing::warn!(
+            "no trusted certificate authorities (--trust-root): portal requests cannot be signed and certificate sign-in is off"
+        );
+    }
+    state.pki = pki.map(Arc::new);
     let timers = tokio::spawn(fire_timers(state.clone(), config.timer_interval));
     let runtime = state.runtime.clone();
     let listener = tokio::net::TcpListener::bind(config.addr)

@@ -97,6 +97,14 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{case_id}/receipt.pdf", get(receipt_pdf))
         .route("/cases/{case_id}/act", post(case_act))
         .route("/tasks/{task_id}/act", post(task_act))
+        .route(
+            "/tasks/{task_id}/result-to-sign",
+            get(crate::result_signing::result_to_sign),
+        )
+        .route(
+            "/tasks/{task_id}/sign-result",
+            post(crate::result_signing::sign_result_form),
+        )
         .route("/desk", get(desk))
         .route("/centre", get(centre))
         .route("/centre/ticket", post(ticket))
@@ -637,11 +645,13 @@ async fn case_page(
     let account = session.account.clone();
     let now = state.now();
     let id = case_id.clone();
+    let signatures = state.pki.is_some();
     let data = state
         .blocking(move |runtime| {
             let (case, model) = api::load_case(runtime, &account, &id)?;
             let mut view = view::case_view(runtime, &case, &model, lang, now);
             let actor = account.actor();
+            let route = case.route.clone();
             // Which open tasks this person can act on.
             if let Some(tasks) = view["tasks"].as_array_mut() {
                 for task in tasks {
@@ -652,6 +662,14 @@ async fn case_page(
                     task["can_claim"] = json!(mine && assignee.is_none());
                     task["can_complete"] =
                         json!(mine && assignee.as_ref().is_none_or(|who| who == &account.login));
+                    // Completing it means signing the result (with a key
+                    // bound to the person's IIN).
+                    let step = task["step"].as_str().unwrap_or_default();
+                    task["signs_result"] = json!(
+                        signatures
+                            && account.iin.is_some()
+                            && crate::result_signing::signs_result(&model, &route, step).is_some()
+                    );
                 }
             }
             let head =
@@ -671,7 +689,7 @@ async fn case_page(
         &state,
         &page,
         "case.html",
-        Jv::from_serialize(json!({"case": data})),
+        Jv::from_serialize(json!({"case": data, "ncalayer_url": state.ncalayer_url})),
     )
 }
 
@@ -1143,7 +1161,7 @@ async fn regulation_page(
 // ------------------------------------------------------------ result documents
 
 /// `http(s)://host` of the request, for the QR code's verification URL.
-fn base_url(state: &AppState, headers: &axum::http::HeaderMap) -> String {
+pub(crate) fn base_url(state: &AppState, headers: &axum::http::HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|value| value.to_str().ok())
@@ -1185,6 +1203,12 @@ async fn result_pdf(
     let pdf = state
         .blocking(move |runtime| {
             let (case, model) = api::load_case(runtime, &account, &id)?;
+            // A signed result is the very file that was signed.
+            if let Some(record) = crate::result_signing::signed_result(runtime, &case)?
+                && let Some(pdf) = crate::result_signing::signed_file(runtime, &record, lang)?
+            {
+                return Ok(pdf);
+            }
             let document = crate::documents::result_document(runtime, &case, &model, &base)?
                 .ok_or_else(|| {
                     AppError::not_found("no_document", "the case has no written result yet")
@@ -1211,9 +1235,11 @@ async fn result_pdf(
 /// language's file, recomputed from the case.
 fn verification(
     runtime: &qyzmet_runtime::Runtime,
+    pki: Option<&crate::auth::Pki>,
     case_id: &str,
     base: &str,
     lang: Lang,
+    now: jiff::Timestamp,
 ) -> Result<Value, AppError> {
     let no_document = || AppError::not_found("no_document", format!("no document for `{case_id}`"));
     let events = runtime.store.case_events(case_id)?;
@@ -1225,18 +1251,54 @@ fn verification(
     if issued.is_empty() {
         return Err(no_document());
     }
+    let signed = crate::result_signing::signed_result(runtime, &case)?;
     let mut documents = Vec::new();
     for document in &issued {
-        let mut files = Vec::new();
-        for print_lang in crate::documents::PRINT_LANGS {
-            let pdf = crate::documents::render(document, print_lang)?;
-            files.push(json!({
-                "lang": print_lang.code(),
-                "sha256": crate::documents::sha256_hex(&pdf),
-                "size": pdf.len(),
-            }));
-        }
         let receipt = crate::receipts::is_receipt(&document.kind);
+        let mut files = Vec::new();
+        let mut signature = Value::Null;
+        let mut issued_at = document.issued_at.strftime("%Y-%m-%d %H:%M").to_string();
+        match signed.as_ref().filter(|_| !receipt) {
+            // The files that were signed, and their signatures checked now.
+            Some(record) => {
+                for print_lang in crate::documents::PRINT_LANGS {
+                    let file = &record["files"][print_lang.code()];
+                    files.push(json!({"lang": print_lang.code(), "sha256": file["sha256"]}));
+                }
+                let checked = crate::result_signing::recheck(runtime, pki, record, now)?;
+                let signer = &record["signer"];
+                if let Some(at) = record["issued_at"]
+                    .as_str()
+                    .and_then(|text| text.parse::<jiff::Timestamp>().ok())
+                {
+                    issued_at =
+                        view::local_time(at, view::schedule_for(runtime, &case.provider.id));
+                }
+                signature = json!({
+                    "valid": checked.is_ok(),
+                    "text": match &checked {
+                        Ok(()) => crate::i18n::t(lang, "verify.signature_valid").to_owned(),
+                        Err(code) => format!(
+                            "{} {}",
+                            crate::i18n::t(lang, "signature.not_confirmed"),
+                            crate::i18n::t(lang, &crate::signing::failure_key(code))
+                        ),
+                    },
+                    "signer": signer["common_name"],
+                    "serial": signer["certificate_serial"],
+                });
+            }
+            None => {
+                for print_lang in crate::documents::PRINT_LANGS {
+                    let pdf = crate::documents::render(document, print_lang)?;
+                    files.push(json!({
+                        "lang": print_lang.code(),
+                        "sha256": crate::documents::sha256_hex(&pdf),
+                        "size": pdf.len(),
+                    }));
+                }
+            }
+        }
         let heading = qyzmet_documents::heading(&document.kind, lang);
         // A result's own title, unless it only repeats the heading.
         let title = case
@@ -1251,8 +1313,9 @@ fn verification(
             "heading": heading,
             "title": title,
             "provider": document.provider.name.get(lang),
-            "issued_at": document.issued_at.strftime("%Y-%m-%d %H:%M").to_string(),
+            "issued_at": issued_at,
             "files": files,
+            "signature": signature,
         }));
     }
     Ok(json!({
@@ -1271,8 +1334,10 @@ async fn verify_page(
 ) -> AppResult {
     let base = base_url(&state, &headers);
     let id = case_id.clone();
+    let pki = state.pki.clone();
+    let now = state.now();
     let data = state
-        .blocking(move |runtime| verification(runtime, &id, &base, lang))
+        .blocking(move |runtime| verification(runtime, pki.as_deref(), &id, &base, lang, now))
         .await?;
     let page = Page::new(lang, session, &format!("/verify/{case_id}"));
     render_page(
@@ -1312,8 +1377,10 @@ async fn verify_file(
     let digest = digest.ok_or_else(|| AppError::bad_request("invalid_input", "no file"))?;
     let base = base_url(&state, &headers);
     let id = case_id.clone();
+    let pki = state.pki.clone();
+    let now = state.now();
     let data = state
-        .blocking(move |runtime| verification(runtime, &id, &base, lang))
+        .blocking(move |runtime| verification(runtime, pki.as_deref(), &id, &base, lang, now))
         .await?;
     // Which document and language the file is, if any.
     let found = data["documents"]

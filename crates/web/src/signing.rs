@@ -707,6 +707,38 @@ pub static MESSAGES: &[(&str, [&str; 3])] = &[
     ),
     ("signature.signer", ["Қол қойған", "Подписал", "Signed by"]),
     (
+        "signature.title_result",
+        [
+            "Көрсетілетін қызметті берушінің ЭЦҚ-сы",
+            "ЭЦП услугодателя",
+            "The provider's digital signature",
+        ],
+    ),
+    (
+        "verify.signature_valid",
+        [
+            "ЭЦҚ жарамды: құжат қол қойылғаннан бері өзгермеген, куәлік сенімді орталықтан берілген және кері қайтарылмаған.",
+            "ЭЦП действительна: документ не изменён после подписания, свидетельство выдано доверенным центром и не отозвано.",
+            "The signature is valid: the document is unchanged since it was signed, and the certificate was issued by a trusted authority and is not revoked.",
+        ],
+    ),
+    (
+        "sign.result_button",
+        [
+            "Нәтижеге ЭЦҚ-мен қол қою (NCALayer)",
+            "Подписать результат ЭЦП (NCALayer)",
+            "Sign the result with NCALayer",
+        ],
+    ),
+    (
+        "error.no_signing_identity",
+        [
+            "Бұл есептік жазбада ЭЦҚ куәлігімен байланыстыратын ЖСН жоқ.",
+            "У этой учётной записи нет ИИН для привязки к свидетельству ЭЦП.",
+            "This account has no IIN to bind a signing certificate to.",
+        ],
+    ),
+    (
         "error.signature_rejected",
         [
             "ЭЦҚ расталмады, сұраныс қабылданбады.",

@@ -4,8 +4,8 @@
 "use strict";
 
 // Asks NCALayer (or `qyzmet signer`) to sign: one WebSocket request of
-// module kz.gov.pki.knca.basics, method sign; resolves with the first CMS
-// signature (base64). NCALayer greets a new connection with its version
+// module kz.gov.pki.knca.basics, method sign; resolves with the CMS
+// signatures (base64), one per item of `args.data`. NCALayer greets a new connection with its version
 // ({"result":{"version":…}}), which is not an answer.
 function ncalayerSign(url, args) {
   return new Promise((resolve, reject) => {
@@ -45,7 +45,7 @@ function ncalayerSign(url, args) {
       answered = true;
       socket.close();
       if (reply.status === true && reply.body && reply.body.result && reply.body.result.length) {
-        resolve(reply.body.result[0]);
+        resolve(reply.body.result);
       } else {
         reject({ missing: false, message: reply.message || reply.code || "error" });
       }
@@ -72,7 +72,7 @@ function wireSigning(button) {
       locale: form.dataset.lang || "kk",
     };
     try {
-      const signature = await ncalayerSign(form.dataset.ncalayer, args);
+      const [signature] = await ncalayerSign(form.dataset.ncalayer, args);
       form.querySelector("textarea[name=signature]").value = signature;
       form.submit();
     } catch (error) {
@@ -103,7 +103,7 @@ function wireCertificateSignIn(button) {
         signerParams: { extKeyUsageOids: ["1.3.6.1.5.5.7.3.2"] },
         locale: button.dataset.lang || "kk",
       };
-      const signature = await ncalayerSign(button.dataset.ncalayer, args);
+      const [signature] = await ncalayerSign(button.dataset.ncalayer, args);
       const reply = await fetch("/api/session/certificate", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
@@ -123,7 +123,46 @@ function wireCertificateSignIn(button) {
   });
 }
 
+// The head signs the result: the server renders the result PDFs (Kazakh and
+// Russian), NCALayer signs each (CMS, detached) with the key bound to the
+// person's IIN, the form posts the signatures.
+function wireResultSigning(button) {
+  const form = button.closest("form");
+  const status = form.querySelector(".sign-status");
+  const show = (text) => {
+    status.hidden = false;
+    status.textContent = text;
+  };
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    show(status.dataset.waiting);
+    try {
+      const reply = await fetch(button.dataset.url, { credentials: "same-origin" });
+      const toSign = await reply.json();
+      if (!reply.ok) {
+        throw { missing: false, message: (toSign.error && toSign.error.message) || reply.statusText };
+      }
+      const args = {
+        allowedStorages: ["PKCS12", "AKKaztokenStore", "AKKZIDCardStore", "AKEToken72KStore", "AKJaCartaStore"],
+        format: "cms",
+        data: toSign.data,
+        signingParams: { decode: true, encapsulate: false, digested: false },
+        signerParams: { extKeyUsageOids: [], iin: toSign.iin },
+        locale: button.dataset.lang || "kk",
+      };
+      const signatures = await ncalayerSign(button.dataset.ncalayer, args);
+      form.querySelector("input[name=issued_at]").value = String(toSign.issued_at);
+      form.querySelector("input[name=signatures]").value = signatures.join(",");
+      form.submit();
+    } catch (error) {
+      button.disabled = false;
+      show(error.missing ? status.dataset.missing : `${status.dataset.failed} ${error.message || error}`);
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-sign-result]").forEach(wireResultSigning);
   document.querySelectorAll("[data-print]").forEach((button) =>
     button.addEventListener("click", () => window.print()));
   document.querySelectorAll("[data-ncalayer-sign]").forEach(wireSigning);

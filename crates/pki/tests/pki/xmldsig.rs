@@ -603,6 +603,7 @@ fn sign_xml_verifies_here_and_with_xmlsec1() {
         DOCUMENT.to_string(),
         "<r a=\"/>\"/>".to_string(),
         "<p:r xmlns:p=\"urn:p\"><p:x>1</p:x></p:r>".to_string(),
+        "\u{feff}<r>1 &lt; 2</r>\n".to_string(),
     ];
     let methods = [
         Canonicalization::Inclusive,

@@ -1,5 +1,5 @@
 //! `qyzmet signer`: a local stand-in for NCALayer (`wss://127.0.0.1:13579`)
-//! that signs with a PKCS #12 key, for development and tests. Thin glue over
+//! that signs with PKCS #12 keys, for development and tests. Thin glue over
 //! `qyzmet-signer`; the clock is read here, at the boundary, never in the
 //! library. See docs/signer.md.
 
@@ -12,12 +12,19 @@ use anyhow::Context;
 use qyzmet_signer::{Config, Limits, SigningKey, tls};
 
 #[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("keys").required(true).multiple(true).args(["p12", "p12_dir"])))]
 pub struct SignerArgs {
-    /// The PKCS #12 (`.p12`) key to sign with, e.g. `signing-rsa.p12` from
-    /// `qyzmet pki demo`.
+    /// A PKCS #12 (`.p12`) key to sign with, e.g. `signing-rsa.p12` from
+    /// `qyzmet pki demo`. Repeat for several keys: each request is signed
+    /// with the first key that matches it (IIN, BIN, signing or
+    /// authentication), as NCALayer offers only matching keys.
     #[arg(long, value_name = "FILE")]
-    pub p12: PathBuf,
-    /// The PKCS #12 password.
+    pub p12: Vec<PathBuf>,
+    /// Every `*.p12` file of a directory (by name, after the --p12 keys),
+    /// all with the same password.
+    #[arg(long, value_name = "DIR")]
+    pub p12_dir: Option<PathBuf>,
+    /// The PKCS #12 password (of every key).
     #[arg(long, default_value = "demo")]
     pub password: String,
     /// Where to listen; NCALayer's address is 127.0.0.1:13579.
@@ -35,11 +42,33 @@ pub struct SignerArgs {
     pub plain: bool,
 }
 
+/// The key files: the `--p12` ones in order, then the `--p12-dir` ones by
+/// name.
+fn key_files(args: &SignerArgs) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = args.p12.clone();
+    if let Some(dir) = &args.p12_dir {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+            let path = entry?.path();
+            if path.is_file() && path.extension().is_some_and(|ext| ext == "p12") {
+                found.push(path);
+            }
+        }
+        anyhow::ensure!(!found.is_empty(), "no *.p12 file in {}", dir.display());
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
+}
+
 pub fn run(args: SignerArgs) -> anyhow::Result<ExitCode> {
-    let p12 =
-        std::fs::read(&args.p12).with_context(|| format!("reading {}", args.p12.display()))?;
-    let key = SigningKey::from_pkcs12(&p12, &args.password)
-        .with_context(|| format!("opening {}", args.p12.display()))?;
+    let mut keys = Vec::new();
+    for file in key_files(&args)? {
+        let p12 = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+        let key = SigningKey::from_pkcs12(&p12, &args.password)
+            .with_context(|| format!("opening {}", file.display()))?;
+        keys.push((file, key));
+    }
     let tls = if args.plain {
         None
     } else {
@@ -66,11 +95,22 @@ pub fn run(args: SignerArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("listening on {}", args.addr))?;
     let scheme = if tls.is_some() { "wss" } else { "ws" };
     eprintln!(
-        "NCALayer stand-in on {scheme}://{} signing as {} (IIN {})",
+        "NCALayer stand-in on {scheme}://{} with {} key(s), first match signs:",
         listener.local_addr()?,
-        key.subject_cn().unwrap_or_default(),
-        key.iin().unwrap_or_else(|| "none".into()),
+        keys.len()
     );
+    for (file, key) in &keys {
+        eprintln!(
+            "  {}: {} (IIN {}{}), {}",
+            file.display(),
+            key.subject_cn().unwrap_or_default(),
+            key.iin().unwrap_or_else(|| "none".into()),
+            key.bin()
+                .map(|bin| format!(", BIN {bin}"))
+                .unwrap_or_default(),
+            key.usage_label(),
+        );
+    }
     if tls.is_some() {
         eprintln!(
             "a browser must trust the certificate first: open https://{} once and accept it",
@@ -78,11 +118,45 @@ pub fn run(args: SignerArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let config = Config {
-        key,
+        keys: keys.into_iter().map(|(_, key)| key).collect(),
         tls,
         limits: Limits::default(),
         clock: Arc::new(jiff::Timestamp::now),
     };
     qyzmet_signer::serve_blocking(listener, config)?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(p12: Vec<PathBuf>, p12_dir: Option<PathBuf>) -> SignerArgs {
+        SignerArgs {
+            p12,
+            p12_dir,
+            password: "demo".into(),
+            addr: "127.0.0.1:0".parse().unwrap(),
+            tls_cert: None,
+            tls_key: None,
+            plain: true,
+        }
+    }
+
+    #[test]
+    fn key_files_are_the_p12_ones_then_the_directory_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["b.p12", "a.p12", "notes.txt"] {
+            std::fs::write(dir.path().join(name), b"").unwrap();
+        }
+        std::fs::create_dir(dir.path().join("sub.p12")).unwrap();
+        let first = PathBuf::from("first.p12");
+        let files = key_files(&args(vec![first.clone()], Some(dir.path().into()))).unwrap();
+        assert_eq!(
+            files,
+            vec![first, dir.path().join("a.p12"), dir.path().join("b.p12")]
+        );
+        let empty = tempfile::tempdir().unwrap();
+        assert!(key_files(&args(vec![], Some(empty.path().into()))).is_err());
+    }
 }

@@ -32,6 +32,7 @@ fn app_with_pki() -> (TestApp, DemoPki) {
             grants: Vec::new(),
             supervisor: false,
             region: "kyzylorda".into(),
+            iin: None,
         },
     )
     .unwrap();

@@ -4,6 +4,7 @@ mod certificates;
 mod common;
 mod postgres;
 mod receipts;
+mod result_signing;
 mod signing;
 
 use axum::body::Body;

@@ -29,6 +29,7 @@ async fn citizen(app: &TestApp, iin: &str, region: &str) -> Client {
             grants: Vec::new(),
             supervisor: false,
             region: region.into(),
+            iin: None,
         },
     )
     .unwrap();

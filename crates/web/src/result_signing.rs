@@ -1,0 +1,432 @@
+//! The provider's signature on a result: where the regulation has the head
+//! (or the provider's authorised person) sign the result with a digital
+//! signature (a staff step with `signs: true` that leads to a result
+//! without a further decision), the task is completed by signing the
+//! result document itself.
+//!
+//! 1. `GET /tasks/{task}/result-to-sign` renders the result the step leads
+//!    to, in Kazakh and Russian, issued now and signed by this person, and
+//!    returns both PDFs (base64) with the issue instant.
+//! 2. The page has NCALayer sign both files (CMS, detached) with the key
+//!    whose certificate carries the person's IIN, and posts the signatures
+//!    to `POST /tasks/{task}/sign-result`.
+//! 3. The server renders the same PDFs again (rendering is deterministic
+//!    for the same issue instant), verifies each signature over them with
+//!    `qyzmet-pki` (chain, validity, revocation, key usage for signing, the
+//!    signer's IIN), keeps the PDFs (blobs) and the signatures (directory
+//!    collection [`SIGNED_RESULTS`], by case id), and completes the task.
+//!
+//! From then on `/cases/{id}/result.pdf` serves the signed files, and the
+//! public verification page checks the signatures again.
+
+use axum::Json;
+use axum::extract::{Form, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use jiff::Timestamp;
+use qyzmet_core::{Iin, Lang};
+use qyzmet_documents as docs;
+use qyzmet_engine::record::TaskStatus;
+use qyzmet_engine::{Action, Case};
+use qyzmet_regulation::ProcessModel;
+use qyzmet_regulation::syntax::{OrgKind, StepKind};
+use qyzmet_runtime::Runtime;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::{Account, MaybeUser, check_csrf};
+use crate::documents::{PRINT_LANGS, display_name, document_for, render, sha256_hex};
+use crate::{AppError, AppResult, AppState, api};
+
+/// Directory collection of signed results, by case id.
+pub const SIGNED_RESULTS: &str = "signed-results";
+/// How long a rendered result waits for its signatures.
+pub const SIGNING_WINDOW_SECONDS: i64 = 600;
+
+/// The result a step leads to without a further decision or wait: follow
+/// `next` to an end. `None` when a decision or a wait comes first.
+pub fn result_ahead(model: &ProcessModel, route: &str, step_id: &str) -> Option<String> {
+    let graph = model.routes.iter().find(|graph| graph.key == route)?;
+    let mut index = graph.nodes.iter().position(|node| node.id == step_id)?;
+    for _ in 0..graph.nodes.len() {
+        let node = &graph.nodes[index];
+        if node.kind == StepKind::End {
+            return node.result.clone();
+        }
+        if node.id != step_id && matches!(node.kind, StepKind::Decision | StepKind::Wait) {
+            return None;
+        }
+        let [edge] = node.edges.as_slice() else {
+            return None;
+        };
+        index = edge.target;
+    }
+    None
+}
+
+/// Does completing this task mean signing the result? A staff step marked
+/// `signs: true` that leads to a written result.
+pub fn signs_result(model: &ProcessModel, route: &str, step_id: &str) -> Option<String> {
+    let step = crate::view::step(model, route, step_id)?;
+    if !step.signs || step.kind != StepKind::Task {
+        return None;
+    }
+    let role = model
+        .file
+        .roles
+        .iter()
+        .find(|role| Some(&role.id) == step.role.as_ref())?;
+    if !matches!(role.org, OrgKind::Provider | OrgKind::ServiceCentre) {
+        return None;
+    }
+    let result = result_ahead(model, route, step_id)?;
+    let written = model
+        .file
+        .service
+        .results
+        .iter()
+        .any(|def| def.id == result)
+        || model.file.service.refusals.iter().any(|def| {
+            def.id == result && def.kind == qyzmet_regulation::syntax::RefusalKind::MotivatedRefusal
+        });
+    written.then_some(result)
+}
+
+struct ToSign {
+    case: Case,
+    result: String,
+    files: Vec<(Lang, Vec<u8>)>,
+}
+
+/// The task's case, checked: open, this person may complete the task, the
+/// task signs a result; and that result rendered for `issued_at`.
+fn prepare(
+    runtime: &Runtime,
+    account: &Account,
+    task_id: &str,
+    base_url: &str,
+    issued_at: Timestamp,
+) -> Result<ToSign, AppError> {
+    let row = runtime
+        .store
+        .task(task_id)?
+        .ok_or_else(|| AppError::not_found("unknown_task", format!("no task `{task_id}`")))?;
+    let (case, model) = api::load_case(runtime, account, &row.case_id)?;
+    let task = case
+        .tasks
+        .get(task_id)
+        .filter(|task| matches!(task.status, TaskStatus::Open | TaskStatus::Claimed))
+        .ok_or_else(|| {
+            AppError::new(
+                StatusCode::CONFLICT,
+                "task_already_done",
+                "the task is not open",
+            )
+        })?;
+    if !account.actor().holds(&task.role, &task.unit)
+        || task
+            .assignee
+            .as_ref()
+            .is_some_and(|who| who != &account.login)
+    {
+        return Err(AppError::forbidden("the task is not yours to complete"));
+    }
+    let result = signs_result(&model, &case.route, &task.step).ok_or_else(|| {
+        AppError::bad_request("invalid_input", "this task does not sign a result")
+    })?;
+    let position = model
+        .file
+        .roles
+        .iter()
+        .find(|role| role.id == task.role)
+        .map(|role| role.title.clone())
+        .unwrap_or_else(|| qyzmet_core::Text::kk("—"));
+    let signer = docs::Signer {
+        name: display_name(runtime, &account.login),
+        position,
+    };
+    let document = document_for(runtime, &case, &model, base_url, &result, issued_at, signer)?
+        .ok_or_else(|| AppError::internal("the regulation names no such result"))?;
+    let files = PRINT_LANGS
+        .iter()
+        .map(|lang| Ok((*lang, render(&document, *lang)?)))
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok(ToSign {
+        case,
+        result,
+        files,
+    })
+}
+
+fn signer_iin(account: &Account) -> Result<Iin, AppError> {
+    account
+        .iin
+        .as_deref()
+        .and_then(|iin| Iin::parse(iin).ok())
+        .ok_or_else(|| {
+            AppError::bad_request(
+                "no_signing_identity",
+                "this account has no IIN to bind a signing certificate to",
+            )
+        })
+}
+
+/// `GET /tasks/{task}/result-to-sign`.
+pub(crate) async fn result_to_sign(
+    State(state): State<AppState>,
+    MaybeUser(session): MaybeUser,
+    Path(task_id): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> AppResult {
+    let session = session.ok_or_else(AppError::unauthenticated)?;
+    let account = session.account;
+    let base = crate::pages::base_url(&state, &headers);
+    // Whole seconds: the instant travels through the page and back.
+    let issued_at = Timestamp::from_second(state.now().as_second())
+        .map_err(|error| AppError::internal(error.to_string()))?;
+    let body = state
+        .blocking(move |runtime| {
+            let iin = signer_iin(&account)?;
+            let prepared = prepare(runtime, &account, &task_id, &base, issued_at)?;
+            Ok(json!({
+                "issued_at": issued_at.as_second(),
+                "result": prepared.result,
+                "iin": iin.to_string(),
+                "langs": prepared.files.iter().map(|(lang, _)| lang.code()).collect::<Vec<_>>(),
+                "data": prepared.files.iter().map(|(_, pdf)| STANDARD.encode(pdf)).collect::<Vec<_>>(),
+            }))
+        })
+        .await?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct SignResultForm {
+    csrf: String,
+    issued_at: i64,
+    /// One CMS signature (base64) per file, in the order of `langs`,
+    /// separated by commas.
+    signatures: String,
+    #[serde(default)]
+    version: Option<u64>,
+}
+
+/// The head's signatures over a task's result, as posted.
+pub struct Signed<'a> {
+    pub task_id: &'a str,
+    /// The base URL the documents were rendered with (their QR code).
+    pub base_url: &'a str,
+    /// The issue instant the documents were rendered for.
+    pub issued_at: Timestamp,
+    /// One CMS signature per file of [`PRINT_LANGS`], in that order.
+    pub signatures: &'a [&'a str],
+    pub version: Option<u64>,
+}
+
+/// Verifies the signatures over the result and completes the task.
+pub fn sign_result(
+    runtime: &Runtime,
+    pki: Option<&crate::auth::Pki>,
+    account: &Account,
+    signed: &Signed<'_>,
+    now: Timestamp,
+) -> Result<Case, AppError> {
+    let Signed {
+        task_id,
+        base_url,
+        issued_at,
+        signatures,
+        version,
+    } = *signed;
+    let Some(pki) = pki else {
+        return Err(AppError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "signatures_off",
+            "this server has no trusted certificate authorities configured (serve --trust-root)",
+        ));
+    };
+    if issued_at > now || now.as_second() - issued_at.as_second() > SIGNING_WINDOW_SECONDS {
+        return Err(AppError::new(
+            StatusCode::GONE,
+            "draft_expired",
+            "the document to sign is older than ten minutes; sign it again",
+        ));
+    }
+    let iin = signer_iin(account)?;
+    let prepared = prepare(runtime, account, task_id, base_url, issued_at)?;
+    if signatures.len() != prepared.files.len() {
+        return Err(AppError::bad_request(
+            "signature_missing",
+            format!(
+                "{} signatures for {} files",
+                signatures.len(),
+                prepared.files.len()
+            ),
+        ));
+    }
+    let mut files = serde_json::Map::new();
+    let mut signer = Value::Null;
+    for ((lang, pdf), signature) in prepared.files.iter().zip(signatures) {
+        let check = qyzmet_pki::Check {
+            iin: Some(iin),
+            content: Some(pdf),
+            ..qyzmet_pki::Check::new(now, qyzmet_pki::Purpose::Signing)
+        };
+        let verified = pki
+            .verifier
+            .verify_cms(signature.trim().as_bytes(), &check, &pki.crls)
+            .map_err(|failure| {
+                AppError::bad_request(
+                    "signature_rejected",
+                    format!("{}: {failure}", failure.code()),
+                )
+                .with_reason(crate::signing::failure_key(failure.code()))
+            })?;
+        let report = verified.signers.first();
+        signer = json!({
+            "login": account.login,
+            "name": display_name(runtime, &account.login),
+            "common_name": report.and_then(|s| s.certificate.subject.common_name.clone()),
+            "certificate_serial": report.map(|s| s.certificate.serial_hex.clone()),
+            "signing_time": report.and_then(|s| s.signing_time),
+        });
+        let sha256 = sha256_hex(pdf);
+        runtime.store.insert_doc(
+            "blobs",
+            &sha256,
+            &json!({"type": "application/pdf", "data": STANDARD.encode(pdf)}),
+        )?;
+        files.insert(
+            lang.code().to_owned(),
+            json!({"sha256": sha256, "cms": STANDARD.encode(signature.trim())}),
+        );
+    }
+    let case_id = prepared.case.case_id.clone();
+    let record = json!({
+        "result": prepared.result,
+        "issued_at": issued_at,
+        "base_url": base_url,
+        "signer": signer,
+        "files": files,
+    });
+    let digests: serde_json::Map<String, Value> = files
+        .iter()
+        .map(|(lang, file)| (lang.clone(), file["sha256"].clone()))
+        .collect();
+    // The record first: a completed task never lacks its signatures.
+    runtime.store.put_doc(SIGNED_RESULTS, &case_id, &record)?;
+    let case = api::act(
+        runtime,
+        account,
+        &case_id,
+        Action::Complete {
+            task_id: task_id.to_owned(),
+            outcome: None,
+            data: json!({"signed_result": digests}),
+        },
+        version,
+        now,
+    )?;
+    Ok(case)
+}
+
+/// `POST /tasks/{task}/sign-result`.
+pub(crate) async fn sign_result_form(
+    State(state): State<AppState>,
+    MaybeUser(session): MaybeUser,
+    Path(task_id): Path<String>,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<SignResultForm>,
+) -> AppResult {
+    let session = session.ok_or_else(AppError::unauthenticated)?;
+    check_csrf(&session, &form.csrf)?;
+    let account = session.account;
+    let base = crate::pages::base_url(&state, &headers);
+    let now = state.now();
+    let pki = state.pki.clone();
+    let issued_at = Timestamp::from_second(form.issued_at)
+        .map_err(|error| AppError::bad_request("invalid_input", error.to_string()))?;
+    let case = state
+        .blocking(move |runtime| {
+            let signatures: Vec<&str> = form
+                .signatures
+                .split(',')
+                .filter(|part| !part.trim().is_empty())
+                .collect();
+            let signed = Signed {
+                task_id: &task_id,
+                base_url: &base,
+                issued_at,
+                signatures: &signatures,
+                version: form.version,
+            };
+            sign_result(runtime, pki.as_deref(), &account, &signed, now)
+        })
+        .await?;
+    Ok(Redirect::to(&format!("/cases/{}", case.case_id)).into_response())
+}
+
+/// The signed result of a closed case, if the result was signed: the record
+/// kept at signing.
+pub fn signed_result(runtime: &Runtime, case: &Case) -> Result<Option<Value>, AppError> {
+    let Some(result) = case.result.as_deref() else {
+        return Ok(None);
+    };
+    Ok(runtime
+        .store
+        .doc(SIGNED_RESULTS, &case.case_id)?
+        .filter(|record| record["result"] == result))
+}
+
+/// The signed file of a result in `lang` (Kazakh for English), from the blobs.
+pub fn signed_file(
+    runtime: &Runtime,
+    record: &Value,
+    lang: Lang,
+) -> Result<Option<Vec<u8>>, AppError> {
+    let lang = if lang == Lang::En { Lang::Kk } else { lang };
+    let Some(sha256) = record["files"][lang.code()]["sha256"].as_str() else {
+        return Ok(None);
+    };
+    let Some(blob) = runtime.store.doc("blobs", sha256)? else {
+        return Ok(None);
+    };
+    let bytes = STANDARD
+        .decode(blob["data"].as_str().unwrap_or_default())
+        .map_err(|error| AppError::internal(format!("blob: {error}")))?;
+    Ok(Some(bytes))
+}
+
+/// Checks the kept signatures again, now: `Ok(signer)` or the failure code.
+pub fn recheck(
+    runtime: &Runtime,
+    pki: Option<&crate::auth::Pki>,
+    record: &Value,
+    now: Timestamp,
+) -> Result<Result<(), String>, AppError> {
+    let Some(pki) = pki else {
+        return Ok(Err("signatures_off".into()));
+    };
+    for lang in PRINT_LANGS {
+        let Some(pdf) = signed_file(runtime, record, lang)? else {
+            return Ok(Err("missing-content".into()));
+        };
+        let cms = STANDARD
+            .decode(
+                record["files"][lang.code()]["cms"]
+                    .as_str()
+                    .unwrap_or_default(),
+            )
+            .unwrap_or_default();
+        let check = qyzmet_pki::Check {
+            content: Some(&pdf),
+            ..qyzmet_pki::Check::new(now, qyzmet_pki::Purpose::Signing)
+        };
+        if let Err(failure) = pki.verifier.verify_cms(&cms, &check, &pki.crls) {
+            return Ok(Err(failure.code().to_owned()));
+        }
+    }
+    Ok(Ok(()))
+}
