@@ -60,12 +60,16 @@ pub const ATTACHMENT_TYPES: &[&str] = &["application/pdf", "image/jpeg", "image/
         work_list,
         claim,
         complete,
+        crate::result_signing::api_result_to_sign,
+        crate::result_signing::api_sign_result,
         assign,
         extend,
         withdraw,
         registry,
         audit,
-        stats
+        stats,
+        crate::pages::api_verify,
+        crate::pages::api_verify_file
     ),
     components(schemas(
         SignIn,
@@ -74,6 +78,8 @@ pub const ATTACHMENT_TYPES: &[&str] = &["application/pdf", "image/jpeg", "image/
         crate::signing::DraftBody,
         crate::signing::SignatureBody,
         CompleteRequest,
+        crate::result_signing::ResultToSign,
+        crate::result_signing::SignResultRequest,
         AssignRequest,
         ReasonRequest,
         ErrorBody,
@@ -109,9 +115,21 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/api/tasks", get(work_list))
         .route("/api/tasks/{task_id}/claim", post(claim))
         .route("/api/tasks/{task_id}/complete", post(complete))
+        .route(
+            "/api/tasks/{task_id}/result-to-sign",
+            get(crate::result_signing::api_result_to_sign),
+        )
+        .route(
+            "/api/tasks/{task_id}/sign-result",
+            post(crate::result_signing::api_sign_result),
+        )
         .route("/api/registries/{registry}/{key}", get(registry))
         .route("/api/audit", get(audit))
         .route("/api/stats", get(stats))
+        .route(
+            "/api/verify/{case_id}",
+            get(crate::pages::api_verify).post(crate::pages::api_verify_file),
+        )
 }
 
 async fn openapi() -> Response {
@@ -1125,6 +1143,13 @@ async fn complete(
     Query(params): Query<LangParam>,
     Json(body): Json<CompleteRequest>,
 ) -> AppResult {
+    let pki = state.pki.clone();
+    let id = task_id.clone();
+    state
+        .blocking(move |runtime| {
+            crate::result_signing::refuse_unsigned(runtime, pki.as_deref(), &id)
+        })
+        .await?;
     let action = Action::Complete {
         task_id: task_id.clone(),
         outcome: body.outcome,

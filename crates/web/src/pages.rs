@@ -776,9 +776,14 @@ async fn task_act(
     };
     let now = state.now();
     let account = session.account;
+    let pki = state.pki.clone();
+    let completes = matches!(action, Action::Complete { .. });
     let case_id = state
         .blocking(move |runtime| {
             let case_id = api::case_of_task(runtime, &task_id)?;
+            if completes {
+                crate::result_signing::refuse_unsigned(runtime, pki.as_deref(), &task_id)?;
+            }
             api::act(runtime, &account, &case_id, action, form.version, now)?;
             Ok(case_id)
         })
@@ -1348,6 +1353,68 @@ async fn verify_page(
     )
 }
 
+/// Which issued document and language a file with `digest` is, if any.
+fn matching_document(data: &Value, digest: &str) -> Option<Value> {
+    data["documents"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|document| {
+            document["files"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|file| file["sha256"] == digest)
+                .map(|file| json!({"kind": document["kind"], "heading": document["heading"], "document_id": document["document_id"], "lang": file["lang"], "signature": document["signature"]}))
+        })
+}
+
+#[utoipa::path(get, path = "/api/verify/{case_id}", params(("case_id" = String, Path), crate::api::LangParam),
+    responses((status = 200, description = "Public: every document the case issued — kind, number, issuer, issue time, the SHA-256 of each language's file, and for a signed result its signature checked now (valid, signer). No applicant data."), (status = 404, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_verify(
+    State(state): State<AppState>,
+    Path(case_id): Path<String>,
+    axum::extract::Query(params): axum::extract::Query<crate::api::LangParam>,
+    headers: axum::http::HeaderMap,
+) -> AppResult {
+    let lang = params.lang();
+    let base = base_url(&state, &headers);
+    let pki = state.pki.clone();
+    let now = state.now();
+    let data = state
+        .blocking(move |runtime| verification(runtime, pki.as_deref(), &case_id, &base, lang, now))
+        .await?;
+    Ok(axum::Json(data).into_response())
+}
+
+#[utoipa::path(post, path = "/api/verify/{case_id}", params(("case_id" = String, Path), crate::api::LangParam),
+    request_body(content = Vec<u8>, content_type = "application/pdf", description = "The file someone holds"),
+    responses((status = 200, description = "`matched`: whether the file is one the case issued, unaltered; `document`: which one and in which language (with the signature check for a signed result)"), (status = 404, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_verify_file(
+    State(state): State<AppState>,
+    Path(case_id): Path<String>,
+    axum::extract::Query(params): axum::extract::Query<crate::api::LangParam>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> AppResult {
+    let lang = params.lang();
+    let digest = crate::documents::sha256_hex(&body);
+    let base = base_url(&state, &headers);
+    let pki = state.pki.clone();
+    let now = state.now();
+    let data = state
+        .blocking(move |runtime| verification(runtime, pki.as_deref(), &case_id, &base, lang, now))
+        .await?;
+    let document = matching_document(&data, &digest);
+    Ok(axum::Json(json!({
+        "case_id": data["case_id"],
+        "sha256": digest,
+        "matched": document.is_some(),
+        "document": document,
+    }))
+    .into_response())
+}
+
 /// Compares a file someone holds with the document as issued.
 async fn verify_file(
     State(state): State<AppState>,
@@ -1382,19 +1449,7 @@ async fn verify_file(
     let data = state
         .blocking(move |runtime| verification(runtime, pki.as_deref(), &id, &base, lang, now))
         .await?;
-    // Which document and language the file is, if any.
-    let found = data["documents"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find_map(|document| {
-            document["files"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|file| file["sha256"] == digest.as_str())
-                .map(|file| json!({"kind": document["kind"], "heading": document["heading"], "document_id": document["document_id"], "lang": file["lang"]}))
-        });
+    let found = matching_document(&data, &digest);
     let matched = found.is_some();
     let page = Page::new(lang, session, &format!("/verify/{case_id}"));
     render_page(

@@ -173,6 +173,35 @@ fn signer_iin(account: &Account) -> Result<Iin, AppError> {
         })
 }
 
+/// Refuses to complete a task that signs a result without the signature,
+/// when this server verifies signatures (without trusted roots, results
+/// are issued unsigned).
+pub fn refuse_unsigned(
+    runtime: &Runtime,
+    pki: Option<&crate::auth::Pki>,
+    task_id: &str,
+) -> Result<(), AppError> {
+    if pki.is_none() {
+        return Ok(());
+    }
+    let Some(row) = runtime.store.task(task_id)? else {
+        return Ok(()); // the engine answers for unknown tasks
+    };
+    let Some(case) = runtime.store.case(&row.case_id)? else {
+        return Ok(());
+    };
+    let model = api::pinned_model(runtime, &case.regulation_hash)?;
+    if signs_result(&model, &case.route, &row.step_id).is_some() {
+        return Err(AppError::bad_request(
+            "signature_required",
+            format!(
+                "this step signs the result with a digital signature: GET /api/tasks/{task_id}/result-to-sign, sign each file (CMS, detached), POST /api/tasks/{task_id}/sign-result"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// `GET /tasks/{task}/result-to-sign`.
 pub(crate) async fn result_to_sign(
     State(state): State<AppState>,
@@ -366,6 +395,80 @@ pub(crate) async fn sign_result_form(
         })
         .await?;
     Ok(Redirect::to(&format!("/cases/{}", case.case_id)).into_response())
+}
+
+// ------------------------------------------------------------ API
+
+/// The result files a task signs.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ResultToSign {
+    /// The issue instant (seconds since the epoch) the files were rendered
+    /// for; post it back with the signatures within ten minutes.
+    pub issued_at: i64,
+    /// The result (or refusal) id of the regulation.
+    pub result: String,
+    /// The IIN the signing certificate must carry.
+    pub iin: String,
+    /// The files' languages, in order (`kk`, `ru`).
+    pub langs: Vec<String>,
+    /// The PDF files, base64, in the order of `langs`.
+    pub data: Vec<String>,
+}
+
+#[utoipa::path(get, path = "/api/tasks/{task_id}/result-to-sign", params(("task_id" = String, Path)),
+    responses((status = 200, body = ResultToSign, description = "The result PDFs to sign (CMS, detached), one per language"), (status = 403, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody, description = "The task does not sign a result, or the account has no IIN")))]
+pub(crate) async fn api_result_to_sign(
+    state: State<AppState>,
+    crate::auth::User(session): crate::auth::User,
+    path: Path<String>,
+    headers: axum::http::HeaderMap,
+) -> AppResult {
+    result_to_sign(state, MaybeUser(Some(session)), path, headers).await
+}
+
+/// The signatures over the files of `result-to-sign`.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct SignResultRequest {
+    pub issued_at: i64,
+    /// CMS SignedData (detached), base64 or PEM, one per file, in order.
+    pub signatures: Vec<String>,
+    #[serde(default)]
+    pub expected_version: Option<u64>,
+}
+
+#[utoipa::path(post, path = "/api/tasks/{task_id}/sign-result", request_body = SignResultRequest, params(("task_id" = String, Path), crate::api::LangParam),
+    responses((status = 200, description = "The case after the task; the signed files are its result"), (status = 410, body = crate::api::ErrorBody, description = "Rendered more than ten minutes ago"), (status = 422, body = crate::api::ErrorBody, description = "signature_rejected with the reason")))]
+pub(crate) async fn api_sign_result(
+    State(state): State<AppState>,
+    crate::auth::User(session): crate::auth::User,
+    Path(task_id): Path<String>,
+    axum::extract::Query(params): axum::extract::Query<crate::api::LangParam>,
+    headers: axum::http::HeaderMap,
+    Json(body): Json<SignResultRequest>,
+) -> AppResult {
+    let lang = params.lang();
+    let account = session.account;
+    let base = crate::pages::base_url(&state, &headers);
+    let now = state.now();
+    let pki = state.pki.clone();
+    let issued_at = Timestamp::from_second(body.issued_at)
+        .map_err(|error| AppError::bad_request("invalid_input", error.to_string()))?;
+    let view = state
+        .blocking(move |runtime| {
+            let signatures: Vec<&str> = body.signatures.iter().map(String::as_str).collect();
+            let signed = Signed {
+                task_id: &task_id,
+                base_url: &base,
+                issued_at,
+                signatures: &signatures,
+                version: body.expected_version,
+            };
+            let case = sign_result(runtime, pki.as_deref(), &account, &signed, now)?;
+            let model = api::pinned_model(runtime, &case.regulation_hash)?;
+            Ok(crate::view::case_view(runtime, &case, &model, lang, now))
+        })
+        .await?;
+    Ok(Json(view).into_response())
 }
 
 /// The signed result of a closed case, if the result was signed: the record

@@ -883,6 +883,30 @@ pub static MESSAGES: &[(&str, [&str; 3])] = &[
         ],
     ),
     (
+        "signature.failure.timestamp",
+        [
+            "қолтаңбаның уақыт белгісі тексеруден өтпеді.",
+            "метка времени подписи не прошла проверку.",
+            "the signature's timestamp did not pass the checks.",
+        ],
+    ),
+    (
+        "signature.failure.signing-time-missing",
+        [
+            "қолтаңбада қол қою уақыты көрсетілмеген.",
+            "в подписи не указано время подписания.",
+            "the signature does not say when it was made.",
+        ],
+    ),
+    (
+        "signature.failure.too-large",
+        [
+            "қолтаңба тым үлкен.",
+            "подпись слишком большая.",
+            "the signature is too large.",
+        ],
+    ),
+    (
         "signature.failure.other",
         [
             "қолтаңба тексеруден өтпеді.",

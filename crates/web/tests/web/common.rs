@@ -270,6 +270,48 @@ pub async fn portal_case(app: &TestApp) -> (Client, Value) {
 }
 
 impl Client {
+    /// Completes a task that signs the result, as `login` (staff with a demo
+    /// IIN) would through NCALayer: the files to sign, each signed (CMS,
+    /// detached) with a key bound to the account's IIN, posted back.
+    pub async fn sign_result(
+        &mut self,
+        app: &TestApp,
+        login: &str,
+        task: &str,
+    ) -> (StatusCode, Value) {
+        use base64::Engine as _;
+        let iin = app
+            .state
+            .runtime
+            .store
+            .doc(qyzmet_web::auth::ACCOUNTS, login)
+            .unwrap()
+            .and_then(|account| account["iin"].as_str().map(str::to_owned))
+            .expect("the account has an IIN");
+        let cert = person_cert(&iin, qyzmet_pki::Purpose::Signing);
+        let to_sign = self.get(&format!("/api/tasks/{task}/result-to-sign")).await;
+        assert_eq!(to_sign.status, StatusCode::OK, "{}", to_sign.text());
+        let to_sign = to_sign.json();
+        let signatures: Vec<String> = to_sign["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|data| {
+                let pdf = base64::engine::general_purpose::STANDARD
+                    .decode(data.as_str().unwrap())
+                    .unwrap();
+                let der =
+                    qyzmet_pki::sign_cms(&pdf, &cert.cert, &cert.key, true, app.now()).unwrap();
+                base64::engine::general_purpose::STANDARD.encode(der)
+            })
+            .collect();
+        self.post(
+            &format!("/api/tasks/{task}/sign-result"),
+            json!({"issued_at": to_sign["issued_at"], "signatures": signatures}),
+        )
+        .await
+    }
+
     /// A portal request the way a page files it: a draft, its data signed by
     /// `signer`, the signature posted. The draft must be accepted.
     pub async fn submit_signed(

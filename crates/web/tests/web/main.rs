@@ -53,11 +53,16 @@ async fn portal_application_end_to_end() {
     assert_eq!(status, StatusCode::OK, "{case}");
     let sign = task_at(&case, "p-3-notice");
 
-    // The head signs; the citizen sees the result.
+    // The head signs the result; "done" without a signature is refused.
     let mut head = app.client("kyzylorda-city.head").await;
-    let (status, case) = head
+    let (status, error) = head
         .post(&format!("/api/tasks/{sign}/complete"), json!({}))
         .await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("signature_required"))
+    );
+    let (status, case) = head.sign_result(&app, "kyzylorda-city.head", &sign).await;
     assert_eq!(status, StatusCode::OK, "{case}");
     assert_eq!(case["status"], "completed");
 
@@ -545,6 +550,11 @@ async fn openapi_documents_every_api_route() {
         "/api/cases/{case_id}/withdraw",
         "/api/tasks",
         "/api/tasks/{task_id}/claim",
+        "/api/tasks/{task_id}/result-to-sign",
+        "/api/tasks/{task_id}/sign-result",
+        "/api/drafts",
+        "/api/drafts/{draft}/submit",
+        "/api/verify/{case_id}",
         "/api/tasks/{task_id}/complete",
         "/api/registries/{registry}/{key}",
         "/api/audit",
@@ -688,7 +698,13 @@ async fn pages_walk_a_case_with_forms() {
             &[("csrf", &csrf), ("action", "complete")],
         )
         .await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "signing is required"
+    );
+    let (status, _) = head.sign_result(&app, "kyzylorda-city.head", &sign).await;
+    assert_eq!(status, StatusCode::OK);
     let page = citizen
         .get(&format!("/cases/{case_id}?lang=en"))
         .await
@@ -806,8 +822,8 @@ async fn result_pdf_and_public_verification() {
     );
     let sign = task_at(&case, "p-3-notice");
     let mut head = app.client("kyzylorda-city.head").await;
-    head.post(&format!("/api/tasks/{sign}/complete"), json!({}))
-        .await;
+    let (status, _) = head.sign_result(&app, "kyzylorda-city.head", &sign).await;
+    assert_eq!(status, StatusCode::OK);
 
     let pdf = citizen
         .get(&format!("/cases/{case_id}/result.pdf?lang=kk"))

@@ -162,6 +162,39 @@ async fn the_head_signs_the_result_and_the_public_page_checks_it() {
     use sha2::Digest as _;
     assert!(html.contains(&hex::encode(sha2::Sha256::digest(&files[0]))));
     assert!(!html.contains(&app.citizen(0)), "no applicant IIN");
+    // The same through the API: the file, and the file changed by a byte.
+    let reply = anyone
+        .send(
+            anyone
+                .request(axum::http::Method::POST, &format!("/api/verify/{case_id}"))
+                .header(axum::http::header::CONTENT_TYPE, "application/pdf")
+                .body(axum::body::Body::from(files[1].clone()))
+                .unwrap(),
+        )
+        .await
+        .json();
+    assert_eq!(reply["matched"], true, "{reply}");
+    assert_eq!(reply["document"]["lang"], "ru");
+    assert_eq!(reply["document"]["signature"]["valid"], true, "{reply}");
+    let mut altered = files[1].clone();
+    altered[100] ^= 1;
+    let reply = anyone
+        .send(
+            anyone
+                .request(axum::http::Method::POST, &format!("/api/verify/{case_id}"))
+                .header(axum::http::header::CONTENT_TYPE, "application/pdf")
+                .body(axum::body::Body::from(altered))
+                .unwrap(),
+        )
+        .await
+        .json();
+    assert_eq!(reply["matched"], false, "{reply}");
+    let listed = anyone.get(&format!("/api/verify/{case_id}")).await.json();
+    assert_eq!(
+        listed["documents"].as_array().unwrap().len(),
+        2,
+        "receipt and result: {listed}"
+    );
 }
 
 #[tokio::test]
