@@ -270,11 +270,7 @@ pub fn sign_result(
         version,
     } = *signed;
     let Some(pki) = pki else {
-        return Err(AppError::new(
-            StatusCode::NOT_IMPLEMENTED,
-            "signatures_off",
-            "this server has no trusted certificate authorities configured (serve --trust-root)",
-        ));
+        return Err(crate::signing::signatures_off());
     };
     if issued_at > now || now.as_second() - issued_at.as_second() > SIGNING_WINDOW_SECONDS {
         return Err(AppError::new(

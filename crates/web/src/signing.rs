@@ -269,6 +269,15 @@ pub fn verify_request(
     }
 }
 
+/// The answer when this server has no trusted roots to verify against.
+pub fn signatures_off() -> AppError {
+    AppError::new(
+        StatusCode::NOT_IMPLEMENTED,
+        "signatures_off",
+        "this server has no trusted certificate authorities configured (serve --trust-root)",
+    )
+}
+
 /// The i18n key of a verification failure's explanation.
 pub fn failure_key(code: &str) -> String {
     let known = MESSAGES
@@ -293,11 +302,7 @@ pub fn submit_draft(
     now: Timestamp,
 ) -> Result<Case, AppError> {
     let Some(pki) = pki else {
-        return Err(AppError::new(
-            StatusCode::NOT_IMPLEMENTED,
-            "signatures_off",
-            "this server has no trusted certificate authorities configured (serve --trust-root)",
-        ));
+        return Err(crate::signing::signatures_off());
     };
     let signature = signature.trim();
     if signature.is_empty() {
@@ -904,6 +909,14 @@ pub static MESSAGES: &[(&str, [&str; 3])] = &[
             "қолтаңба тым үлкен.",
             "подпись слишком большая.",
             "the signature is too large.",
+        ],
+    ),
+    (
+        "signature.failure.signatures_off",
+        [
+            "бұл сервер қолтаңбаларды тексере алмайды (сенімді орталықтар бапталмаған).",
+            "этот сервер не может проверять подписи (не настроены доверенные центры).",
+            "this server cannot check signatures (no trusted authorities are configured).",
         ],
     ),
     (

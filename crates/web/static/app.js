@@ -53,31 +53,53 @@ function ncalayerSign(url, args) {
   });
 }
 
+// The storages a page lets NCALayer offer keys from.
+const STORAGES = ["PKCS12", "AKKaztokenStore", "AKKZIDCardStore", "AKEToken72KStore", "AKJaCartaStore"];
+
+// The `sign` arguments for base64 `data` (one item or an array).
+function signArgs(data, { encapsulate = true, signerParams = {}, lang = "kk" } = {}) {
+  return {
+    allowedStorages: STORAGES,
+    format: "cms",
+    data,
+    signingParams: { decode: true, encapsulate, digested: false },
+    signerParams: { extKeyUsageOids: [], ...signerParams },
+    locale: lang,
+  };
+}
+
+// A status line (`data-waiting`, `data-missing`, `data-failed` texts) that
+// says what NCALayer is doing or why it failed.
+function statusLine(element) {
+  const show = (text) => {
+    element.hidden = false;
+    element.textContent = text;
+  };
+  return {
+    waiting: () => show(element.dataset.waiting),
+    failed: (error) =>
+      show(error.missing ? element.dataset.missing : `${element.dataset.failed} ${error.message || error}`),
+    say: show,
+  };
+}
+
 function wireSigning(button) {
   const form = button.closest("form");
-  const status = form.querySelector("#sign-status");
-  const show = (text) => {
-    status.hidden = false;
-    status.textContent = text;
-  };
+  const status = statusLine(form.querySelector("#sign-status"));
   button.addEventListener("click", async () => {
     button.disabled = true;
-    show(status.dataset.waiting);
-    const args = {
-      allowedStorages: ["PKCS12", "AKKaztokenStore", "AKKZIDCardStore", "AKEToken72KStore", "AKJaCartaStore"],
-      format: "cms",
-      data: form.dataset.sign,
-      signingParams: { decode: true, encapsulate: true, digested: false },
-      signerParams: { extKeyUsageOids: [], iin: form.dataset.iin || "" },
-      locale: form.dataset.lang || "kk",
-    };
+    status.waiting();
+    const args = signArgs(form.dataset.sign, {
+      signerParams: { iin: form.dataset.iin || "" },
+      lang: form.dataset.lang,
+    });
     try {
       const [signature] = await ncalayerSign(form.dataset.ncalayer, args);
       form.querySelector("textarea[name=signature]").value = signature;
       form.submit();
     } catch (error) {
       button.disabled = false;
-      show(error.missing ? status.dataset.missing : `${status.dataset.failed} ${error.message}`);
+      status.failed(error);
     }
   });
 }
@@ -85,24 +107,17 @@ function wireSigning(button) {
 // Certificate sign-in: ask the server for a challenge, sign it with the
 // authentication key, post the signature.
 function wireCertificateSignIn(button) {
-  const status = document.getElementById("certificate-status");
-  const show = (text) => {
-    status.hidden = false;
-    status.textContent = text;
-  };
+  const status = statusLine(document.getElementById("certificate-status"));
   button.addEventListener("click", async () => {
     button.disabled = true;
-    show(status.dataset.waiting);
+    status.waiting();
     try {
       const challenge = await fetch("/api/session/challenge", { method: "POST" }).then((r) => r.json());
-      const args = {
-        allowedStorages: ["PKCS12", "AKKaztokenStore", "AKKZIDCardStore", "AKEToken72KStore", "AKJaCartaStore"],
-        format: "cms",
-        data: btoa(challenge.challenge),
-        signingParams: { decode: true, encapsulate: true, digested: false },
+      // clientAuth: NCALayer offers authentication keys only.
+      const args = signArgs(btoa(challenge.challenge), {
         signerParams: { extKeyUsageOids: ["1.3.6.1.5.5.7.3.2"] },
-        locale: button.dataset.lang || "kk",
-      };
+        lang: button.dataset.lang,
+      });
       const [signature] = await ncalayerSign(button.dataset.ncalayer, args);
       const reply = await fetch("/api/session/certificate", {
         method: "POST",
@@ -115,10 +130,10 @@ function wireCertificateSignIn(button) {
       }
       const body = await reply.json().catch(() => ({}));
       button.disabled = false;
-      show((body.error && body.error.message) || reply.statusText);
+      status.say((body.error && body.error.message) || reply.statusText);
     } catch (error) {
       button.disabled = false;
-      show(error.missing ? status.dataset.missing : `${status.dataset.failed} ${error.message || error}`);
+      status.failed(error);
     }
   });
 }
@@ -128,35 +143,28 @@ function wireCertificateSignIn(button) {
 // person's IIN, the form posts the signatures.
 function wireResultSigning(button) {
   const form = button.closest("form");
-  const status = form.querySelector(".sign-status");
-  const show = (text) => {
-    status.hidden = false;
-    status.textContent = text;
-  };
+  const status = statusLine(form.querySelector(".sign-status"));
   button.addEventListener("click", async () => {
     button.disabled = true;
-    show(status.dataset.waiting);
+    status.waiting();
     try {
       const reply = await fetch(button.dataset.url, { credentials: "same-origin" });
       const toSign = await reply.json();
       if (!reply.ok) {
         throw { missing: false, message: (toSign.error && toSign.error.message) || reply.statusText };
       }
-      const args = {
-        allowedStorages: ["PKCS12", "AKKaztokenStore", "AKKZIDCardStore", "AKEToken72KStore", "AKJaCartaStore"],
-        format: "cms",
-        data: toSign.data,
-        signingParams: { decode: true, encapsulate: false, digested: false },
-        signerParams: { extKeyUsageOids: [], iin: toSign.iin },
-        locale: button.dataset.lang || "kk",
-      };
+      const args = signArgs(toSign.data, {
+        encapsulate: false,
+        signerParams: { iin: toSign.iin },
+        lang: button.dataset.lang,
+      });
       const signatures = await ncalayerSign(button.dataset.ncalayer, args);
       form.querySelector("input[name=issued_at]").value = String(toSign.issued_at);
       form.querySelector("input[name=signatures]").value = signatures.join(",");
       form.submit();
     } catch (error) {
       button.disabled = false;
-      show(error.missing ? status.dataset.missing : `${status.dataset.failed} ${error.message || error}`);
+      status.failed(error);
     }
   });
 }
