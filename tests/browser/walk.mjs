@@ -265,9 +265,10 @@ async function walk(browser) {
   await snap(citizen, 'apply-form-filled', 'before submitting');
   await follow(citizen, 'sign-page', () => citizen.page.click('#apply-submit'));
   expect(/^\/drafts\/[^/]+$/.test(pathOf(citizen)), `citizen: after applying expected the signing page /drafts/<id>, got ${citizen.page.url()}`);
+  const signedText = (await citizen.page.locator('pre.signed-text').textContent()) || '';
   expect(
-    (await citizen.page.locator('pre.signed-text').innerText().catch(() => '')).length >= 0,
-    'citizen: the signing page does not show the text to sign',
+    signedText.includes('qyzmet.portal-request/1') && signedText.includes(CITIZEN),
+    `citizen: the signing page does not show the request to sign with the applicant's IIN: ${signedText.slice(0, 200)}`,
   );
   // Signing goes through NCALayer's WebSocket protocol (here `qyzmet signer`
   // with the citizen's demo key); the page then files the signed request.

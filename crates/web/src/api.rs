@@ -1076,8 +1076,13 @@ async fn run_action(
     lang: Lang,
 ) -> AppResult {
     let now = state.now();
+    let pki = state.pki.clone();
     let view = state
         .blocking(move |runtime| {
+            // A step that signs the result is completed by signing it.
+            if let (Action::Complete { .. }, Some(task_id)) = (&action, &task_id) {
+                crate::result_signing::refuse_unsigned(runtime, pki.as_deref(), task_id)?;
+            }
             let case_id = match (case_id, task_id) {
                 (Some(case_id), _) => case_id,
                 (None, Some(task_id)) => case_of_task(runtime, &task_id)?,
@@ -1143,13 +1148,6 @@ async fn complete(
     Query(params): Query<LangParam>,
     Json(body): Json<CompleteRequest>,
 ) -> AppResult {
-    let pki = state.pki.clone();
-    let id = task_id.clone();
-    state
-        .blocking(move |runtime| {
-            crate::result_signing::refuse_unsigned(runtime, pki.as_deref(), &id)
-        })
-        .await?;
     let action = Action::Complete {
         task_id: task_id.clone(),
         outcome: body.outcome,

@@ -269,6 +269,29 @@ pub async fn portal_case(app: &TestApp) -> (Client, Value) {
     (citizen, case)
 }
 
+/// Posts a file to the public verification page (`/verify/{case}`, a
+/// multipart form as the browser sends it); returns the page.
+pub async fn verify_upload(client: &mut Client, case_id: &str, bytes: &[u8]) -> String {
+    let boundary = "qyzmet-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"document.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let request = client
+        .request(Method::POST, &format!("/verify/{case_id}?lang=en"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    let reply = client.send(request).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    reply.text()
+}
+
 impl Client {
     /// Completes a task that signs the result, as `login` (staff with a demo
     /// IIN) would through NCALayer: the files to sign, each signed (CMS,

@@ -854,30 +854,12 @@ async fn result_pdf_and_public_verification() {
     assert!(html.contains(&digest), "the page lists the file's digest");
     assert!(!html.contains(&app.citizen(0)), "no IIN on the public page");
 
-    let upload = async |client: &mut Client, bytes: &[u8]| {
-        let boundary = "qyzmet-test-boundary";
-        let mut body = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"r.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
-        )
-        .into_bytes();
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let request = client
-            .request(Method::POST, &format!("/verify/{case_id}?lang=en"))
-            .header(
-                header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={boundary}"),
-            )
-            .body(Body::from(body))
-            .unwrap();
-        client.send(request).await.text()
-    };
-    let verdict = upload(&mut anyone, &pdf.body).await;
+    let verdict = verify_upload(&mut anyone, &case_id, &pdf.body).await;
     assert!(verdict.contains("data-matched=\"true\""), "{verdict}");
     let mut altered = pdf.body.clone();
     let middle = altered.len() / 2;
     altered[middle] ^= 1;
-    let verdict = upload(&mut anyone, &altered).await;
+    let verdict = verify_upload(&mut anyone, &case_id, &altered).await;
     assert!(verdict.contains("data-matched=\"false\""), "{verdict}");
     assert_eq!(
         anyone.get("/verify/NOPE").await.status,

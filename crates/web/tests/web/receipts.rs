@@ -6,8 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use axum::body::Body;
-use axum::http::{Method, StatusCode, header};
+use axum::http::{StatusCode, header};
 use serde_json::{Value, json};
 
 use crate::common::*;
@@ -78,28 +77,6 @@ fn save_artifact(name: &str, pdf: &[u8]) {
         .status()
         .expect("pdftoppm (poppler-utils) is installed");
     assert!(status.success(), "pdftoppm {name}");
-}
-
-/// Posts a file to the public verification page; returns the page.
-async fn verify_upload(client: &mut Client, case_id: &str, bytes: &[u8]) -> String {
-    let boundary = "qyzmet-receipt-boundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"receipt.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let request = client
-        .request(Method::POST, &format!("/verify/{case_id}?lang=en"))
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(Body::from(body))
-        .unwrap();
-    let reply = client.send(request).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
-    reply.text()
 }
 
 /// A paper application taken at the Kyzylorda city service centre with
