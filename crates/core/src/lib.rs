@@ -6,8 +6,10 @@
 
 mod duration;
 mod ident;
+mod system;
 mod text;
 
 pub use duration::{Duration, ParseDurationError, Unit};
 pub use ident::{Bin, IdentError, Iin};
+pub use system::{Answer, System};
 pub use text::{Lang, Text};

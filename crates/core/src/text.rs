@@ -80,6 +80,15 @@ impl Text {
         }
     }
 
+    /// A text in all three languages.
+    pub fn new(kk: impl Into<String>, ru: impl Into<String>, en: impl Into<String>) -> Text {
+        Text {
+            kk: kk.into(),
+            ru: Some(ru.into()),
+            en: Some(en.into()),
+        }
+    }
+
     /// The text in `lang`, falling back to Kazakh when that translation is
     /// missing.
     pub fn get(&self, lang: Lang) -> &str {

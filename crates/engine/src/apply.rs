@@ -3,7 +3,7 @@
 //! possible with a hand-made log, which `replay` rejects first) is recorded
 //! as far as it makes sense.
 
-use crate::case::{Case, StepVisit, Task, Timer};
+use crate::case::{Case, GatewayRequest, RequestStatus, StepVisit, Task, Timer};
 use crate::event::{Event, EventData};
 use crate::record::{CaseStatus, TaskStatus};
 
@@ -26,6 +26,7 @@ pub fn apply(state: Option<Case>, event: &Event) -> Case {
             provider,
             checks,
             signature,
+            representative,
             due,
             by,
         } => {
@@ -42,6 +43,7 @@ pub fn apply(state: Option<Case>, event: &Event) -> Case {
             case.provider = provider.clone();
             case.checks = checks.clone();
             case.signature = signature.clone();
+            case.representative = representative.clone();
             case.submitted_by = by.clone();
             case.status = Some(CaseStatus::Submitted);
             case.submitted_at = Some(at);
@@ -86,6 +88,7 @@ pub fn apply(state: Option<Case>, event: &Event) -> Case {
             escalation,
             about,
             wait,
+            check,
         } => {
             let status = if assignee.is_some() {
                 TaskStatus::Claimed
@@ -105,6 +108,7 @@ pub fn apply(state: Option<Case>, event: &Event) -> Case {
                     due: *due,
                     escalation: *escalation,
                     about: about.clone(),
+                    check: check.clone(),
                     outcome: None,
                     completed_by: None,
                     closed_at: None,
@@ -112,6 +116,57 @@ pub fn apply(state: Option<Case>, event: &Event) -> Case {
             );
             if *wait && !case.is_closed() {
                 case.status = Some(CaseStatus::Waiting);
+            }
+            if check.is_some()
+                && let Some(request) = about.as_ref().and_then(|id| case.requests.get_mut(id))
+            {
+                request.manual_task = Some(task_id.clone());
+            }
+        }
+        EventData::GatewayRequested {
+            request_id,
+            step,
+            system,
+            payload,
+        } => {
+            let visit = case.trail.len().saturating_sub(1);
+            case.requests.insert(
+                request_id.clone(),
+                GatewayRequest {
+                    request_id: request_id.clone(),
+                    step: step.clone(),
+                    visit,
+                    system: *system,
+                    payload: payload.clone(),
+                    status: RequestStatus::Pending,
+                    requested_at: at,
+                    answer: None,
+                    data: serde_json::Value::Null,
+                    answered_by: None,
+                    answered_at: None,
+                    failure: None,
+                    manual_task: None,
+                },
+            );
+        }
+        EventData::GatewayAnswered {
+            request_id,
+            answer,
+            data,
+            by,
+        } => {
+            if let Some(request) = case.requests.get_mut(request_id) {
+                request.status = RequestStatus::Answered;
+                request.answer = Some(*answer);
+                request.data = data.clone();
+                request.answered_by = Some(by.clone());
+                request.answered_at = Some(at);
+            }
+        }
+        EventData::GatewayFailed { request_id, reason } => {
+            if let Some(request) = case.requests.get_mut(request_id) {
+                request.status = RequestStatus::Failed;
+                request.failure = Some(reason.clone());
             }
         }
         EventData::TaskClaimed { task_id, by } => {
@@ -147,7 +202,10 @@ pub fn apply(state: Option<Case>, event: &Event) -> Case {
                 if task.assignee.is_none() {
                     task.assignee = Some(by.clone());
                 }
-                if !task.escalation {
+                // A manual check standing in for one request leaves the
+                // step only through that request's resolution.
+                let stands_in_for_request = task.check.is_some() && task.about.is_some();
+                if !task.escalation && !stands_in_for_request {
                     left = Some(task.step.clone());
                 }
             }
@@ -211,6 +269,14 @@ pub fn apply(state: Option<Case>, event: &Event) -> Case {
             case.result = result.clone();
             case.closed_at = Some(at);
             case.current_step = None;
+            for request in case.requests.values_mut() {
+                if matches!(
+                    request.status,
+                    RequestStatus::Pending | RequestStatus::Failed
+                ) {
+                    request.status = RequestStatus::Cancelled;
+                }
+            }
             if let Some(visit) = case.trail.last_mut()
                 && visit.left_at.is_none()
             {

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
+use qyzmet_core::{Answer, System};
 use qyzmet_regulation::syntax::Channel;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -49,6 +50,67 @@ impl RequestSignature {
     }
 }
 
+/// A representative acting for the applicant under a notarised power of
+/// attorney; the notary system is asked about it where a step `calls:
+/// [notary]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Representative {
+    /// The representative's IIN (check digit verified at submission).
+    /// Personal data: never logged.
+    pub iin: String,
+    /// The power of attorney's number, when the applicant gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power_of_attorney: Option<String>,
+}
+
+/// Where a request to a state system stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    /// In the outbox: being sent, retried, or waiting for a late answer.
+    Pending,
+    /// The system (or, after a failure, a person who checked by hand)
+    /// answered.
+    Answered,
+    /// The gateway gave up after its retry budget; a manual-check task is
+    /// open (a late answer still closes it).
+    Failed,
+    /// The case closed before an answer came.
+    Cancelled,
+}
+
+/// One request to a state information system through the gateway.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GatewayRequest {
+    /// `{case}/q{seq}`: stable, so the gateway's message id derived from it
+    /// is the same on every retry.
+    pub request_id: String,
+    pub step: String,
+    /// The position in `trail` of the step visit that asked.
+    pub visit: usize,
+    pub system: System,
+    pub payload: Value,
+    pub status: RequestStatus,
+    pub requested_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<Answer>,
+    /// What the system answered (the person's record, the power of
+    /// attorney, the payment order …).
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub data: Value,
+    /// `gateway`, or the user who checked by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_at: Option<Timestamp>,
+    /// Why the gateway gave up (`timeout`, `http 503`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+    /// The manual-check task opened for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manual_task: Option<String>,
+}
+
 /// The service recipient as the submission names them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Applicant {
@@ -93,9 +155,14 @@ pub struct Task {
     pub due: Option<Timestamp>,
     /// An escalation task for a head about an overdue step or case.
     pub escalation: bool,
-    /// For an escalation: the overdue task's id, or `case` for the case term.
+    /// For an escalation: the overdue task's id, or `case` for the case
+    /// term. For a manual check after a failed request: the request id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub about: Option<String>,
+    /// A manual check of a state system's answer: why a person has to look
+    /// (`failed: timeout`, `answer: not_delivered`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -174,6 +241,11 @@ pub struct Case {
     /// The portal's check of the applicant's signature on the request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<RequestSignature>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub representative: Option<Representative>,
+    /// Requests to state systems, by request id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub requests: BTreeMap<String, GatewayRequest>,
     pub submitted_by: String,
     pub status: Option<CaseStatus>,
     /// The step the case stands at (none once closed).
@@ -215,6 +287,17 @@ impl Case {
 
     pub fn is_closed(&self) -> bool {
         self.status().is_closed()
+    }
+
+    /// Requests still waiting for an answer (in the outbox, or failed with
+    /// a manual check open).
+    pub fn open_requests(&self) -> impl Iterator<Item = &GatewayRequest> {
+        self.requests.values().filter(|request| {
+            matches!(
+                request.status,
+                RequestStatus::Pending | RequestStatus::Failed
+            )
+        })
     }
 
     /// Tasks that are neither done nor cancelled.

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::case::{Applicant, Provider, RequestSignature};
+use qyzmet_core::Answer;
+
+use crate::case::{Applicant, Provider, Representative, RequestSignature};
 
 /// A role held in an organisation unit.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -69,6 +71,10 @@ pub enum Action {
         /// request (portal routes); see [`RequestSignature`].
         #[serde(default, skip_serializing_if = "Option::is_none")]
         signature: Option<Box<RequestSignature>>,
+        /// A representative under a power of attorney, when one applies
+        /// for the applicant.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        representative: Option<Representative>,
     },
     /// Take an open task of one's role and unit.
     Claim { task_id: String },
@@ -103,6 +109,17 @@ pub enum Action {
     },
     /// A timer's due instant has come (sent by the store's timer loop).
     FireTimer { timer_id: String },
+    /// A state system's answer to a request of the case (sent by the
+    /// runtime's outbox worker).
+    RecordAnswer {
+        request_id: String,
+        answer: Answer,
+        #[serde(default)]
+        data: Value,
+    },
+    /// The gateway gave up on a request after its retry budget (sent by
+    /// the outbox worker): a person checks by hand.
+    RecordFailure { request_id: String, reason: String },
 }
 
 impl Action {
@@ -116,6 +133,8 @@ impl Action {
             Action::Extend { .. } => "extend",
             Action::Withdraw { .. } => "withdraw",
             Action::FireTimer { .. } => "fire_timer",
+            Action::RecordAnswer { .. } => "record_answer",
+            Action::RecordFailure { .. } => "record_failure",
         }
     }
 }

@@ -8,16 +8,17 @@
 
 use jiff::Timestamp;
 use qyzmet_calendar::{Calendar, LegalClock, Schedule, TermRule};
+use qyzmet_core::{Answer, System};
 use qyzmet_core::{Bin, Iin};
 use qyzmet_regulation::ProcessModel;
 use qyzmet_regulation::model::{Node, RouteGraph};
 use qyzmet_regulation::syntax::{
     FieldType, OrgKind, RefusalKind, Role, Route, Step, StepKind, Verification,
 };
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::apply::apply;
-use crate::case::{ApplicantKind, Case, TimerKind};
+use crate::case::{ApplicantKind, Case, RequestStatus, TimerKind};
 use crate::command::{Action, Actor, Command};
 use crate::error::EngineError;
 use crate::event::{Event, EventData};
@@ -123,6 +124,14 @@ pub fn decide(
                 Action::Extend { reason } => machine.extend(actor, reason)?,
                 Action::Withdraw { reason } => machine.withdraw(actor, reason)?,
                 Action::FireTimer { timer_id } => machine.fire_timer(timer_id)?,
+                Action::RecordAnswer {
+                    request_id,
+                    answer,
+                    data,
+                } => machine.record_answer(actor, request_id, *answer, data)?,
+                Action::RecordFailure { request_id, reason } => {
+                    machine.record_failure(request_id, reason)?
+                }
             }
         }
     }
@@ -300,6 +309,7 @@ impl<'a> Machine<'_, 'a> {
             provider,
             checks,
             signature,
+            representative,
         } = &command.action
         else {
             return Ok(());
@@ -331,6 +341,11 @@ impl<'a> Machine<'_, 'a> {
         };
         if let Err(error) = id_ok {
             return Err(invalid(format!("the applicant's id: {error}")));
+        }
+        if let Some(representative) = representative
+            && let Err(error) = Iin::parse(&representative.iin)
+        {
+            return Err(invalid(format!("the representative's IIN: {error}")));
         }
         if provider.id.is_empty() || provider.region.is_empty() {
             return Err(invalid("the provider needs an id and a region".into()));
@@ -453,6 +468,7 @@ impl<'a> Machine<'_, 'a> {
             provider: provider.clone(),
             checks: checks.clone(),
             signature: signature.as_deref().cloned(),
+            representative: representative.clone(),
             due,
             by: command.actor.user_id.clone(),
         });
@@ -551,6 +567,18 @@ impl<'a> Machine<'_, 'a> {
             let org = self.node_org(node);
             let by = node.role.clone().unwrap_or_else(|| "engine".to_owned());
             let personless = !org.is_some_and(is_staff);
+            if node.kind != StepKind::End
+                && let Some(step) = self.step_syntax(&node.id)
+                && !step.calls.is_empty()
+            {
+                match self.ask(node, &step.calls)? {
+                    Some(target) => {
+                        index = target;
+                        continue;
+                    }
+                    None => return Ok(()),
+                }
+            }
             match node.kind {
                 StepKind::End => {
                     self.close(node.result.clone());
@@ -628,6 +656,24 @@ impl<'a> Machine<'_, 'a> {
             .step_syntax(&node.id)
             .map(|step| step.outcomes.as_slice())
             .unwrap_or_default();
+        if outcomes.iter().any(|outcome| !outcome.answers.is_empty()) {
+            let answer = self.latest_call_answer();
+            let outcome = answer.and_then(|answer| {
+                outcomes
+                    .iter()
+                    .find(|outcome| outcome.answers.contains(&answer))
+            });
+            return match outcome {
+                Some(outcome) => Ok(Some(outcome.id.clone())),
+                None => Err(EngineError::ModelInconsistent {
+                    reason: format!(
+                        "decision `{}` has no outcome for the answer {}",
+                        node.id,
+                        answer.map_or("(none)", Answer::as_str)
+                    ),
+                }),
+            };
+        }
         if outcomes.iter().any(|outcome| outcome.when.is_some()) {
             for outcome in outcomes {
                 if let Some(when) = &outcome.when {
@@ -740,6 +786,7 @@ impl<'a> Machine<'_, 'a> {
             escalation: false,
             about: None,
             wait,
+            check: None,
         });
         if let Some(due) = due {
             let kind = if wait {
@@ -1032,6 +1079,11 @@ impl<'a> Machine<'_, 'a> {
         let unexpected = || EngineError::UnexpectedOutcome {
             task_id: task_id.to_owned(),
         };
+        if task.check.is_some()
+            && let Some(request_id) = task.about.clone()
+        {
+            return self.complete_manual_answer(actor, &task, &request_id, outcome, data);
+        }
         if task.escalation {
             if outcome.is_some() {
                 return Err(unexpected());
@@ -1075,6 +1127,353 @@ impl<'a> Machine<'_, 'a> {
         self.cancel_timers_of_task(task_id);
         self.maybe_accept(node, target)?;
         self.enter(target)
+    }
+
+    // ---- state information systems ---------------------------------------
+
+    /// Entering a step with `calls`: one request per system into the
+    /// outbox (the notary only when a representative applies). `Some(next)`
+    /// when nothing had to be asked and the step is passed at once; `None`
+    /// while the case waits for answers.
+    fn ask(&mut self, node: &Node, calls: &[System]) -> Result<Option<usize>, EngineError> {
+        let mut asked = false;
+        for &system in calls {
+            let Some(payload) = self.request_payload(system, &node.id)? else {
+                continue;
+            };
+            let request_id = format!("{}/q{}", self.case.case_id, self.next_seq());
+            self.emit(EventData::GatewayRequested {
+                request_id,
+                step: node.id.clone(),
+                system,
+                payload,
+            });
+            asked = true;
+        }
+        if asked {
+            return Ok(None);
+        }
+        self.answered(node, calls[0].positive())
+    }
+
+    /// The request the engine puts in the outbox for `system` (see
+    /// docs/gateway.md for each payload); `None` when there is nothing to
+    /// ask.
+    fn request_payload(&self, system: System, step: &str) -> Result<Option<Value>, EngineError> {
+        let case = &self.case;
+        let iin = &case.applicant.id;
+        Ok(Some(match system {
+            System::PersonDatabase | System::UnemploymentRecord => json!({"iin": iin}),
+            System::Notary => {
+                let Some(representative) = &case.representative else {
+                    return Ok(None);
+                };
+                json!({
+                    "principal_iin": iin,
+                    "representative_iin": representative.iin,
+                    "number": representative.power_of_attorney,
+                })
+            }
+            System::LabourMarket => {
+                let service = &case.service_id;
+                let kind = if service.contains("registration") {
+                    "registration"
+                } else if service.contains("referral") {
+                    "referral"
+                } else if service.contains("certificate") {
+                    "certificate"
+                } else {
+                    "request"
+                };
+                json!({"case_id": case.case_id, "service_id": service, "iin": iin, "kind": kind})
+            }
+            System::Payment => {
+                let source = self.payment_data();
+                let amount = source
+                    .and_then(|data| data.get("amount_tiyn"))
+                    .and_then(Value::as_i64)
+                    .filter(|amount| *amount > 0)
+                    .ok_or_else(|| EngineError::MissingData {
+                        step: step.to_owned(),
+                        field: "amount_tiyn".into(),
+                    })?;
+                let field = |name: &str| source.and_then(|data| data.get(name)).cloned();
+                json!({
+                    "case_id": case.case_id,
+                    "iin": iin,
+                    "amount_tiyn": amount,
+                    "account": field("account").filter(Value::is_string),
+                    "control_account": field("control_account").and_then(|v| v.as_bool()).unwrap_or(false),
+                })
+            }
+            System::RegionalGateway => json!({
+                "case_id": case.case_id,
+                "provider_id": case.provider.id,
+                "service_id": case.service_id,
+                "package_sha256": case.signature.as_ref().map(|signature| signature.request_sha256.clone()),
+            }),
+        }))
+    }
+
+    /// Where a payment order's amount and account come from: the latest
+    /// step data (in the order the steps were passed) that has
+    /// `amount_tiyn`, else the form.
+    fn payment_data(&self) -> Option<&serde_json::Map<String, Value>> {
+        self.case
+            .trail
+            .iter()
+            .rev()
+            .filter_map(|visit| self.case.data.get(&visit.step))
+            .filter_map(Value::as_object)
+            .find(|data| data.contains_key("amount_tiyn"))
+            .or_else(|| {
+                self.case
+                    .form
+                    .contains_key("amount_tiyn")
+                    .then_some(&self.case.form)
+            })
+    }
+
+    /// The answer of the latest step that asked state systems.
+    fn latest_call_answer(&self) -> Option<Answer> {
+        self.case.trail.iter().rev().find_map(|visit| {
+            let calls = self
+                .step_syntax(&visit.step)
+                .map(|step| !step.calls.is_empty());
+            if calls == Some(true) {
+                visit.outcome.as_deref().and_then(Answer::parse)
+            } else {
+                None
+            }
+        })
+    }
+
+    /// Every request of the step visit has its answer: the step's answer
+    /// is the first that is not its system's positive one (in `calls`
+    /// order), else the first system's positive answer.
+    fn resolve(&mut self, step: &str, visit: usize) -> Result<(), EngineError> {
+        let Some(syntax) = self.step_syntax(step) else {
+            return Err(EngineError::ModelInconsistent {
+                reason: format!("step `{step}` asks no system"),
+            });
+        };
+        let mut requests: Vec<_> = self
+            .case
+            .requests
+            .values()
+            .filter(|request| request.step == step && request.visit == visit)
+            .collect();
+        if requests
+            .iter()
+            .any(|request| request.status != RequestStatus::Answered)
+        {
+            return Ok(());
+        }
+        requests.sort_by_key(|request| {
+            syntax
+                .calls
+                .iter()
+                .position(|system| *system == request.system)
+        });
+        let answer = requests
+            .iter()
+            .filter_map(|request| request.answer.map(|answer| (request.system, answer)))
+            .find(|(system, answer)| system.positive() != *answer)
+            .map(|(_, answer)| answer)
+            .unwrap_or_else(|| syntax.calls[0].positive());
+        let index = self.node_index(step)?;
+        let node = self.node(index)?;
+        if let Some(target) = self.answered(node, answer)? {
+            self.enter(target)?;
+        }
+        Ok(())
+    }
+
+    /// The step has its answer. A decision right after it that maps
+    /// answers takes it from there; without one, the positive answer goes
+    /// on and any other makes a manual-check task (`None`: the case waits
+    /// for it).
+    fn answered(&mut self, node: &Node, answer: Answer) -> Result<Option<usize>, EngineError> {
+        let target = self.plain_next(node)?;
+        let next = self.node(target)?;
+        let decided_after = next.kind == StepKind::Decision
+            && self.step_syntax(&next.id).is_some_and(|step| {
+                step.outcomes
+                    .iter()
+                    .any(|outcome| !outcome.answers.is_empty())
+            });
+        let positive = self
+            .step_syntax(&node.id)
+            .and_then(|step| step.calls.first())
+            .map(|system| system.positive());
+        if !decided_after && positive != Some(answer) {
+            self.manual_check(node, format!("answer: {answer}"), None)?;
+            return Ok(None);
+        }
+        self.emit(EventData::StepPassed {
+            step: node.id.clone(),
+            outcome: Some(answer.as_str().to_owned()),
+            by: node.role.clone().unwrap_or_else(|| "gateway".to_owned()),
+        });
+        self.maybe_accept(node, target)?;
+        Ok(Some(target))
+    }
+
+    /// A task for the step's `manual_check` role: a person looks at what
+    /// the system could not settle.
+    fn manual_check(
+        &mut self,
+        node: &Node,
+        check: String,
+        request_id: Option<String>,
+    ) -> Result<(), EngineError> {
+        let role_id = self
+            .step_syntax(&node.id)
+            .and_then(|step| step.manual_check.clone())
+            .ok_or_else(|| EngineError::ModelInconsistent {
+                reason: format!("step `{}` has no manual_check role", node.id),
+            })?;
+        let role = self.role(&role_id)?;
+        let unit = self
+            .unit_for(role.org)
+            .ok_or_else(|| EngineError::InvalidSubmission {
+                reason: format!("provider.units has no `{}` unit", org_key(role.org)),
+            })?;
+        let task_id = format!("{}/t{}", self.case.case_id, self.next_seq());
+        let assignee = self.case.executors.get(&role_id).cloned();
+        self.emit(EventData::TaskCreated {
+            task_id,
+            step: node.id.clone(),
+            role: role_id,
+            unit,
+            assignee,
+            due: None,
+            escalation: false,
+            about: request_id,
+            wait: false,
+            check: Some(check),
+        });
+        Ok(())
+    }
+
+    fn record_answer(
+        &mut self,
+        actor: &Actor,
+        request_id: &str,
+        answer: Answer,
+        data: &Value,
+    ) -> Result<(), EngineError> {
+        let request = self.case.requests.get(request_id).cloned().ok_or_else(|| {
+            EngineError::UnknownRequest {
+                request_id: request_id.to_owned(),
+            }
+        })?;
+        if !request.system.can_answer(answer) {
+            return Err(EngineError::InvalidAnswer {
+                system: request.system.as_str().to_owned(),
+                answer: answer.as_str().to_owned(),
+            });
+        }
+        let not_expected = |status: &str| EngineError::AnswerNotExpected {
+            request_id: request_id.to_owned(),
+            status: status.to_owned(),
+        };
+        match request.status {
+            RequestStatus::Pending => {}
+            RequestStatus::Failed => {
+                // A late answer while the manual check is still open
+                // settles the request; the check is no longer needed.
+                let open = request
+                    .manual_task
+                    .as_deref()
+                    .and_then(|id| self.case.tasks.get(id))
+                    .filter(|task| matches!(task.status, TaskStatus::Open | TaskStatus::Claimed))
+                    .map(|task| task.task_id.clone());
+                let Some(task_id) = open else {
+                    return Err(not_expected("failed"));
+                };
+                self.emit(EventData::TaskCancelled { task_id });
+            }
+            RequestStatus::Answered => return Err(not_expected("answered")),
+            RequestStatus::Cancelled => return Err(not_expected("cancelled")),
+        }
+        if !(data.is_null() || data.is_object()) {
+            return Err(EngineError::InvalidData);
+        }
+        self.emit(EventData::GatewayAnswered {
+            request_id: request_id.to_owned(),
+            answer,
+            data: data.clone(),
+            by: actor.user_id.clone(),
+        });
+        self.resolve(&request.step, request.visit)
+    }
+
+    fn record_failure(&mut self, request_id: &str, reason: &str) -> Result<(), EngineError> {
+        let request = self.case.requests.get(request_id).cloned().ok_or_else(|| {
+            EngineError::UnknownRequest {
+                request_id: request_id.to_owned(),
+            }
+        })?;
+        if request.status != RequestStatus::Pending {
+            return Err(EngineError::AnswerNotExpected {
+                request_id: request_id.to_owned(),
+                status: format!("{:?}", request.status).to_lowercase(),
+            });
+        }
+        let reason: String = reason.chars().take(200).collect();
+        self.emit(EventData::GatewayFailed {
+            request_id: request_id.to_owned(),
+            reason: reason.clone(),
+        });
+        let index = self.node_index(&request.step)?;
+        let node = self.node(index)?;
+        self.manual_check(
+            node,
+            format!("failed: {} {reason}", request.system),
+            Some(request_id.to_owned()),
+        )
+    }
+
+    /// A person checked by hand what a system could not answer: the
+    /// outcome is the system's answer.
+    fn complete_manual_answer(
+        &mut self,
+        actor: &Actor,
+        task: &crate::case::Task,
+        request_id: &str,
+        outcome: Option<&str>,
+        data: &Value,
+    ) -> Result<(), EngineError> {
+        let request = self.case.requests.get(request_id).cloned().ok_or_else(|| {
+            EngineError::UnknownRequest {
+                request_id: request_id.to_owned(),
+            }
+        })?;
+        let Some(outcome) = outcome else {
+            return Err(EngineError::OutcomeRequired {
+                task_id: task.task_id.clone(),
+            });
+        };
+        let answer = Answer::parse(outcome)
+            .filter(|answer| request.system.can_answer(*answer))
+            .ok_or_else(|| EngineError::UnknownOutcome {
+                task_id: task.task_id.clone(),
+                outcome: outcome.to_owned(),
+            })?;
+        self.emit(EventData::TaskCompleted {
+            task_id: task.task_id.clone(),
+            by: actor.user_id.clone(),
+            outcome: Some(outcome.to_owned()),
+            data: data.clone(),
+        });
+        self.emit(EventData::GatewayAnswered {
+            request_id: request_id.to_owned(),
+            answer,
+            data: data.clone(),
+            by: actor.user_id.clone(),
+        });
+        self.resolve(&request.step, request.visit)
     }
 
     fn extend(&mut self, actor: &Actor, reason: &str) -> Result<(), EngineError> {
@@ -1263,6 +1662,7 @@ impl<'a> Machine<'_, 'a> {
             escalation: true,
             about: Some(about.to_owned()),
             wait: false,
+            check: None,
         });
     }
 }

@@ -75,6 +75,14 @@ pub enum EngineError {
         "the request's signature was not confirmed ({failure}), and the route has no refusal for it"
     )]
     SignatureRejected { failure: String },
+    #[error("the case has no request `{request_id}` to a state system")]
+    UnknownRequest { request_id: String },
+    #[error("`{system}` cannot answer `{answer}`")]
+    InvalidAnswer { system: String, answer: String },
+    #[error("request `{request_id}` is already {status}: no answer is expected")]
+    AnswerNotExpected { request_id: String, status: String },
+    #[error("step `{step}` needs `{field}` in the data of an earlier step or in the form")]
+    MissingData { step: String, field: String },
     #[error("the event log is corrupt at seq {seq}: {reason}")]
     CorruptLog { seq: u64, reason: String },
     #[error("cannot serialize an event: {message}")]
@@ -86,6 +94,10 @@ impl EngineError {
     pub fn code(&self) -> &'static str {
         match self {
             EngineError::UnknownCase { .. } => "unknown_case",
+            EngineError::UnknownRequest { .. } => "unknown_request",
+            EngineError::InvalidAnswer { .. } => "invalid_answer",
+            EngineError::AnswerNotExpected { .. } => "answer_not_expected",
+            EngineError::MissingData { .. } => "missing_data",
             EngineError::CaseExists { .. } => "case_exists",
             EngineError::WrongRegulation { .. } => "wrong_regulation",
             EngineError::StaleVersion { .. } => "stale_version",

@@ -8,8 +8,9 @@ use qyzmet_regulation::syntax::Channel;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::case::{Applicant, Provider, RequestSignature, TimerKind};
+use crate::case::{Applicant, Provider, Representative, RequestSignature, TimerKind};
 use crate::record::{CaseStatus, RegistryRow};
+use qyzmet_core::{Answer, System};
 
 /// An event with the instant it happened (the caller's `now`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -40,6 +41,8 @@ pub enum EventData {
         checks: BTreeMap<String, String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         signature: Option<RequestSignature>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        representative: Option<Representative>,
         due: Option<Timestamp>,
         by: String,
     },
@@ -74,6 +77,30 @@ pub enum EventData {
         /// The task of a `wait` step: the case is waiting for the outside.
         #[serde(default)]
         wait: bool,
+        /// A manual check of a state system's answer, and why.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        check: Option<String>,
+    },
+    /// A request to a state system was put in the outbox.
+    GatewayRequested {
+        request_id: String,
+        step: String,
+        system: System,
+        payload: Value,
+    },
+    /// The system answered (`by: gateway`), or a person who checked by hand
+    /// recorded the answer.
+    GatewayAnswered {
+        request_id: String,
+        answer: Answer,
+        #[serde(default, skip_serializing_if = "Value::is_null")]
+        data: Value,
+        by: String,
+    },
+    /// The gateway gave up after its retry budget.
+    GatewayFailed {
+        request_id: String,
+        reason: String,
     },
     TaskClaimed {
         task_id: String,
@@ -147,6 +174,9 @@ impl EventData {
             EventData::StepPassed { .. } => "step_passed",
             EventData::RuleFailed { .. } => "rule_failed",
             EventData::TaskCreated { .. } => "task_created",
+            EventData::GatewayRequested { .. } => "gateway_requested",
+            EventData::GatewayAnswered { .. } => "gateway_answered",
+            EventData::GatewayFailed { .. } => "gateway_failed",
             EventData::TaskClaimed { .. } => "task_claimed",
             EventData::TaskAssigned { .. } => "task_assigned",
             EventData::TaskCompleted { .. } => "task_completed",

@@ -23,7 +23,8 @@ mod rules;
 
 pub use apply::apply;
 pub use case::{
-    Applicant, ApplicantKind, Case, Provider, RequestSignature, Task, Timer, TimerKind,
+    Applicant, ApplicantKind, Case, GatewayRequest, Provider, Representative, RequestSignature,
+    RequestStatus, Task, Timer, TimerKind,
 };
 pub use command::{Action, Actor, Command, Grant};
 pub use decide::{Context, MAX_TRANSITIONS, decide, head_role};

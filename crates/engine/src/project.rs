@@ -2,9 +2,9 @@
 
 use serde_json::json;
 
-use crate::case::{Case, Task};
+use crate::case::{Case, GatewayRequest, RequestStatus, Task};
 use crate::event::{Event, EventData};
-use crate::record::{CaseRow, ProjectionOp, TaskRow, TimerRow};
+use crate::record::{CaseRow, OutboxRow, ProjectionOp, TaskRow, TimerRow};
 
 /// The case view of `case`.
 pub fn case_row(case: &Case) -> CaseRow {
@@ -38,6 +38,17 @@ pub fn task_row(case_id: &str, task: &Task) -> TaskRow {
         created_at: task.created_at,
         due: task.due,
         escalation: task.escalation,
+        check: task.check.clone(),
+    }
+}
+
+fn outbox_row(case: &Case, request: &GatewayRequest) -> OutboxRow {
+    OutboxRow {
+        request_id: request.request_id.clone(),
+        case_id: case.case_id.clone(),
+        system: request.system.as_str().to_owned(),
+        payload: request.payload.clone(),
+        created_at: request.requested_at,
     }
 }
 
@@ -80,6 +91,28 @@ pub fn project(case_after: &Case, event: &Event) -> Vec<ProjectionOp> {
             });
         }
         EventData::RegistryRecorded { row } => ops.push(ProjectionOp::PutRegistry(row.clone())),
+        EventData::GatewayRequested { request_id, .. } => {
+            if let Some(request) = case_after.requests.get(request_id) {
+                ops.push(ProjectionOp::PutOutbox(outbox_row(case_after, request)));
+            }
+        }
+        EventData::GatewayAnswered { request_id, .. }
+        | EventData::GatewayFailed { request_id, .. } => {
+            ops.push(ProjectionOp::DeleteOutbox {
+                request_id: request_id.clone(),
+            });
+        }
+        EventData::CaseClosed { .. } => {
+            ops.extend(
+                case_after
+                    .requests
+                    .values()
+                    .filter(|request| request.status == RequestStatus::Cancelled)
+                    .map(|request| ProjectionOp::DeleteOutbox {
+                        request_id: request.request_id.clone(),
+                    }),
+            );
+        }
         _ => {}
     }
     ops
@@ -100,5 +133,11 @@ pub(crate) fn final_projections(case: &Case) -> Vec<ProjectionOp> {
             .map(|timer| ProjectionOp::SetTimer(timer_row(case, timer))),
     );
     ops.extend(case.registry.iter().cloned().map(ProjectionOp::PutRegistry));
+    ops.extend(
+        case.requests
+            .values()
+            .filter(|request| request.status == RequestStatus::Pending)
+            .map(|request| ProjectionOp::PutOutbox(outbox_row(case, request))),
+    );
     ops
 }

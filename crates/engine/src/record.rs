@@ -122,6 +122,11 @@ pub struct TaskRow {
     pub due: Option<Timestamp>,
     /// An escalation task for the unit head about an overdue step or case.
     pub escalation: bool,
+    /// A manual check of a state system's answer, and why a person has to
+    /// look (`failed: timeout`, `answer: not_delivered`); `None` for other
+    /// tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<String>,
 }
 
 /// A registry record kept as a projection of issued results.
@@ -150,6 +155,69 @@ pub struct TimerRow {
     pub payload: Value,
 }
 
+/// A request to a state information system waiting in the outbox. It is
+/// written in the transaction of the `gateway_requested` event, so a
+/// request exists exactly when the event does, and it leaves the outbox in
+/// the transaction of the event that records its answer or failure.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutboxRow {
+    /// `{case}/q{seq}`; the gateway message id is derived from it.
+    pub request_id: String,
+    pub case_id: String,
+    /// `person_database`, `notary`, `labour_market`, `unemployment_record`,
+    /// `payment`, `regional_gateway`.
+    pub system: String,
+    /// The request as the engine built it (see docs/gateway.md).
+    pub payload: Value,
+    pub created_at: Timestamp,
+}
+
+/// An outbox request leased to a worker, with its delivery state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutboxClaim {
+    pub row: OutboxRow,
+    /// Attempts made so far (0 before the first).
+    pub attempts: u32,
+    /// What went wrong the last time (`timeout`, `http 503`, …).
+    pub last_error: Option<String>,
+}
+
+/// One attempt at a request: the operational record of the gateway
+/// exchange (not part of the hash-chained event log; the answer itself is
+/// an event).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExchangeRow {
+    pub request_id: String,
+    pub case_id: String,
+    pub system: String,
+    /// 0 for the first attempt.
+    pub attempt: u32,
+    /// The SOAP messageId (the same on every attempt).
+    pub message_id: String,
+    pub sent_at: Timestamp,
+    pub duration_ms: u64,
+    /// `ok`, `timeout`, `connect`, `http 503`, `fault <code>`, `malformed`,
+    /// `bad_signature`, `on_delivery`.
+    pub status: String,
+    /// The answer when there was one (`found`, `not_delivered` …).
+    pub answer: Option<String>,
+    /// The request and response bodies, truncated (personal data: shown
+    /// only to staff of the case's units).
+    pub request: Option<String>,
+    pub response: Option<String>,
+}
+
+/// Calls of one system over a period, for the gateway's health.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExchangeStat {
+    pub system: String,
+    pub calls: u64,
+    /// Attempts whose status is not `ok` (`on_delivery` counts as ok).
+    pub errors: u64,
+    pub total_ms: u64,
+    pub max_ms: u64,
+}
+
 /// A change to the projections, applied in the transaction of the events
 /// that caused it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -167,6 +235,12 @@ pub enum ProjectionOp {
     SetTimer(TimerRow),
     /// Cancel a timer that has not fired.
     CancelTimer { timer_id: String },
+    /// Put a request in the outbox (insert; an existing row with the same
+    /// id keeps its delivery state).
+    PutOutbox(OutboxRow),
+    /// A request was answered, failed for good or cancelled: it leaves the
+    /// outbox.
+    DeleteOutbox { request_id: String },
 }
 
 /// Everything one command writes, atomically.

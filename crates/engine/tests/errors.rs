@@ -51,6 +51,7 @@ fn submit(case_id: &str, route: &str) -> Command {
             },
             checks: Default::default(),
             signature: None,
+            representative: None,
         },
     }
 }

@@ -99,6 +99,7 @@ fn run(model_pick: usize, route_pick: usize, documents: bool, ops: &[(u8, u8, u1
             },
             checks: BTreeMap::new(),
             signature: None,
+            representative: None,
         },
     };
     let mut commands = vec![submit];

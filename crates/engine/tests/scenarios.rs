@@ -80,6 +80,11 @@ struct CommandSpec {
     documents: BTreeMap<String, bool>,
     provider: Option<Provider>,
     checks: BTreeMap<String, String>,
+    representative: Option<qyzmet_engine::Representative>,
+    /// `answer` / `fail`: the open request to this system (or a request id).
+    request: Option<String>,
+    /// `answer`: the system's answer.
+    answer: Option<String>,
 }
 
 struct Running {
@@ -226,6 +231,7 @@ fn run_command(
             provider: spec.provider.clone().expect("submit needs a provider"),
             checks: spec.checks.clone(),
             signature: None,
+            representative: spec.representative.clone(),
         },
         "claim" => Action::Claim { task_id: task },
         "assign_executor" => Action::AssignExecutor {
@@ -259,6 +265,35 @@ fn run_command(
                 })
                 .unwrap_or(reference);
             Action::FireTimer { timer_id }
+        }
+        "answer" | "fail" => {
+            let reference = spec.request.clone().expect("answer/fail need `request`");
+            let request_id = state
+                .and_then(|case| {
+                    case.requests
+                        .values()
+                        .find(|request| {
+                            request.request_id == reference
+                                || (request.system.as_str() == reference
+                                    && request.status == qyzmet_engine::RequestStatus::Pending)
+                        })
+                        .map(|request| request.request_id.clone())
+                })
+                .unwrap_or(reference);
+            if spec.action == "answer" {
+                let answer = spec.answer.as_deref().expect("answer needs `answer`");
+                Action::RecordAnswer {
+                    request_id,
+                    answer: qyzmet_core::Answer::parse(answer)
+                        .unwrap_or_else(|| panic!("{label}: unknown answer `{answer}`")),
+                    data: spec.data.clone(),
+                }
+            } else {
+                Action::RecordFailure {
+                    request_id,
+                    reason: spec.reason.clone().unwrap_or_else(|| "timeout".into()),
+                }
+            }
         }
         other => panic!("{label}: unknown command `{other}`"),
     };
@@ -337,8 +372,9 @@ fn summary(data: &EventData) -> String {
             escalation,
             about,
             wait,
+            check,
         } => format!(
-            "task_created {task_id} step {step} for {role}@{unit}{}{}{}{}{}",
+            "task_created {task_id} step {step} for {role}@{unit}{}{}{}{}{}{}",
             assignee
                 .as_ref()
                 .map(|a| format!(" assigned {a}"))
@@ -350,7 +386,26 @@ fn summary(data: &EventData) -> String {
                 .map(|a| format!(" about {a}"))
                 .unwrap_or_default(),
             if *wait { " WAIT" } else { "" },
+            check
+                .as_ref()
+                .map(|c| format!(" CHECK {c}"))
+                .unwrap_or_default(),
         ),
+        EventData::GatewayRequested {
+            request_id,
+            step,
+            system,
+            payload,
+        } => format!("gateway_requested {request_id} at {step} to {system} {payload}"),
+        EventData::GatewayAnswered {
+            request_id,
+            answer,
+            by,
+            ..
+        } => format!("gateway_answered {request_id} {answer} by {by}"),
+        EventData::GatewayFailed { request_id, reason } => {
+            format!("gateway_failed {request_id}: {reason}")
+        }
         EventData::TaskClaimed { task_id, by } => format!("task_claimed {task_id} by {by}"),
         EventData::TaskAssigned {
             task_id,
@@ -413,7 +468,7 @@ fn view(case: &Case) -> Value {
     // The hash changes with every edit of the regulation file; the test of
     // pinning compares hashes itself.
     row.regulation_hash = "[hash]".into();
-    json!({
+    let mut view = json!({
         "case": row,
         "receipt": case.receipt,
         "overdue": case.overdue,
@@ -423,7 +478,12 @@ fn view(case: &Case) -> Value {
             .map(|task| qyzmet_engine::task_row(&case.case_id, task))
             .collect::<Vec<_>>(),
         "timers": case.timers.values().collect::<Vec<_>>(),
-    })
+    });
+    let requests: Vec<_> = case.open_requests().collect();
+    if !requests.is_empty() {
+        view["open_requests"] = json!(requests);
+    }
+    view
 }
 
 macro_rules! scenarios {

@@ -57,6 +57,7 @@ fn submit(region: &str, signature: Option<RequestSignature>) -> Command {
             },
             checks: Default::default(),
             signature,
+            representative: None,
         },
     }
 }

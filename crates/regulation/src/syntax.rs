@@ -8,6 +8,7 @@
 //!
 //! `docs/regulation-format.md` documents the format with an annotated example.
 
+pub use qyzmet_core::{Answer, System};
 use qyzmet_core::{Text, Unit};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -613,6 +614,19 @@ pub struct Step {
     /// branch, so a failed check stops the submission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verifies: Option<Verification>,
+    /// The state information systems this step asks through the
+    /// e-government gateway, in the regulation's order. The case stays at
+    /// the step until every system has answered (or, after the gateway's
+    /// retry budget, until a person has checked by hand); a `decision`
+    /// right after it takes its outcome from the answers (`answers:` on
+    /// its outcomes). `notary` is asked only when the submission names a
+    /// representative.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calls: Vec<System>,
+    /// For a step with `calls`: the staff role that checks by hand (and
+    /// records the answer) when a system cannot be reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manual_check: Option<String>,
     pub source: Source,
 }
 
@@ -655,6 +669,12 @@ pub struct Outcome {
     /// A CEL condition an automatic decision evaluates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<String>,
+    /// For a decision right after a step with `calls`: the systems'
+    /// answers that take this outcome (the step's answer is the first
+    /// answer that is not its system's positive one, else the first
+    /// system's positive answer).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<Answer>,
 }
 
 /// A place where the seed contradicts itself.

@@ -91,6 +91,7 @@ fn next_command(model: &ProcessModel, route: &str, slot: &Slot) -> Option<Comman
                 },
                 checks: Default::default(),
                 signature: None,
+                representative: None,
             },
         }),
         Some(case) if case.is_closed() => None,

@@ -11,6 +11,8 @@
 
 pub mod bench;
 mod catalog;
+pub mod outbox;
+pub mod reconcile;
 pub mod simulate;
 
 use std::borrow::Cow;
@@ -18,6 +20,7 @@ use std::collections::BTreeMap;
 
 pub use catalog::{Catalog, CatalogEntry};
 use jiff::{SignedDuration, Timestamp};
+pub use outbox::{OutboxRound, RecordedPayment, RetryPolicy};
 use qyzmet_calendar::{Calendar, Schedule};
 use qyzmet_engine::record::{Batch, RegistryRow};
 use qyzmet_engine::{Action, Actor, Case, Command, Context, EngineError, Executed, Registries};

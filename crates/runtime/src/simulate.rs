@@ -331,6 +331,7 @@ pub fn simulate(
                         },
                         checks: BTreeMap::new(),
                         signature: None,
+                        representative: None,
                     },
                 }
             }

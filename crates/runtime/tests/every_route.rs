@@ -64,6 +64,7 @@ fn drive(
             },
             checks: Default::default(),
             signature: None,
+            representative: None,
         },
     };
     let mut now = start;
@@ -261,6 +262,7 @@ fn a_case_keeps_its_edition_after_the_regulation_changes() {
             },
             checks: Default::default(),
             signature: None,
+            representative: None,
         },
     };
     let submitted = runtime.run(&submit, Some(id), start).unwrap().case;

@@ -43,6 +43,7 @@ fn submit(runtime: &Runtime, case_id: &str, at: Timestamp) -> qyzmet_engine::Cas
             },
             checks: Default::default(),
             signature: None,
+            representative: None,
         },
     };
     runtime.run(&command, Some(REGULATION), at).unwrap().case

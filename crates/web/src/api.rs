@@ -614,6 +614,7 @@ pub fn submission(
             },
             checks: BTreeMap::new(),
             signature: None,
+            representative: None,
         },
     };
     Ok(command)

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use qyzmet_calendar::Calendar;
-use qyzmet_engine::record::{CaseRow, ProjectionOp, RegistryRow, StoredEvent, TaskRow, TimerRow};
+use qyzmet_engine::record::{
+    CaseRow, OutboxRow, ProjectionOp, RegistryRow, StoredEvent, TaskRow, TimerRow,
+};
 use qyzmet_engine::{Actor, Executed, Grant};
 use qyzmet_regulation::ProcessModel;
 
@@ -69,6 +71,7 @@ pub struct MemoryStore {
     pub cases: BTreeMap<String, CaseRow>,
     pub tasks: BTreeMap<String, TaskRow>,
     pub timers: BTreeMap<String, TimerRow>,
+    pub outbox: BTreeMap<String, OutboxRow>,
     pub registries: qyzmet_engine::MemoryRegistries,
     global: u64,
 }
@@ -78,6 +81,7 @@ pub struct Tables {
     pub cases: BTreeMap<String, CaseRow>,
     pub tasks: BTreeMap<String, TaskRow>,
     pub timers: BTreeMap<String, TimerRow>,
+    pub outbox: BTreeMap<String, OutboxRow>,
     pub registries: BTreeMap<(String, String), RegistryRow>,
 }
 
@@ -103,6 +107,14 @@ impl Tables {
                 }
                 ProjectionOp::CancelTimer { timer_id } => {
                     self.timers.remove(timer_id);
+                }
+                ProjectionOp::PutOutbox(row) => {
+                    self.outbox
+                        .entry(row.request_id.clone())
+                        .or_insert_with(|| row.clone());
+                }
+                ProjectionOp::DeleteOutbox { request_id } => {
+                    self.outbox.remove(request_id);
                 }
             }
         }
@@ -138,12 +150,14 @@ impl MemoryStore {
             cases: std::mem::take(&mut self.cases),
             tasks: std::mem::take(&mut self.tasks),
             timers: std::mem::take(&mut self.timers),
+            outbox: std::mem::take(&mut self.outbox),
             registries: std::mem::take(&mut self.registries.rows),
         };
         tables.apply(&batch.ops);
         self.cases = tables.cases;
         self.tasks = tables.tasks;
         self.timers = tables.timers;
+        self.outbox = tables.outbox;
         self.registries.rows = tables.registries;
     }
 
@@ -159,6 +173,7 @@ impl MemoryStore {
         assert_eq!(rebuilt.cases, self.cases, "case views rebuild");
         assert_eq!(rebuilt.tasks, self.tasks, "tasks rebuild");
         assert_eq!(rebuilt.timers, self.timers, "timers rebuild");
+        assert_eq!(rebuilt.outbox, self.outbox, "outbox rebuild");
         for (key, row) in &rebuilt.registries {
             assert_eq!(self.registries.rows.get(key), Some(row), "registry rebuild");
         }

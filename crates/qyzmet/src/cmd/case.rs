@@ -434,6 +434,7 @@ fn submit_case(runtime: &Runtime, args: SubmitArgs, now: Timestamp) -> anyhow::R
             },
             checks: args.checks.iter().cloned().collect(),
             signature: None,
+            representative: None,
         },
     };
     print_outcome(&runtime.run(&command, Some(&args.regulation), now)?)
