@@ -138,7 +138,8 @@ fn envelope(body: &str) -> String {
 /// A `SendMessage` request with `payload` (a signed XML document without
 /// declaration) as `requestData/data`.
 pub fn request_envelope(info: &RequestInfo, payload: &str) -> String {
-    let mut body = format!("<ns2:SendMessage xmlns:ns2=\"{TYPES_NAMESPACE}\"><request><requestInfo>");
+    let mut body =
+        format!("<ns2:SendMessage xmlns:ns2=\"{TYPES_NAMESPACE}\"><request><requestInfo>");
     tag(&mut body, "messageId", &info.message_id);
     if let Some(correlation_id) = &info.correlation_id {
         tag(&mut body, "correlationId", correlation_id);
