@@ -1356,6 +1356,16 @@ impl<'a> Machine<'_, 'a> {
         Ok(())
     }
 
+    fn request(&self, request_id: &str) -> Result<crate::case::GatewayRequest, EngineError> {
+        self.case
+            .requests
+            .get(request_id)
+            .cloned()
+            .ok_or_else(|| EngineError::UnknownRequest {
+                request_id: request_id.to_owned(),
+            })
+    }
+
     fn record_answer(
         &mut self,
         actor: &Actor,
@@ -1363,11 +1373,7 @@ impl<'a> Machine<'_, 'a> {
         answer: Answer,
         data: &Value,
     ) -> Result<(), EngineError> {
-        let request = self.case.requests.get(request_id).cloned().ok_or_else(|| {
-            EngineError::UnknownRequest {
-                request_id: request_id.to_owned(),
-            }
-        })?;
+        let request = self.request(request_id)?;
         if !request.system.can_answer(answer) {
             return Err(EngineError::InvalidAnswer {
                 system: request.system.as_str().to_owned(),
@@ -1410,11 +1416,7 @@ impl<'a> Machine<'_, 'a> {
     }
 
     fn record_failure(&mut self, request_id: &str, reason: &str) -> Result<(), EngineError> {
-        let request = self.case.requests.get(request_id).cloned().ok_or_else(|| {
-            EngineError::UnknownRequest {
-                request_id: request_id.to_owned(),
-            }
-        })?;
+        let request = self.request(request_id)?;
         if request.status != RequestStatus::Pending {
             return Err(EngineError::AnswerNotExpected {
                 request_id: request_id.to_owned(),
@@ -1445,11 +1447,7 @@ impl<'a> Machine<'_, 'a> {
         outcome: Option<&str>,
         data: &Value,
     ) -> Result<(), EngineError> {
-        let request = self.case.requests.get(request_id).cloned().ok_or_else(|| {
-            EngineError::UnknownRequest {
-                request_id: request_id.to_owned(),
-            }
-        })?;
+        let request = self.request(request_id)?;
         let Some(outcome) = outcome else {
             return Err(EngineError::OutcomeRequired {
                 task_id: task.task_id.clone(),
