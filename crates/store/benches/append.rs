@@ -86,6 +86,7 @@ fn command(case_id: &str, stage: u64) -> Batch {
             created_at: at(n as i64 * 3600),
             due: Some(at(n as i64 * 3600 + 86_400)),
             escalation: false,
+            check: None,
         })
     };
     let timer = |n: u64| format!("{case_id}-step-{n}-due");

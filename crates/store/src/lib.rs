@@ -23,7 +23,8 @@ mod sqlite_store;
 
 use jiff::{SignedDuration, Timestamp};
 use qyzmet_engine::record::{
-    Batch, CaseRow, CaseStatus, ProjectionOp, RegistryRow, StoredEvent, TaskRow, TimerRow,
+    Batch, CaseRow, CaseStatus, ExchangeRow, ExchangeStat, OutboxClaim, ProjectionOp, RegistryRow,
+    StoredEvent, TaskRow, TimerRow,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -301,6 +302,57 @@ pub trait Store: Send + Sync {
 
     /// A collection's documents in key order.
     fn docs(&self, collection: &str, limit: usize) -> Result<Vec<(String, Value)>, StoreError>;
+
+    /// Leases up to `limit` outbox requests due at or before `now` that no
+    /// live lease holds, to `worker_id` until `now + lease`, oldest first.
+    /// Requests leave the outbox through `DeleteOutbox` only.
+    fn claim_outbox(
+        &self,
+        now: Timestamp,
+        limit: usize,
+        worker_id: &str,
+        lease: SignedDuration,
+    ) -> Result<Vec<OutboxClaim>, StoreError>;
+
+    /// Writes a request's delivery state after an attempt and frees its
+    /// lease: `attempts` made so far, the next attempt not before `next`,
+    /// and why the last one did not settle it. A request no longer in the
+    /// outbox (answered meanwhile) is left alone.
+    fn retry_outbox(
+        &self,
+        request_id: &str,
+        attempts: u32,
+        next: Timestamp,
+        error: &str,
+    ) -> Result<(), StoreError>;
+
+    /// A case's requests still in the outbox, oldest first.
+    fn case_outbox(&self, case_id: &str) -> Result<Vec<OutboxClaim>, StoreError>;
+
+    /// What waits in the outbox, per system.
+    fn outbox_backlog(&self) -> Result<Vec<OutboxBacklog>, StoreError>;
+
+    /// The earliest next attempt of any request (for a sleeping worker).
+    fn next_outbox_due(&self) -> Result<Option<Timestamp>, StoreError>;
+
+    /// Logs one attempt at a request (bodies are truncated by the caller).
+    fn record_exchange(&self, exchange: &ExchangeRow) -> Result<(), StoreError>;
+
+    /// A case's logged attempts, in the order they were made.
+    fn case_exchanges(&self, case_id: &str) -> Result<Vec<ExchangeRow>, StoreError>;
+
+    /// Attempts per system sent at or after `since`.
+    fn exchange_stats(&self, since: Timestamp) -> Result<Vec<ExchangeStat>, StoreError>;
+}
+
+/// The outbox of one system: requests waiting, and how stale the oldest is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxBacklog {
+    pub system: String,
+    pub waiting: u64,
+    /// Of those, requests that failed at least once.
+    pub retrying: u64,
+    pub oldest: Timestamp,
 }
 
 /// Opens a store: a `postgres://` or `postgresql://` URL selects PostgreSQL,

@@ -63,14 +63,15 @@ WITH ev AS (
      version = EXCLUDED.version
 ), tk AS (
   INSERT INTO tasks (task_id, case_id, step_id, role, unit, assignee, status, is_open,
-                     created_at, due, due_key, escalation)
+                     created_at, due, due_key, escalation, check_reason)
   SELECT * FROM unnest($30::text[], $31::text[], $32::text[], $33::text[], $34::text[], $35::text[],
                        $36::text[], $37::boolean[], $38::bigint[], $39::bigint[], $40::bigint[],
-                       $41::boolean[])
+                       $41::boolean[], $57::text[])
   ON CONFLICT (task_id) DO UPDATE SET case_id = EXCLUDED.case_id, step_id = EXCLUDED.step_id,
      role = EXCLUDED.role, unit = EXCLUDED.unit, assignee = EXCLUDED.assignee,
      status = EXCLUDED.status, is_open = EXCLUDED.is_open, created_at = EXCLUDED.created_at,
-     due = EXCLUDED.due, due_key = EXCLUDED.due_key, escalation = EXCLUDED.escalation
+     due = EXCLUDED.due, due_key = EXCLUDED.due_key, escalation = EXCLUDED.escalation,
+     check_reason = EXCLUDED.check_reason
 ), rp AS (
   INSERT INTO registries (registry, key, region, record, case_id)
   SELECT * FROM unnest($42::text[], $43::text[], $44::text[], $45::text[], $46::text[])
@@ -87,6 +88,14 @@ WITH ev AS (
      kind = EXCLUDED.kind, payload = EXCLUDED.payload, lease_owner = NULL, lease_until = NULL
 ), tc AS (
   DELETE FROM timers WHERE timer_id = ANY($54::text[])
+), op AS (
+  INSERT INTO outbox (request_id, case_id, system, payload, created_at, next_at)
+  SELECT o.*, o.created_at
+    FROM unnest($58::text[], $59::text[], $60::text[], $61::text[], $62::bigint[])
+         AS o(request_id, case_id, system, payload, created_at)
+  ON CONFLICT (request_id) DO NOTHING
+), od AS (
+  DELETE FROM outbox WHERE request_id = ANY($63::text[])
 )
 UPDATE chain_head SET global_seq = $55, hash = $56 WHERE id = 1";
 
@@ -151,6 +160,7 @@ struct TaskVals {
     due: Option<i64>,
     due_key: i64,
     escalation: bool,
+    check: Option<String>,
 }
 
 struct RegistryVals {
@@ -166,12 +176,20 @@ struct TimerVals {
     payload: String,
 }
 
+struct OutboxVals {
+    case_id: String,
+    system: String,
+    payload: String,
+    created_at: i64,
+}
+
 /// One op converted to column values (conversion can fail: the batch fails).
 enum StagedOp {
     Case(String, CaseVals),
     Task(String, TaskVals),
     Registry((String, String), Option<RegistryVals>),
     Timer(String, Option<TimerVals>),
+    Outbox(String, Option<OutboxVals>),
 }
 
 /// The final state per key of a table within a chunk: `Some` = upsert,
@@ -212,6 +230,7 @@ struct Chunk {
     tasks: Keyed<String, TaskVals>,
     registries: Keyed<(String, String), RegistryVals>,
     timers: Keyed<String, TimerVals>,
+    outbox: Keyed<String, OutboxVals>,
     bytes: usize,
 }
 
@@ -224,6 +243,7 @@ impl Chunk {
             tasks: Keyed::new(),
             registries: Keyed::new(),
             timers: Keyed::new(),
+            outbox: Keyed::new(),
             bytes: 0,
         }
     }
@@ -235,6 +255,7 @@ impl Chunk {
             && self.tasks.is_empty()
             && self.registries.is_empty()
             && self.timers.is_empty()
+            && self.outbox.is_empty()
     }
 }
 
@@ -353,6 +374,7 @@ pub(crate) fn append_group(
                 StagedOp::Task(key, vals) => chunk.tasks.set(key, Some(vals)),
                 StagedOp::Registry(key, vals) => chunk.registries.set(key, vals),
                 StagedOp::Timer(key, vals) => chunk.timers.set(key, vals),
+                StagedOp::Outbox(key, vals) => chunk.outbox.set(key, vals),
             }
         }
         if let Some(key) = &batch.idempotency_key {
@@ -429,6 +451,7 @@ fn stage(batch: &Batch, case_hash: &str, head: &Head) -> Result<Staged, StoreErr
         bytes += match &staged {
             StagedOp::Registry(_, Some(vals)) => vals.record.len(),
             StagedOp::Timer(_, Some(vals)) => vals.payload.len(),
+            StagedOp::Outbox(_, Some(vals)) => vals.payload.len(),
             _ => 0,
         } + 512;
         ops.push(staged);
@@ -476,6 +499,7 @@ fn stage_op(op: &ProjectionOp) -> Result<StagedOp, StoreError> {
                     due,
                     due_key: due_key(due),
                     escalation: task.escalation,
+                    check: task.check.clone(),
                 },
             )
         }
@@ -506,6 +530,19 @@ fn stage_op(op: &ProjectionOp) -> Result<StagedOp, StoreError> {
             )
         }
         ProjectionOp::CancelTimer { timer_id } => StagedOp::Timer(timer_id.clone(), None),
+        ProjectionOp::PutOutbox(row) => {
+            check_id("request_id", &row.request_id)?;
+            StagedOp::Outbox(
+                row.request_id.clone(),
+                Some(OutboxVals {
+                    case_id: row.case_id.clone(),
+                    system: row.system.clone(),
+                    payload: to_json_text(&row.payload)?,
+                    created_at: ts_to_ns(row.created_at)?,
+                }),
+            )
+        }
+        ProjectionOp::DeleteOutbox { request_id } => StagedOp::Outbox(request_id.clone(), None),
     })
 }
 
@@ -570,8 +607,22 @@ fn write_chunk(
         .map(|(k, _)| k)
         .collect();
 
+    let outbox_put: Vec<(&String, &OutboxVals)> = chunk
+        .outbox
+        .rows
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+        .collect();
+    let outbox_delete: Vec<&String> = chunk
+        .outbox
+        .rows
+        .iter()
+        .filter(|(_, v)| v.is_none())
+        .map(|(k, _)| k)
+        .collect();
+
     let head_seq = u64_to_i64(head.global_seq)?;
-    let params: [&(dyn ToSql + Sync); 56] = [
+    let params: [&(dyn ToSql + Sync); 63] = [
         &column!(events, |e| e.global_seq),
         &column!(events, |e| e.case_id.as_str()),
         &column!(events, |e| e.seq),
@@ -628,6 +679,13 @@ fn write_chunk(
         &column!(timer_cancel, |r| r.as_str()),
         &head_seq,
         &head.hash,
+        &column!(tasks, |r| r.1.check.as_deref()),
+        &column!(outbox_put, |r| r.0.as_str()),
+        &column!(outbox_put, |r| r.1.case_id.as_str()),
+        &column!(outbox_put, |r| r.1.system.as_str()),
+        &column!(outbox_put, |r| r.1.payload.as_str()),
+        &column!(outbox_put, |r| r.1.created_at),
+        &column!(outbox_delete, |r| r.as_str()),
     ];
     tx.execute(&stmts.write, &params)?;
     Ok(())

@@ -11,7 +11,8 @@ use jiff::{SignedDuration, Timestamp};
 use postgres::types::ToSql;
 use postgres::{Client, GenericClient, NoTls, Row, Statement};
 use qyzmet_engine::record::{
-    Batch, CaseRow, ProjectionOp, RegistryRow, StoredEvent, TaskRow, TaskStatus, TimerRow,
+    Batch, CaseRow, ExchangeRow, ExchangeStat, OutboxClaim, OutboxRow, ProjectionOp, RegistryRow,
+    StoredEvent, TaskRow, TaskStatus, TimerRow,
 };
 use serde_json::Value;
 
@@ -20,8 +21,8 @@ use crate::chain::{EventHashInput, event_hash};
 use crate::convert::*;
 use crate::pg_group::{GroupStatements, Head, append_group};
 use crate::{
-    Appended, AuditReport, CaseQuery, CaseStat, RebuildReport, Store, StoreError, TaskQuery,
-    cap_limit, check_id, limits, validate_batch,
+    Appended, AuditReport, CaseQuery, CaseStat, OutboxBacklog, RebuildReport, Store, StoreError,
+    TaskQuery, cap_limit, check_id, limits, validate_batch,
 };
 
 const MIGRATIONS: &[(i32, &str, &str)] = &[
@@ -34,6 +35,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         2,
         "directory",
         include_str!("../migrations/postgres/0002_directory.sql"),
+    ),
+    (
+        3,
+        "gateway",
+        include_str!("../migrations/postgres/0003_gateway.sql"),
     ),
 ];
 
@@ -56,6 +62,8 @@ struct Statements {
     delete_registry: Statement,
     set_timer: Statement,
     cancel_timer: Statement,
+    put_outbox: Statement,
+    delete_outbox: Statement,
     group: GroupStatements,
 }
 
@@ -90,12 +98,13 @@ impl Statements {
             )?,
             put_task: client.prepare(
                 "INSERT INTO tasks (task_id, case_id, step_id, role, unit, assignee, status, is_open,
-                    created_at, due, due_key, escalation)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                    created_at, due, due_key, escalation, check_reason)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
                  ON CONFLICT (task_id) DO UPDATE SET case_id = EXCLUDED.case_id, step_id = EXCLUDED.step_id,
                     role = EXCLUDED.role, unit = EXCLUDED.unit, assignee = EXCLUDED.assignee,
                     status = EXCLUDED.status, is_open = EXCLUDED.is_open, created_at = EXCLUDED.created_at,
-                    due = EXCLUDED.due, due_key = EXCLUDED.due_key, escalation = EXCLUDED.escalation",
+                    due = EXCLUDED.due, due_key = EXCLUDED.due_key, escalation = EXCLUDED.escalation,
+                    check_reason = EXCLUDED.check_reason",
             )?,
             put_registry: client.prepare(
                 "INSERT INTO registries (registry, key, region, record, case_id) VALUES ($1, $2, $3, $4, $5)
@@ -110,6 +119,12 @@ impl Statements {
                     kind = EXCLUDED.kind, payload = EXCLUDED.payload, lease_owner = NULL, lease_until = NULL",
             )?,
             cancel_timer: client.prepare("DELETE FROM timers WHERE timer_id = $1")?,
+            put_outbox: client.prepare(
+                "INSERT INTO outbox (request_id, case_id, system, payload, created_at, next_at)
+                 VALUES ($1, $2, $3, $4, $5, $5)
+                 ON CONFLICT (request_id) DO NOTHING",
+            )?,
+            delete_outbox: client.prepare("DELETE FROM outbox WHERE request_id = $1")?,
             group: GroupStatements::prepare(client)?,
         })
     }
@@ -482,6 +497,7 @@ fn apply_op(
                     &due,
                     &due_key(due),
                     &task.escalation,
+                    &task.check,
                 ],
             )?;
         }
@@ -516,6 +532,22 @@ fn apply_op(
         }
         ProjectionOp::CancelTimer { timer_id } => {
             tx.execute(&stmts.cancel_timer, &[timer_id])?;
+        }
+        ProjectionOp::PutOutbox(row) => {
+            check_id("request_id", &row.request_id)?;
+            tx.execute(
+                &stmts.put_outbox,
+                &[
+                    &row.request_id,
+                    &row.case_id,
+                    &row.system,
+                    &to_json_text(&row.payload)?,
+                    &ts_to_ns(row.created_at)?,
+                ],
+            )?;
+        }
+        ProjectionOp::DeleteOutbox { request_id } => {
+            tx.execute(&stmts.delete_outbox, &[request_id])?;
         }
     }
     Ok(())
@@ -590,8 +622,8 @@ fn case_from_row(row: &Row) -> Result<CaseRow, StoreError> {
     })
 }
 
-const TASK_COLUMNS: &str =
-    "task_id, case_id, step_id, role, unit, assignee, status, created_at, due, escalation";
+const TASK_COLUMNS: &str = "task_id, case_id, step_id, role, unit, assignee, status, created_at, due, escalation, \
+     check_reason";
 
 fn task_from_row(row: &Row) -> Result<TaskRow, StoreError> {
     Ok(TaskRow {
@@ -605,6 +637,46 @@ fn task_from_row(row: &Row) -> Result<TaskRow, StoreError> {
         created_at: ns_to_ts(get(row, 7)?)?,
         due: opt_ns_to_ts(get(row, 8)?)?,
         escalation: get(row, 9)?,
+        check: get(row, 10)?,
+    })
+}
+
+const OUTBOX_COLUMNS: &str =
+    "request_id, case_id, system, payload, created_at, attempts, last_error";
+
+fn outbox_from_row(row: &Row) -> Result<OutboxClaim, StoreError> {
+    let request_id: String = get(row, 0)?;
+    Ok(OutboxClaim {
+        row: OutboxRow {
+            case_id: get(row, 1)?,
+            system: get(row, 2)?,
+            payload: parse_json(get(row, 3)?, &format!("outbox {request_id} payload"))?,
+            created_at: ns_to_ts(get(row, 4)?)?,
+            request_id,
+        },
+        attempts: u32::try_from(get::<i64>(row, 5)?)
+            .map_err(|_| StoreError::Corrupt("outbox attempts out of range".into()))?,
+        last_error: get(row, 6)?,
+    })
+}
+
+const EXCHANGE_COLUMNS: &str = "request_id, case_id, system, attempt, message_id, sent_at, duration_ms, status, \
+     answer, request, response";
+
+fn exchange_from_row(row: &Row) -> Result<ExchangeRow, StoreError> {
+    Ok(ExchangeRow {
+        request_id: get(row, 0)?,
+        case_id: get(row, 1)?,
+        system: get(row, 2)?,
+        attempt: u32::try_from(get::<i64>(row, 3)?)
+            .map_err(|_| StoreError::Corrupt("exchange attempt out of range".into()))?,
+        message_id: get(row, 4)?,
+        sent_at: ns_to_ts(get(row, 5)?)?,
+        duration_ms: i64_to_u64(get(row, 6)?)?,
+        status: get(row, 7)?,
+        answer: get(row, 8)?,
+        request: get(row, 9)?,
+        response: get(row, 10)?,
     })
 }
 
@@ -1198,10 +1270,164 @@ impl Store for PostgresStore {
             .collect()
     }
 
+    fn claim_outbox(
+        &self,
+        now: Timestamp,
+        limit: usize,
+        worker_id: &str,
+        lease: SignedDuration,
+    ) -> Result<Vec<OutboxClaim>, StoreError> {
+        check_id("worker_id", worker_id)?;
+        let now_ns = ts_to_ns(now)?;
+        let until_ns = ts_to_ns(
+            now.checked_add(lease)
+                .map_err(|e| StoreError::Invalid(format!("lease: {e}")))?,
+        )?;
+        let mut pooled = self.pool.get()?;
+        // As for timers: SKIP LOCKED passes over rows another worker is
+        // claiming; the lease keeps them from being claimed again after.
+        let rows = pooled.conn().client.query(
+            &format!(
+                "UPDATE outbox SET lease_owner = $3, lease_until = $4
+                 WHERE request_id IN (
+                     SELECT request_id FROM outbox
+                     WHERE next_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
+                     ORDER BY next_at, request_id LIMIT $2
+                     FOR UPDATE SKIP LOCKED)
+                 RETURNING {OUTBOX_COLUMNS}, next_at"
+            ),
+            &[&now_ns, &(cap_limit(limit) as i64), &worker_id, &until_ns],
+        )?;
+        let mut claims = rows
+            .iter()
+            .map(|row| Ok((get::<i64>(row, 7)?, outbox_from_row(row)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        claims.sort_by(|a, b| (a.0, &a.1.row.request_id).cmp(&(b.0, &b.1.row.request_id)));
+        Ok(claims.into_iter().map(|(_, claim)| claim).collect())
+    }
+
+    fn retry_outbox(
+        &self,
+        request_id: &str,
+        attempts: u32,
+        next: Timestamp,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        let next_ns = ts_to_ns(next)?;
+        let mut pooled = self.pool.get()?;
+        pooled.conn().client.execute(
+            "UPDATE outbox SET attempts = $2, next_at = $3, last_error = $4,
+                lease_owner = NULL, lease_until = NULL
+             WHERE request_id = $1",
+            &[&request_id, &i64::from(attempts), &next_ns, &error],
+        )?;
+        Ok(())
+    }
+
+    fn case_outbox(&self, case_id: &str) -> Result<Vec<OutboxClaim>, StoreError> {
+        let mut pooled = self.pool.get()?;
+        let rows = pooled.conn().query(
+            &format!(
+                "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE case_id = $1
+                 ORDER BY created_at, request_id LIMIT $2"
+            ),
+            &[&case_id, &(limits::PAGE_ROWS as i64)],
+        )?;
+        rows.iter().map(outbox_from_row).collect()
+    }
+
+    fn outbox_backlog(&self) -> Result<Vec<OutboxBacklog>, StoreError> {
+        let mut pooled = self.pool.get()?;
+        let rows = pooled.conn().query(
+            "SELECT system, COUNT(*), COUNT(*) FILTER (WHERE attempts > 0), MIN(created_at)
+             FROM outbox GROUP BY system ORDER BY system",
+            &[],
+        )?;
+        rows.iter()
+            .map(|row| {
+                Ok(OutboxBacklog {
+                    system: get(row, 0)?,
+                    waiting: i64_to_u64(get(row, 1)?)?,
+                    retrying: i64_to_u64(get(row, 2)?)?,
+                    oldest: ns_to_ts(get(row, 3)?)?,
+                })
+            })
+            .collect()
+    }
+
+    fn next_outbox_due(&self) -> Result<Option<Timestamp>, StoreError> {
+        let mut pooled = self.pool.get()?;
+        let row = pooled
+            .conn()
+            .client
+            .query_one("SELECT MIN(next_at) FROM outbox", &[])?;
+        opt_ns_to_ts(get(&row, 0)?)
+    }
+
+    fn record_exchange(&self, exchange: &ExchangeRow) -> Result<(), StoreError> {
+        let mut pooled = self.pool.get()?;
+        pooled.conn().client.execute(
+            "INSERT INTO gateway_exchanges (request_id, case_id, system, attempt, message_id,
+                sent_at, duration_ms, status, answer, request, response)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            &[
+                &exchange.request_id,
+                &exchange.case_id,
+                &exchange.system,
+                &i64::from(exchange.attempt),
+                &exchange.message_id,
+                &ts_to_ns(exchange.sent_at)?,
+                &u64_to_i64(exchange.duration_ms)?,
+                &exchange.status,
+                &exchange.answer,
+                &exchange.request,
+                &exchange.response,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn case_exchanges(&self, case_id: &str) -> Result<Vec<ExchangeRow>, StoreError> {
+        let mut pooled = self.pool.get()?;
+        let rows = pooled.conn().query(
+            &format!(
+                "SELECT {EXCHANGE_COLUMNS} FROM gateway_exchanges WHERE case_id = $1
+                 ORDER BY id LIMIT $2"
+            ),
+            &[&case_id, &(limits::PAGE_ROWS as i64)],
+        )?;
+        rows.iter().map(exchange_from_row).collect()
+    }
+
+    fn exchange_stats(&self, since: Timestamp) -> Result<Vec<ExchangeStat>, StoreError> {
+        let since_ns = ts_to_ns(since)?;
+        let mut pooled = self.pool.get()?;
+        let rows = pooled.conn().query(
+            "SELECT system, COUNT(*), COUNT(*) FILTER (WHERE status NOT IN ('ok', 'on_delivery')),
+                    COALESCE(SUM(duration_ms), 0)::bigint, COALESCE(MAX(duration_ms), 0)
+             FROM gateway_exchanges WHERE sent_at >= $1 GROUP BY system ORDER BY system",
+            &[&since_ns],
+        )?;
+        rows.iter()
+            .map(|row| {
+                Ok(ExchangeStat {
+                    system: get(row, 0)?,
+                    calls: i64_to_u64(get(row, 1)?)?,
+                    errors: i64_to_u64(get(row, 2)?)?,
+                    total_ms: i64_to_u64(get(row, 3)?)?,
+                    max_ms: i64_to_u64(get(row, 4)?)?,
+                })
+            })
+            .collect()
+    }
+
     fn rebuild(
         &self,
         project_case: &dyn Fn(&[StoredEvent]) -> Vec<ProjectionOp>,
     ) -> Result<RebuildReport, StoreError> {
+        // The outbox keeps its delivery state across a rebuild (see the
+        // SQLite store).
+        let mut live_requests = std::collections::HashSet::new();
         let mut pooled = self.pool.get()?;
         let Conn { client, stmts, .. } = pooled.conn();
         let mut report = RebuildReport::default();
@@ -1225,6 +1451,9 @@ impl Store for PostgresStore {
                 let events = case_events_on(&mut tx, &case_id)?;
                 let ops = project_case(&events);
                 for op in &ops {
+                    if let ProjectionOp::PutOutbox(row) = op {
+                        live_requests.insert(row.request_id.clone());
+                    }
                     apply_op(&mut tx, stmts, op)?;
                 }
                 report.cases += 1;
@@ -1232,10 +1461,23 @@ impl Store for PostgresStore {
                 report.ops += ops.len() as u64;
                 after_global_seq = get(row, 1)?;
             }
-            tx.commit()?;
             if starts.len() < limits::REBUILD_CASES_PER_TX {
+                let stored = tx.query("SELECT request_id FROM outbox", &[])?;
+                let stale: Vec<String> = stored
+                    .iter()
+                    .map(|row| get::<String>(row, 0))
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_iter()
+                    .filter(|request_id| !live_requests.contains(request_id))
+                    .collect();
+                tx.execute(
+                    "DELETE FROM outbox WHERE request_id = ANY($1::text[])",
+                    &[&stale],
+                )?;
+                tx.commit()?;
                 return Ok(report);
             }
+            tx.commit()?;
         }
     }
 }

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use qyzmet_engine::record::{
-    Batch, CaseRow, ProjectionOp, RegistryRow, StoredEvent, TaskRow, TimerRow,
+    Batch, CaseRow, ExchangeRow, ExchangeStat, OutboxClaim, OutboxRow, ProjectionOp, RegistryRow,
+    StoredEvent, TaskRow, TimerRow,
 };
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{
@@ -20,8 +21,8 @@ use crate::audit::{CasePass, GlobalPass, RawEvent, RawFields};
 use crate::chain::{EventHashInput, event_hash};
 use crate::convert::*;
 use crate::{
-    Appended, AuditReport, CaseQuery, CaseStat, RebuildReport, Store, StoreError, TaskQuery,
-    cap_limit, check_id, limits, validate_batch,
+    Appended, AuditReport, CaseQuery, CaseStat, OutboxBacklog, RebuildReport, Store, StoreError,
+    TaskQuery, cap_limit, check_id, limits, validate_batch,
 };
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -34,6 +35,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "directory",
         include_str!("../migrations/sqlite/0002_directory.sql"),
+    ),
+    (
+        3,
+        "gateway",
+        include_str!("../migrations/sqlite/0003_gateway.sql"),
     ),
 ];
 
@@ -383,12 +389,13 @@ fn apply_op(conn: &Connection, op: &ProjectionOp) -> Result<(), StoreError> {
             );
             conn.prepare_cached(
                 "INSERT INTO tasks (task_id, case_id, step_id, role, unit, assignee, status, is_open,
-                    created_at, due, due_key, escalation)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                    created_at, due, due_key, escalation, check_reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
                  ON CONFLICT (task_id) DO UPDATE SET case_id = excluded.case_id, step_id = excluded.step_id,
                     role = excluded.role, unit = excluded.unit, assignee = excluded.assignee,
                     status = excluded.status, is_open = excluded.is_open, created_at = excluded.created_at,
-                    due = excluded.due, due_key = excluded.due_key, escalation = excluded.escalation",
+                    due = excluded.due, due_key = excluded.due_key, escalation = excluded.escalation,
+                    check_reason = excluded.check_reason",
             )?
             .execute(params![
                 &task.task_id,
@@ -402,7 +409,8 @@ fn apply_op(conn: &Connection, op: &ProjectionOp) -> Result<(), StoreError> {
                 ts_to_ns(task.created_at)?,
                 due,
                 due_key(due),
-                task.escalation
+                task.escalation,
+                &task.check
             ])?;
         }
         ProjectionOp::PutRegistry(row) => {
@@ -443,6 +451,26 @@ fn apply_op(conn: &Connection, op: &ProjectionOp) -> Result<(), StoreError> {
         ProjectionOp::CancelTimer { timer_id } => {
             conn.prepare_cached("DELETE FROM timers WHERE timer_id = ?1")?
                 .execute([timer_id])?;
+        }
+        ProjectionOp::PutOutbox(row) => {
+            check_id("request_id", &row.request_id)?;
+            let created = ts_to_ns(row.created_at)?;
+            conn.prepare_cached(
+                "INSERT INTO outbox (request_id, case_id, system, payload, created_at, next_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+                 ON CONFLICT (request_id) DO NOTHING",
+            )?
+            .execute(params![
+                &row.request_id,
+                &row.case_id,
+                &row.system,
+                to_json_text(&row.payload)?,
+                created
+            ])?;
+        }
+        ProjectionOp::DeleteOutbox { request_id } => {
+            conn.prepare_cached("DELETE FROM outbox WHERE request_id = ?1")?
+                .execute([request_id])?;
         }
     }
     Ok(())
@@ -515,8 +543,8 @@ fn case_from_row(row: &rusqlite::Row<'_>) -> Result<CaseRow, StoreError> {
     })
 }
 
-const TASK_COLUMNS: &str =
-    "task_id, case_id, step_id, role, unit, assignee, status, created_at, due, escalation";
+const TASK_COLUMNS: &str = "task_id, case_id, step_id, role, unit, assignee, status, created_at, due, escalation, \
+     check_reason";
 
 fn task_from_row(row: &rusqlite::Row<'_>) -> Result<TaskRow, StoreError> {
     let get_s = |i: usize| row.get::<_, String>(i).map_err(column_error);
@@ -531,6 +559,50 @@ fn task_from_row(row: &rusqlite::Row<'_>) -> Result<TaskRow, StoreError> {
         created_at: ns_to_ts(row.get::<_, i64>(7).map_err(column_error)?)?,
         due: opt_ns_to_ts(row.get::<_, Option<i64>>(8).map_err(column_error)?)?,
         escalation: row.get::<_, bool>(9).map_err(column_error)?,
+        check: row.get::<_, Option<String>>(10).map_err(column_error)?,
+    })
+}
+
+const OUTBOX_COLUMNS: &str =
+    "request_id, case_id, system, payload, created_at, attempts, last_error";
+
+fn outbox_from_row(row: &rusqlite::Row<'_>) -> Result<OutboxClaim, StoreError> {
+    let get_s = |i: usize| row.get::<_, String>(i).map_err(column_error);
+    let request_id = get_s(0)?;
+    Ok(OutboxClaim {
+        row: OutboxRow {
+            case_id: get_s(1)?,
+            system: get_s(2)?,
+            payload: parse_json(&get_s(3)?, &format!("outbox {request_id} payload"))?,
+            created_at: ns_to_ts(row.get::<_, i64>(4).map_err(column_error)?)?,
+            request_id,
+        },
+        attempts: u32::try_from(row.get::<_, i64>(5).map_err(column_error)?)
+            .map_err(|_| StoreError::Corrupt("outbox attempts out of range".into()))?,
+        last_error: row.get::<_, Option<String>>(6).map_err(column_error)?,
+    })
+}
+
+const EXCHANGE_COLUMNS: &str = "request_id, case_id, system, attempt, message_id, sent_at, duration_ms, status, \
+     answer, request, response";
+
+fn exchange_from_row(row: &rusqlite::Row<'_>) -> Result<ExchangeRow, StoreError> {
+    let get_s = |i: usize| row.get::<_, String>(i).map_err(column_error);
+    let get_os = |i: usize| row.get::<_, Option<String>>(i).map_err(column_error);
+    let get_i = |i: usize| row.get::<_, i64>(i).map_err(column_error);
+    Ok(ExchangeRow {
+        request_id: get_s(0)?,
+        case_id: get_s(1)?,
+        system: get_s(2)?,
+        attempt: u32::try_from(get_i(3)?)
+            .map_err(|_| StoreError::Corrupt("exchange attempt out of range".into()))?,
+        message_id: get_s(4)?,
+        sent_at: ns_to_ts(get_i(5)?)?,
+        duration_ms: i64_to_u64(get_i(6)?)?,
+        status: get_s(7)?,
+        answer: get_os(8)?,
+        request: get_os(9)?,
+        response: get_os(10)?,
     })
 }
 
@@ -1041,11 +1113,181 @@ impl Store for SqliteStore {
         })
     }
 
+    fn claim_outbox(
+        &self,
+        now: Timestamp,
+        limit: usize,
+        worker_id: &str,
+        lease: SignedDuration,
+    ) -> Result<Vec<OutboxClaim>, StoreError> {
+        check_id("worker_id", worker_id)?;
+        let now_ns = ts_to_ns(now)?;
+        let until_ns = ts_to_ns(
+            now.checked_add(lease)
+                .map_err(|e| StoreError::Invalid(format!("lease: {e}")))?,
+        )?;
+        let mut conn = lock(&self.writer);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let claims = {
+            let mut stmt = tx.prepare_cached(&format!(
+                "SELECT {OUTBOX_COLUMNS} FROM outbox
+                 WHERE next_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)
+                 ORDER BY next_at, request_id LIMIT ?2"
+            ))?;
+            collect(
+                &mut stmt,
+                params![now_ns, cap_limit(limit) as i64],
+                outbox_from_row,
+            )?
+        };
+        {
+            let mut update = tx.prepare_cached(
+                "UPDATE outbox SET lease_owner = ?1, lease_until = ?2 WHERE request_id = ?3",
+            )?;
+            for claim in &claims {
+                update.execute(params![worker_id, until_ns, &claim.row.request_id])?;
+            }
+        }
+        tx.commit()?;
+        Ok(claims)
+    }
+
+    fn retry_outbox(
+        &self,
+        request_id: &str,
+        attempts: u32,
+        next: Timestamp,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        let next_ns = ts_to_ns(next)?;
+        let conn = lock(&self.writer);
+        conn.prepare_cached(
+            "UPDATE outbox SET attempts = ?2, next_at = ?3, last_error = ?4,
+                lease_owner = NULL, lease_until = NULL
+             WHERE request_id = ?1",
+        )?
+        .execute(params![request_id, i64::from(attempts), next_ns, error])?;
+        Ok(())
+    }
+
+    fn case_outbox(&self, case_id: &str) -> Result<Vec<OutboxClaim>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE case_id = ?1
+                 ORDER BY created_at, request_id LIMIT ?2"
+            ))?;
+            collect(
+                &mut stmt,
+                params![case_id, limits::PAGE_ROWS as i64],
+                outbox_from_row,
+            )
+        })
+    }
+
+    fn outbox_backlog(&self) -> Result<Vec<OutboxBacklog>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT system, COUNT(*), SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END),
+                        MIN(created_at)
+                 FROM outbox GROUP BY system ORDER BY system",
+            )?;
+            collect(&mut stmt, [], |row| {
+                let get_n = |i: usize| {
+                    row.get::<_, i64>(i)
+                        .map_err(column_error)
+                        .and_then(i64_to_u64)
+                };
+                Ok(OutboxBacklog {
+                    system: row.get(0).map_err(column_error)?,
+                    waiting: get_n(1)?,
+                    retrying: get_n(2)?,
+                    oldest: ns_to_ts(row.get::<_, i64>(3).map_err(column_error)?)?,
+                })
+            })
+        })
+    }
+
+    fn next_outbox_due(&self) -> Result<Option<Timestamp>, StoreError> {
+        self.read(|conn| {
+            let due: Option<i64> = conn
+                .query_row("SELECT MIN(next_at) FROM outbox", [], |row| row.get(0))
+                .map_err(column_error)?;
+            opt_ns_to_ts(due)
+        })
+    }
+
+    fn record_exchange(&self, exchange: &ExchangeRow) -> Result<(), StoreError> {
+        let conn = lock(&self.writer);
+        conn.prepare_cached(
+            "INSERT INTO gateway_exchanges (request_id, case_id, system, attempt, message_id,
+                sent_at, duration_ms, status, answer, request, response)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?
+        .execute(params![
+            &exchange.request_id,
+            &exchange.case_id,
+            &exchange.system,
+            i64::from(exchange.attempt),
+            &exchange.message_id,
+            ts_to_ns(exchange.sent_at)?,
+            u64_to_i64(exchange.duration_ms)?,
+            &exchange.status,
+            &exchange.answer,
+            &exchange.request,
+            &exchange.response
+        ])?;
+        Ok(())
+    }
+
+    fn case_exchanges(&self, case_id: &str) -> Result<Vec<ExchangeRow>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {EXCHANGE_COLUMNS} FROM gateway_exchanges WHERE case_id = ?1
+                 ORDER BY id LIMIT ?2"
+            ))?;
+            collect(
+                &mut stmt,
+                params![case_id, limits::PAGE_ROWS as i64],
+                exchange_from_row,
+            )
+        })
+    }
+
+    fn exchange_stats(&self, since: Timestamp) -> Result<Vec<ExchangeStat>, StoreError> {
+        let since_ns = ts_to_ns(since)?;
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT system, COUNT(*),
+                        SUM(CASE WHEN status IN ('ok', 'on_delivery') THEN 0 ELSE 1 END),
+                        SUM(duration_ms), MAX(duration_ms)
+                 FROM gateway_exchanges WHERE sent_at >= ?1 GROUP BY system ORDER BY system",
+            )?;
+            collect(&mut stmt, [since_ns], |row| {
+                let get_n = |i: usize| {
+                    row.get::<_, i64>(i)
+                        .map_err(column_error)
+                        .and_then(i64_to_u64)
+                };
+                Ok(ExchangeStat {
+                    system: row.get(0).map_err(column_error)?,
+                    calls: get_n(1)?,
+                    errors: get_n(2)?,
+                    total_ms: get_n(3)?,
+                    max_ms: get_n(4)?,
+                })
+            })
+        })
+    }
+
     fn rebuild(
         &self,
         project_case: &dyn Fn(&[StoredEvent]) -> Vec<ProjectionOp>,
     ) -> Result<RebuildReport, StoreError> {
         let mut conn = lock(&self.writer);
+        // The outbox keeps its delivery state across a rebuild: requests the
+        // events still ask for are re-put (a no-op for a row that exists),
+        // and the others are removed at the end.
+        let mut live_requests = std::collections::HashSet::new();
         let mut report = RebuildReport::default();
         let mut after_global_seq = 0i64;
         let mut first = true;
@@ -1075,6 +1317,9 @@ impl Store for SqliteStore {
                 let events = case_events_on(&tx, case_id)?;
                 let ops = project_case(&events);
                 for op in &ops {
+                    if let ProjectionOp::PutOutbox(row) = op {
+                        live_requests.insert(row.request_id.clone());
+                    }
                     apply_op(&tx, op)?;
                 }
                 report.cases += 1;
@@ -1082,10 +1327,22 @@ impl Store for SqliteStore {
                 report.ops += ops.len() as u64;
                 after_global_seq = *global_seq;
             }
-            tx.commit()?;
             if starts.len() < limits::REBUILD_CASES_PER_TX {
+                let stored: Vec<String> = {
+                    let mut stmt = tx.prepare_cached("SELECT request_id FROM outbox")?;
+                    collect(&mut stmt, [], |row| row.get(0).map_err(column_error))?
+                };
+                let mut delete = tx.prepare_cached("DELETE FROM outbox WHERE request_id = ?1")?;
+                for request_id in stored {
+                    if !live_requests.contains(&request_id) {
+                        delete.execute([request_id])?;
+                    }
+                }
+                drop(delete);
+                tx.commit()?;
                 return Ok(report);
             }
+            tx.commit()?;
         }
     }
 }

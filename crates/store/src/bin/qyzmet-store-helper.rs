@@ -110,6 +110,7 @@ fn writer_batch(round: u64, i: u64, head: u64) -> Batch {
             created_at: at(i),
             due: Some(at(i + 86_400)),
             escalation: false,
+            check: None,
         }),
         ProjectionOp::SetTimer(TimerRow {
             timer_id: format!("{case_id}-timer"),

@@ -209,6 +209,7 @@ pub fn task_row(
         created_at: ts("2025-03-03T04:00:00Z"),
         due: due.map(ts),
         escalation: false,
+        check: None,
     }
 }
 

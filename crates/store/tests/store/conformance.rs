@@ -1,7 +1,9 @@
 //! The conformance suite: every function runs against SQLite and PostgreSQL.
 
 use jiff::SignedDuration;
-use qyzmet_engine::record::{CaseStatus, ProjectionOp, TaskStatus};
+use qyzmet_engine::record::{
+    CaseStatus, ExchangeRow, OutboxClaim, OutboxRow, ProjectionOp, TaskStatus,
+};
 use qyzmet_store::{AuditProblemKind, CaseQuery, StoreError, TaskQuery};
 use serde_json::json;
 
@@ -25,6 +27,8 @@ conformance!(
     idempotency_returns_first_outcome,
     projections_tasks_cases_registries,
     timers_claim_lease_cancel,
+    outbox_claim_lease_retry_delete,
+    exchanges_per_case_and_stats,
     regulations_pinned_by_hash,
     verify_clean,
     rebuild_equivalence,
@@ -875,10 +879,10 @@ fn migrations_idempotent_on_reopen(fx: &Fixture) {
             .duplicate
     );
     let _third = fx.reopen();
-    assert_eq!(fx.query_i64("SELECT COUNT(*) FROM schema_migrations"), 2);
+    assert_eq!(fx.query_i64("SELECT COUNT(*) FROM schema_migrations"), 3);
     assert_eq!(
         fx.query_i64("SELECT CAST(MAX(version) AS BIGINT) FROM schema_migrations"),
-        2
+        3
     );
 }
 
@@ -1161,5 +1165,188 @@ fn concurrent_appends(fx: &Fixture) {
     assert_eq!(
         report.events_checked,
         (threads * per_thread * 2 + per_thread) as u64
+    );
+}
+
+fn outbox_row(request_id: &str, case_id: &str, system: &str, created: &str) -> OutboxRow {
+    OutboxRow {
+        request_id: request_id.into(),
+        case_id: case_id.into(),
+        system: system.into(),
+        payload: json!({"iin": "900101300123", "note": "қазақ"}),
+        created_at: ts(created),
+    }
+}
+
+fn outbox_claims_ids(claims: &[OutboxClaim]) -> Vec<&str> {
+    claims
+        .iter()
+        .map(|claim| claim.row.request_id.as_str())
+        .collect()
+}
+
+fn outbox_claim_lease_retry_delete(fx: &Fixture) {
+    let store = &fx.store;
+    let ops = vec![
+        ProjectionOp::PutOutbox(outbox_row("c1/q2", "c1", "notary", "2025-03-05T04:00:01Z")),
+        ProjectionOp::PutOutbox(outbox_row(
+            "c1/q1",
+            "c1",
+            "person_database",
+            "2025-03-05T04:00:00Z",
+        )),
+    ];
+    store.append(&batch_with_ops("c1", 0, ops)).unwrap();
+    // Putting a request again (a rebuild, a replayed batch) keeps it once.
+    let again = vec![ProjectionOp::PutOutbox(outbox_row(
+        "c1/q1",
+        "c1",
+        "person_database",
+        "2025-03-05T04:00:00Z",
+    ))];
+    store.append(&batch_with_ops("c1", 1, again)).unwrap();
+    assert_eq!(
+        store.next_outbox_due().unwrap(),
+        Some(ts("2025-03-05T04:00:00Z"))
+    );
+    let lease = SignedDuration::from_secs(60);
+    assert!(
+        store
+            .claim_outbox(ts("2025-03-05T03:59:59Z"), 10, "w1", lease)
+            .unwrap()
+            .is_empty()
+    );
+    let now = ts("2025-03-05T04:00:05Z");
+    let claims = store.claim_outbox(now, 10, "w1", lease).unwrap();
+    assert_eq!(outbox_claims_ids(&claims), vec!["c1/q1", "c1/q2"]);
+    assert_eq!(
+        claims[0],
+        OutboxClaim {
+            row: outbox_row("c1/q1", "c1", "person_database", "2025-03-05T04:00:00Z"),
+            attempts: 0,
+            last_error: None,
+        }
+    );
+    // Leased: nobody else gets them.
+    assert!(store.claim_outbox(now, 10, "w2", lease).unwrap().is_empty());
+    let backlog = store.outbox_backlog().unwrap();
+    assert_eq!(backlog.len(), 2);
+    assert_eq!(
+        (
+            backlog[0].system.as_str(),
+            backlog[0].waiting,
+            backlog[0].retrying
+        ),
+        ("notary", 1, 0)
+    );
+
+    // A failed attempt: the request comes back at `next`, with its count.
+    let next = ts("2025-03-05T04:10:00Z");
+    store.retry_outbox("c1/q1", 1, next, "timeout").unwrap();
+    let later = now.checked_add(SignedDuration::from_secs(61)).unwrap();
+    // q2's lease ran out (its worker may have crashed); q1 waits for `next`.
+    assert_eq!(
+        outbox_claims_ids(
+            &store
+                .claim_outbox(later, 10, "w2", SignedDuration::from_hours(1))
+                .unwrap()
+        ),
+        vec!["c1/q2"]
+    );
+    let retried = store.claim_outbox(next, 10, "w3", lease).unwrap();
+    assert_eq!(outbox_claims_ids(&retried), vec!["c1/q1"]);
+    assert_eq!(
+        (retried[0].attempts, retried[0].last_error.as_deref()),
+        (1, Some("timeout"))
+    );
+    let backlog = store.outbox_backlog().unwrap();
+    let person = backlog
+        .iter()
+        .find(|row| row.system == "person_database")
+        .unwrap();
+    assert_eq!(
+        (person.waiting, person.retrying, person.oldest),
+        (1, 1, ts("2025-03-05T04:00:00Z"))
+    );
+    assert_eq!(store.case_outbox("c1").unwrap().len(), 2);
+    assert!(store.case_outbox("c2").unwrap().is_empty());
+
+    // The answer's batch takes the request out; a late retry changes nothing.
+    let answered = vec![ProjectionOp::DeleteOutbox {
+        request_id: "c1/q1".into(),
+    }];
+    store.append(&batch_with_ops("c1", 2, answered)).unwrap();
+    store.retry_outbox("c1/q1", 2, next, "late").unwrap();
+    assert_eq!(
+        outbox_claims_ids(&store.case_outbox("c1").unwrap()),
+        vec!["c1/q2"]
+    );
+    // The outbox survives a reopen with its delivery state.
+    let reopened = fx.reopen();
+    let far = ts("2025-03-06T00:00:00Z");
+    let left = reopened.claim_outbox(far, 10, "w4", lease).unwrap();
+    assert_eq!(outbox_claims_ids(&left), vec!["c1/q2"]);
+    assert!(store.verify().unwrap().is_clean());
+}
+
+fn exchange(request_id: &str, attempt: u32, status: &str, ms: u64) -> ExchangeRow {
+    ExchangeRow {
+        request_id: request_id.into(),
+        case_id: request_id.split('/').next().unwrap().into(),
+        system: if request_id.ends_with("q1") {
+            "person_database".into()
+        } else {
+            "payment".into()
+        },
+        attempt,
+        message_id: format!("m-{request_id}"),
+        sent_at: ts("2025-03-05T04:00:00Z")
+            .checked_add(SignedDuration::from_secs(attempt.into()))
+            .unwrap(),
+        duration_ms: ms,
+        status: status.into(),
+        answer: (status == "ok").then(|| "found".to_string()),
+        request: Some("<soap:Envelope>…</soap:Envelope>".into()),
+        response: None,
+    }
+}
+
+fn exchanges_per_case_and_stats(fx: &Fixture) {
+    let store = &fx.store;
+    store
+        .record_exchange(&exchange("c1/q1", 0, "timeout", 5000))
+        .unwrap();
+    store
+        .record_exchange(&exchange("c1/q1", 1, "ok", 40))
+        .unwrap();
+    store
+        .record_exchange(&exchange("c2/q2", 0, "on_delivery", 10))
+        .unwrap();
+    let mine = store.case_exchanges("c1").unwrap();
+    assert_eq!(
+        mine,
+        vec![
+            exchange("c1/q1", 0, "timeout", 5000),
+            exchange("c1/q1", 1, "ok", 40)
+        ]
+    );
+    assert!(store.case_exchanges("c3").unwrap().is_empty());
+    let stats = store.exchange_stats(ts("2025-03-01T00:00:00Z")).unwrap();
+    let person = stats
+        .iter()
+        .find(|stat| stat.system == "person_database")
+        .unwrap();
+    assert_eq!(
+        (person.calls, person.errors, person.total_ms, person.max_ms),
+        (2, 1, 5040, 5000)
+    );
+    let payment = stats.iter().find(|stat| stat.system == "payment").unwrap();
+    // `on_delivery` is not an error.
+    assert_eq!((payment.calls, payment.errors), (1, 0));
+    assert!(
+        store
+            .exchange_stats(ts("2025-03-06T00:00:00Z"))
+            .unwrap()
+            .is_empty()
     );
 }
