@@ -11,12 +11,15 @@
 
 pub use qyzmet_core::{Answer, System};
 
-// Work in progress (issue 11): the modules `client` (HTTP client and typed
-// adapters), `messages` (the systems' payloads) and `sim` (the simulator)
-// are not written yet; `soap.rs` still refers to them.
+mod client;
 mod gateway;
+pub mod keys;
+pub mod messages;
+pub mod sim;
 pub mod soap;
 mod xml;
 
+pub use client::{Client, ClientConfig, KeySource, Typed, power_answer};
 pub use gateway::{Call, CallError, Exchange, FaultKind, Gateway, Reply, message_id};
+pub use keys::{DemoKeys, Keys};
 pub use soap::{REFUSAL_CODES, is_refusal_code, service};
