@@ -51,7 +51,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the web application and the JSON API: portal, State Corporation desk, officers' work lists, supervisor dashboard (see docs/web.md).
-    Serve(cmd::serve::ServeArgs),
+    Serve(Box<cmd::serve::ServeArgs>),
     /// Check regulation files like source code: every problem with its
     /// file:line:col, a message and a hint.
     Check(cmd::check::CheckArgs),
@@ -74,6 +74,10 @@ enum Command {
     /// A local stand-in for NCALayer: signs through its WebSocket protocol
     /// with a PKCS#12 key (for development and tests).
     Signer(cmd::signer::SignerArgs),
+    /// The e-government gateway simulator: SyncChannel v10 for the person
+    /// database, notary, labour market, payment centre and regional gateway,
+    /// with fault injection (see docs/gateway.md).
+    GatewaySim(cmd::gateway_sim::GatewaySimArgs),
     /// Benchmarks that print figures.
     Bench(cmd::bench::BenchArgs),
     /// Test PKI and signature verification (`pki demo`, `pki verify`).
@@ -87,7 +91,7 @@ enum Command {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve(args) => cmd::serve::run(args),
+        Command::Serve(args) => cmd::serve::run(*args),
         Command::Check(args) => cmd::check::run(args),
         Command::List(args) => cmd::list::run(args),
         Command::Show(args) => cmd::show::run(args),
@@ -99,6 +103,7 @@ fn main() -> std::process::ExitCode {
         Command::Simulate(args) => cmd::simulate::run(args),
         Command::Signer(args) => cmd::signer::run(args),
         Command::Bench(args) => cmd::bench::run(args),
+        Command::GatewaySim(args) => cmd::gateway_sim::run(args),
         Command::Pki(args) => cmd::pki::run(args),
         Command::Calendar(args) => cmd::calendar::run(args),
         Command::Deadline(args) => cmd::deadline::run(args),

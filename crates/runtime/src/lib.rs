@@ -47,6 +47,10 @@ pub enum RuntimeError {
     BrokenEdition { hash: String, message: String },
     #[error("case {case_id} kept changing under {attempts} attempts")]
     TooManyConflicts { case_id: String, attempts: usize },
+    /// The gateway could not answer a query the runtime needed (the
+    /// payment centre's statement).
+    #[error("gateway: {0}")]
+    Gateway(String),
 }
 
 impl RuntimeError {
@@ -60,6 +64,7 @@ impl RuntimeError {
             RuntimeError::MissingEdition { .. } => "missing-edition",
             RuntimeError::BrokenEdition { .. } => "broken-edition",
             RuntimeError::TooManyConflicts { .. } => "too-many-conflicts",
+            RuntimeError::Gateway(_) => "gateway",
         }
     }
 }

@@ -132,6 +132,51 @@ pub fn reconcile(recorded: &[RecordedPayment], statement: &[StatementEntry]) -> 
     report
 }
 
+/// The payment centre's business day (UTC+5) as an interval of instants.
+pub fn day_bounds(date: jiff::civil::Date) -> (jiff::Timestamp, jiff::Timestamp) {
+    let offset = jiff::tz::offset(5);
+    let at = |date: jiff::civil::Date| {
+        offset
+            .to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
+            .ok()
+    };
+    let start = at(date).unwrap_or(jiff::Timestamp::MIN);
+    let end = date
+        .tomorrow()
+        .ok()
+        .and_then(at)
+        .unwrap_or(jiff::Timestamp::MAX);
+    (start, end)
+}
+
+impl crate::Runtime {
+    /// Reconciles one day (`YYYY-MM-DD`, UTC+5): the payments the event log
+    /// records as accepted that day against the centre's statement of the
+    /// same day.
+    pub fn reconcile_day(
+        &self,
+        client: &qyzmet_gateway::Client,
+        date: jiff::civil::Date,
+    ) -> Result<Reconciliation, crate::RuntimeError> {
+        let (from, to) = day_bounds(date);
+        let recorded = self.recorded_payments(from, to)?;
+        let (statement, _) = client
+            .statement(&date.to_string())
+            .map_err(|error| crate::RuntimeError::Gateway(error.to_string()))?;
+        let entries: Vec<StatementEntry> = statement
+            .entries
+            .into_iter()
+            .map(|line| StatementEntry {
+                order_id: line.order_id,
+                message_id: line.message_id,
+                case_id: line.case_id,
+                amount_tiyn: line.amount_tiyn,
+            })
+            .collect();
+        Ok(reconcile(&recorded, &entries))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -367,6 +367,10 @@ pub struct SubmitRequest {
     pub representative: Option<String>,
     #[serde(default)]
     pub power_of_attorney: Option<String>,
+    /// The representative's IIN: the notary system is asked about the
+    /// power of attorney where the regulation's steps call it.
+    #[serde(default)]
+    pub representative_iin: Option<String>,
     /// Retrying with the same key changes nothing.
     #[serde(default)]
     pub idempotency_key: Option<String>,
@@ -440,12 +444,16 @@ pub fn submit_case(
         *slot = signature.map(Box::new);
     }
     let outcome = runtime.run(&command, Some(&model_id), now)?;
-    if request.representative.is_some() || request.power_of_attorney.is_some() {
+    if request.representative.is_some()
+        || request.power_of_attorney.is_some()
+        || request.representative_iin.is_some()
+    {
         runtime.store.put_doc(
             "intake",
             &outcome.case.case_id,
             &json!({
                 "representative": request.representative,
+                "representative_iin": request.representative_iin,
                 "power_of_attorney": request.power_of_attorney,
                 "taken_by": account.login,
             }),
@@ -587,6 +595,26 @@ pub fn submission(
             ));
         }
     }
+    let representative = match request
+        .representative_iin
+        .as_deref()
+        .map(str::trim)
+        .filter(|iin| !iin.is_empty())
+    {
+        Some(iin) => {
+            qyzmet_core::Iin::parse(iin).map_err(|_| {
+                AppError::bad_request(
+                    "invalid_representative_iin",
+                    "the representative's IIN is not a valid IIN",
+                )
+            })?;
+            Some(qyzmet_engine::Representative {
+                iin: iin.to_owned(),
+                power_of_attorney: request.power_of_attorney.clone(),
+            })
+        }
+        None => None,
+    };
     let mut units = qyzmet_runtime::default_units(model, &provider.id);
     units.insert("provider".into(), provider.id.clone());
     let case_id = new_case_id(now);
@@ -614,7 +642,7 @@ pub fn submission(
             },
             checks: BTreeMap::new(),
             signature: None,
-            representative: None,
+            representative,
         },
     };
     Ok(command)
@@ -776,6 +804,10 @@ async fn get_case(
                 .map(|event| json!({"seq": event.seq, "kind": event.kind, "at": event.at.to_string(), "hash": event.hash}))
                 .collect();
             view["attachments"] = json!(attachments(runtime, &case_id)?);
+            view["requests"] = json!(crate::gateway::requests_json(&case, lang));
+            if account.is_staff() {
+                view["exchanges"] = json!(crate::gateway::exchanges_json(runtime, &case_id, lang)?);
+            }
             Ok(view)
         })
         .await?;

@@ -80,7 +80,7 @@ fn fresh(dir: &Path) -> bool {
 
 /// Splits «Айгүл Серікқызы Нұрланова» into (surname, given name,
 /// patronymic), upper-cased as NCA writes them.
-fn name_parts(name: &str) -> (String, String, String) {
+pub(crate) fn name_parts(name: &str) -> (String, String, String) {
     let words: Vec<&str> = name.split_whitespace().collect();
     let upper = |text: &str| text.to_uppercase();
     match words.as_slice() {

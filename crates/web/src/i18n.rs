@@ -135,6 +135,100 @@ static MESSAGES: &[(&str, [&str; 3])] = &[
         ],
     ),
     (
+        "supervisor.gateway",
+        [
+            "Электрондық үкімет шлюзі (соңғы 24 сағат)",
+            "Шлюз электронного правительства (последние 24 часа)",
+            "E-government gateway (last 24 hours)",
+        ],
+    ),
+    (
+        "supervisor.gateway_off",
+        [
+            "Шлюз бапталмаған: жүйелерге сұраулар қолмен тексеруге түседі.",
+            "Шлюз не настроен: запросы в системы уходят на ручную проверку.",
+            "No gateway configured: requests to the systems become manual checks.",
+        ],
+    ),
+    ("supervisor.calls", ["Шақырулар", "Вызовы", "Calls"]),
+    ("supervisor.errors", ["Қателер", "Ошибки", "Errors"]),
+    ("supervisor.waiting", ["Кезекте", "В очереди", "Waiting"]),
+    (
+        "supervisor.retrying",
+        ["қайталануда", "повторяются", "retrying"],
+    ),
+    (
+        "supervisor.reconciliation",
+        [
+            "Төлемдерді салыстыру",
+            "Сверка выплат",
+            "Payment reconciliation",
+        ],
+    ),
+    (
+        "supervisor.differences",
+        ["айырмашылық", "расхождений", "differences"],
+    ),
+    (
+        "case.systems",
+        [
+            "Мемлекеттік ақпараттық жүйелерге сұраулар",
+            "Запросы в государственные информационные системы",
+            "Requests to state information systems",
+        ],
+    ),
+    ("case.system", ["Жүйе", "Система", "System"]),
+    ("case.requested", ["Сұралды", "Запрошено", "Requested"]),
+    ("case.request_status", ["Күйі", "Состояние", "Status"]),
+    ("case.answer", ["Жауап", "Ответ", "Answer"]),
+    (
+        "case.exchanges",
+        [
+            "ЭҮШ арқылы алмасулар",
+            "Обмены через ШЭП",
+            "Exchanges through the gateway",
+        ],
+    ),
+    ("case.sent_at", ["Жіберілді", "Отправлено", "Sent"]),
+    ("case.exchange_status", ["Нәтиже", "Результат", "Result"]),
+    ("case.messages", ["Хабарламалар", "Сообщения", "Messages"]),
+    (
+        "apply.applicant_name",
+        [
+            "Аты-жөні (ЖТ МДҚ бойынша)",
+            "ФИО (по ГБД ФЛ)",
+            "Full name (state database of individuals)",
+        ],
+    ),
+    (
+        "apply.applicant_address",
+        [
+            "Тіркелген мекенжайы",
+            "Адрес регистрации",
+            "Registered address",
+        ],
+    ),
+    (
+        "apply.data_unobtainable",
+        [
+            "Деректерді алу мүмкін емес: ЖСН жеке тұлғалар деректер қорында табылмады.",
+            "Данные невозможно получить: ИИН не найден в базе данных физических лиц.",
+            "The data cannot be obtained: the IIN is not in the database of individuals.",
+        ],
+    ),
+    (
+        "apply.representative_iin",
+        ["Өкілдің ЖСН", "ИИН представителя", "Representative's IIN"],
+    ),
+    (
+        "apply.check_power",
+        [
+            "Сенімхатты тексеру (БНАЖ)",
+            "Проверить доверенность (ЕНИС)",
+            "Check the power of attorney (notary system)",
+        ],
+    ),
+    (
         "apply.representative",
         [
             "Өкіл (аты-жөні), болса",

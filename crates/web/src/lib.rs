@@ -24,6 +24,7 @@ pub mod demo;
 pub mod demo_pki;
 mod documents;
 pub mod error;
+pub mod gateway;
 pub mod i18n;
 mod metrics;
 mod pages;
@@ -74,6 +75,8 @@ pub struct AppState {
     pub pki: Option<Arc<auth::Pki>>,
     /// The address pages ask NCALayer (or `qyzmet signer`) for signatures.
     pub ncalayer_url: String,
+    /// The e-government gateway (none: requests become manual checks).
+    pub gateway: Option<Arc<gateway::GatewayLink>>,
 }
 
 impl FromRef<AppState> for Key {
@@ -98,6 +101,7 @@ impl AppState {
             caches: Arc::default(),
             pki: None,
             ncalayer_url: signing::NCALAYER_URL.to_owned(),
+            gateway: None,
         })
     }
 
@@ -143,6 +147,15 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .route("/readyz", axum::routing::get(readyz))
         .route("/metrics", axum::routing::get(metrics::handler))
+        .route("/api/persons/{iin}", axum::routing::get(gateway::person))
+        .route(
+            "/api/powers-of-attorney",
+            axum::routing::get(gateway::power_of_attorney),
+        )
+        .route(
+            "/api/gateway/health",
+            axum::routing::get(gateway::health_api),
+        )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             error::render_errors,
@@ -207,6 +220,10 @@ pub struct ServeConfig {
     pub crls: Vec<PathBuf>,
     /// Where pages ask NCALayer for signatures.
     pub ncalayer_url: String,
+    /// How the state systems are reached.
+    pub gateway: gateway::GatewaySetup,
+    /// How often the outbox sends due requests.
+    pub outbox_interval: Duration,
 }
 
 /// Builds the certificate sign-in from files (roots, intermediates, CRLs).
@@ -323,7 +340,24 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         );
     }
     state.pki = pki.map(Arc::new);
+    let setup = config.gateway.clone();
+    let runtime = state.runtime.clone();
+    state.gateway = tokio::task::spawn_blocking(move || gateway::connect(&setup, &runtime))
+        .await??
+        .map(Arc::new);
+    match &state.gateway {
+        Some(link) if link.sim.is_some() => eprintln!(
+            "qyzmet: state systems simulated by the gateway simulator at {} (docs/gateway.md)",
+            link.client.url()
+        ),
+        Some(link) => tracing::info!(url = link.client.url(), "e-government gateway"),
+        None => tracing::warn!(
+            "no e-government gateway (--gateway URL): requests to state systems become manual checks"
+        ),
+    }
     let timers = tokio::spawn(fire_timers(state.clone(), config.timer_interval));
+    let outbox = tokio::spawn(gateway::outbox_loop(state.clone(), config.outbox_interval));
+    let reconciliation = tokio::spawn(gateway::reconciliation_loop(state.clone()));
     let runtime = state.runtime.clone();
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
@@ -344,7 +378,11 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     timers.abort();
+    outbox.abort();
+    reconciliation.abort();
     let _ = timers.await;
+    let _ = outbox.await;
+    let _ = reconciliation.await;
     // The last handle on the store: the synchronous PostgreSQL client owns
     // a runtime of its own, which must not be dropped on an async thread.
     tokio::task::spawn_blocking(move || drop(runtime)).await?;

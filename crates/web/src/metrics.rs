@@ -91,13 +91,29 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
 
 pub async fn handler(State(state): State<AppState>) -> Response {
     let mut out = String::new();
-    let registry = state
-        .metrics
-        .registry
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if prometheus_client::encoding::text::encode(&mut out, &registry).is_err() {
+    let encoded = {
+        let registry = state
+            .metrics
+            .registry
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        prometheus_client::encoding::text::encode(&mut out, &registry)
+    };
+    if encoded.is_err() {
         return crate::AppError::internal("metrics encoding").into_response();
+    }
+    // The gateway's figures come from the store (shared by every server on
+    // the database), as gauges over the last 24 hours.
+    let inner = state.clone();
+    if let Ok(health) = state
+        .blocking(move |runtime| crate::gateway::health(&inner, runtime))
+        .await
+    {
+        let gauges = gateway_gauges(&health);
+        match out.rfind("# EOF") {
+            Some(at) => out.insert_str(at, &gauges),
+            None => out.push_str(&gauges),
+        }
     }
     (
         [(
@@ -107,4 +123,56 @@ pub async fn handler(State(state): State<AppState>) -> Response {
         out,
     )
         .into_response()
+}
+
+/// The gateway's health as OpenMetrics gauges per system.
+fn gateway_gauges(health: &serde_json::Value) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let series = [
+        (
+            "gateway_calls_24h",
+            "calls",
+            "Gateway exchanges in the last 24 hours",
+        ),
+        (
+            "gateway_errors_24h",
+            "errors",
+            "Gateway exchanges that failed in the last 24 hours",
+        ),
+        (
+            "gateway_latency_mean_ms_24h",
+            "mean_ms",
+            "Mean gateway exchange time, ms",
+        ),
+        (
+            "gateway_latency_max_ms_24h",
+            "max_ms",
+            "Longest gateway exchange time, ms",
+        ),
+        (
+            "gateway_outbox_waiting",
+            "waiting",
+            "Requests waiting in the outbox",
+        ),
+        (
+            "gateway_outbox_retrying",
+            "retrying",
+            "Outbox requests that failed at least once",
+        ),
+    ];
+    let systems = health["systems"].as_array().cloned().unwrap_or_default();
+    for (name, field, help) in series {
+        let _ = writeln!(out, "# HELP qyzmet_{name} {help}.");
+        let _ = writeln!(out, "# TYPE qyzmet_{name} gauge");
+        for system in &systems {
+            let _ = writeln!(
+                out,
+                "qyzmet_{name}{{system=\"{}\"}} {}",
+                system["system"].as_str().unwrap_or_default(),
+                system[field].as_u64().unwrap_or(0)
+            );
+        }
+    }
+    out
 }

@@ -553,6 +553,10 @@ async fn apply(
             .get("power_of_attorney")
             .filter(|text| !text.trim().is_empty())
             .cloned(),
+        representative_iin: fields
+            .get("representative_iin")
+            .filter(|text| !text.trim().is_empty())
+            .cloned(),
         idempotency_key: fields
             .get("idempotency_key")
             .filter(|key| !key.is_empty())
@@ -681,6 +685,10 @@ async fn case_page(
             view["can_withdraw"] = json!(!case.is_closed() && account.kind == AccountKind::Citizen);
             view["attachments"] = json!(api::attachments(runtime, &id)?);
             view["staff_view"] = json!(account.is_staff());
+            view["requests"] = json!(crate::gateway::requests_json(&case, lang));
+            if account.is_staff() {
+                view["exchanges"] = json!(crate::gateway::exchanges_json(runtime, &id, lang)?);
+            }
             Ok(view)
         })
         .await?;
@@ -1041,12 +1049,26 @@ async fn supervisor(
             })
         })
         .collect();
+    let inner = state.clone();
+    let mut gateway = state
+        .blocking(move |runtime| crate::gateway::health(&inner, runtime))
+        .await?;
+    if let Some(systems) = gateway["systems"].as_array_mut() {
+        for system in systems {
+            let title = system["title"][lang.code()].as_str().map(str::to_owned);
+            system["title"] = json!(title);
+            system["error_percent"] =
+                json!((system["error_rate"].as_f64().unwrap_or(0.0) * 100.0).round());
+        }
+    }
     let page = Page::new(lang, Some(session), "/supervisor");
     render_page(
         &state,
         &page,
         "supervisor.html",
-        Jv::from_serialize(json!({"rows": titled, "audit": audit, "slowest": slowest})),
+        Jv::from_serialize(
+            json!({"rows": titled, "audit": audit, "slowest": slowest, "gateway": gateway}),
+        ),
     )
 }
 

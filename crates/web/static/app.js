@@ -169,7 +169,71 @@ function wireResultSigning(button) {
   });
 }
 
+// The desk's lookup of the applicant in the person database: after a
+// 12-digit IIN, the name and address from the database, or "the data
+// cannot be obtained".
+function wirePersonLookup(input) {
+  const box = document.querySelector(input.dataset.personLookup);
+  const missing = box.querySelector(".lookup-missing");
+  const lang = input.dataset.lang || "kk";
+  let asked = "";
+  const lookup = async () => {
+    const iin = input.value.trim();
+    if (!/^[0-9]{12}$/.test(iin) || iin === asked) {
+      return;
+    }
+    asked = iin;
+    box.hidden = false;
+    missing.hidden = true;
+    box.querySelector("#applicant_name").value = "…";
+    box.querySelector("#applicant_address").value = "";
+    let body = {};
+    try {
+      const response = await fetch(`/api/persons/${iin}?lang=${lang}`, { credentials: "same-origin" });
+      body = await response.json();
+    } catch (error) {
+      body = { found: false };
+    }
+    if (body.found && body.person) {
+      const p = body.person;
+      box.querySelector("#applicant_name").value = [p.surname, p.given_name, p.patronymic].filter(Boolean).join(" ");
+      box.querySelector("#applicant_address").value = p.address;
+    } else {
+      box.querySelector("#applicant_name").value = "";
+      missing.textContent = body.message || missing.textContent;
+      missing.hidden = false;
+    }
+  };
+  input.addEventListener("input", lookup);
+  input.addEventListener("change", lookup);
+}
+
+// The desk's check of a representative's power of attorney in the notary
+// system.
+function wirePowerCheck(button) {
+  const out = document.querySelector("#power-result");
+  const lang = button.dataset.lang || "kk";
+  button.addEventListener("click", async () => {
+    const principal = document.querySelector("#applicant").value.trim();
+    const representative = document.querySelector("#representative_iin").value.trim();
+    const number = document.querySelector("#power_of_attorney").value.trim();
+    const query = new URLSearchParams({ principal, representative, number, lang });
+    out.hidden = false;
+    out.textContent = "…";
+    try {
+      const response = await fetch(`/api/powers-of-attorney?${query}`, { credentials: "same-origin" });
+      const body = await response.json();
+      out.textContent = body.message || (body.error && body.error.detail) || String(response.status);
+      out.className = body.valid ? "lookup ok" : "lookup notice";
+    } catch (error) {
+      out.textContent = String(error);
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-person-lookup]").forEach(wirePersonLookup);
+  document.querySelectorAll("[data-power-check]").forEach(wirePowerCheck);
   document.querySelectorAll("[data-sign-result]").forEach(wireResultSigning);
   document.querySelectorAll("[data-print]").forEach((button) =>
     button.addEventListener("click", () => window.print()));

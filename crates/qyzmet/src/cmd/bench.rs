@@ -36,10 +36,20 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The gateway fault suite: cases on the West Kazakhstan service-centre
+    /// routes against the gateway simulator with injected faults, the
+    /// worker killed with SIGKILL during the run; prints stuck cases,
+    /// duplicate payment orders and lost acknowledged commands.
+    Gateway(super::bench_gateway::GatewayBenchArgs),
+    /// The worker process of `bench gateway` (started by it).
+    #[command(hide = true)]
+    GatewayWorker(super::bench_gateway::GatewayWorkerArgs),
 }
 
 pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     match args.command {
+        BenchCommand::Gateway(args) => super::bench_gateway::run(args),
+        BenchCommand::GatewayWorker(args) => super::bench_gateway::run_worker(args),
         BenchCommand::Engine {
             cases,
             db,

@@ -171,7 +171,10 @@ pub fn run(args: GatewayBenchArgs) -> anyhow::Result<ExitCode> {
         std::thread::sleep(wait);
         match child.try_wait()? {
             Some(status) => {
-                eprintln!("qyzmet: the worker ended before kill {} ({status})", kill + 1);
+                eprintln!(
+                    "qyzmet: the worker ended before kill {} ({status})",
+                    kill + 1
+                );
                 break;
             }
             None => {
@@ -459,7 +462,11 @@ pub fn run_worker(args: GatewayWorkerArgs) -> anyhow::Result<ExitCode> {
             let Some(case) = qyzmet_engine::replay(&runtime.store.case_events(&planned.case_id)?)?
             else {
                 let outcome = runtime
-                    .run(&submission(&runtime, planned)?, Some(&planned.regulation), Timestamp::now())
+                    .run(
+                        &submission(&runtime, planned)?,
+                        Some(&planned.regulation),
+                        Timestamp::now(),
+                    )
                     .with_context(|| format!("submitting {}", planned.case_id))?;
                 acknowledge(&planned.case_id, outcome.case.version)?;
                 progress += 1;
@@ -469,7 +476,8 @@ pub fn run_worker(args: GatewayWorkerArgs) -> anyhow::Result<ExitCode> {
                 closed.insert(planned.case_id.clone());
                 continue;
             }
-            for task in case.open_tasks() {
+            // One task per round: the case changes, so it is read again.
+            if let Some(task) = case.open_tasks().next() {
                 let command = completion(&runtime, &case, task)?;
                 match runtime.run(&command, None, Timestamp::now()) {
                     Ok(outcome) => {
@@ -480,7 +488,6 @@ pub fn run_worker(args: GatewayWorkerArgs) -> anyhow::Result<ExitCode> {
                         bail!("completing {}: {error}", task.task_id);
                     }
                 }
-                break; // the case changed: read it again next round
             }
         }
         let round = runtime.run_outbox(&gateway, Timestamp::now(), &worker, 200, &policy)?;
@@ -544,7 +551,9 @@ fn submission(runtime: &Runtime, planned: &PlannedCase) -> anyhow::Result<Comman
 }
 
 /// A value for every required form field.
-fn bench_form(model: &qyzmet_regulation::ProcessModel) -> serde_json::Map<String, serde_json::Value> {
+fn bench_form(
+    model: &qyzmet_regulation::ProcessModel,
+) -> serde_json::Map<String, serde_json::Value> {
     use qyzmet_regulation::syntax::FieldType;
     model
         .file
@@ -557,7 +566,9 @@ fn bench_form(model: &qyzmet_regulation::ProcessModel) -> serde_json::Map<String
                 FieldType::Int => serde_json::json!(1),
                 FieldType::Bool => serde_json::json!(true),
                 FieldType::Date => serde_json::json!("2000-01-01"),
-                FieldType::Enum => serde_json::json!(field.values.first().cloned().unwrap_or_default()),
+                FieldType::Enum => {
+                    serde_json::json!(field.values.first().cloned().unwrap_or_default())
+                }
             };
             (field.id.clone(), value)
         })

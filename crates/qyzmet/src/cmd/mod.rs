@@ -1,9 +1,11 @@
 pub mod audit;
 pub mod bench;
+pub mod bench_gateway;
 pub mod calendar;
 pub mod case;
 pub mod check;
 pub mod deadline;
+pub mod gateway_sim;
 pub mod list;
 pub mod pki;
 pub mod rebuild;

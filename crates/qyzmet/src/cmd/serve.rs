@@ -50,11 +50,82 @@ pub struct ServeArgs {
     /// or `qyzmet signer` (`--plain` gives ws://).
     #[arg(long, default_value = qyzmet_web::signing::NCALAYER_URL, env = "QYZMET_NCALAYER_URL")]
     pub ncalayer_url: String,
+    /// The e-government gateway's SyncChannel endpoint, or `sim` for the
+    /// simulator inside the server (the default with --demo). Without one,
+    /// requests to state systems become manual checks.
+    #[arg(long, env = "QYZMET_GATEWAY")]
+    pub gateway: Option<String>,
+    /// Qyzmet's signing certificate for the gateway (PEM).
+    #[arg(long, requires = "gateway_key")]
+    pub gateway_cert: Option<PathBuf>,
+    /// Its private key (PKCS #8 PEM).
+    #[arg(long, requires = "gateway_cert")]
+    pub gateway_key: Option<PathBuf>,
+    /// The roots the systems' answers are verified with (PEM).
+    #[arg(long, requires = "gateway_cert")]
+    pub gateway_roots: Option<PathBuf>,
+    /// Intermediate CA certificates of the systems' keys (PEM).
+    #[arg(long)]
+    pub gateway_intermediates: Option<PathBuf>,
+    /// CRLs of those CAs; repeat for several.
+    #[arg(long = "gateway-crl")]
+    pub gateway_crls: Vec<PathBuf>,
+    /// The sender id registered with the gateway.
+    #[arg(long, default_value = "qyzmet", env = "QYZMET_GATEWAY_SENDER")]
+    pub gateway_sender: String,
+    /// The sender's password.
+    #[arg(long, env = "QYZMET_GATEWAY_PASSWORD", hide_env_values = true)]
+    pub gateway_password: Option<String>,
+    /// Timeout of one gateway exchange, in seconds.
+    #[arg(long, default_value_t = 10)]
+    pub gateway_timeout: u64,
+    /// Milliseconds between rounds of the outbox (requests to state systems).
+    #[arg(long, default_value_t = 500)]
+    pub outbox_interval_ms: u64,
+}
+
+fn gateway_setup(args: &ServeArgs) -> anyhow::Result<qyzmet_web::gateway::GatewaySetup> {
+    use qyzmet_gateway::{ClientConfig, KeySource};
+    use qyzmet_web::gateway::GatewaySetup;
+    Ok(match args.gateway.as_deref() {
+        None if args.demo => GatewaySetup::Simulator,
+        None => GatewaySetup::Off,
+        Some("sim") => GatewaySetup::Simulator,
+        Some(url) => {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                anyhow::bail!("--gateway takes an http(s) URL or `sim`, not {url:?}");
+            }
+            let keys = match (&args.gateway_cert, &args.gateway_key, &args.gateway_roots) {
+                (Some(cert), Some(key), Some(roots)) => KeySource::Files {
+                    cert: cert.clone(),
+                    key: key.clone(),
+                    roots: roots.clone(),
+                    intermediates: args.gateway_intermediates.clone(),
+                    crls: args.gateway_crls.clone(),
+                },
+                (None, None, None) => KeySource::Simulator,
+                _ => anyhow::bail!(
+                    "--gateway-cert, --gateway-key and --gateway-roots go together (without them, the gateway must be a Qyzmet simulator that hands out demo keys)"
+                ),
+            };
+            GatewaySetup::Remote(Box::new(ClientConfig {
+                url: url.trim_end_matches('/').to_string(),
+                sender_id: args.gateway_sender.clone(),
+                password: args.gateway_password.clone(),
+                timeout: Duration::from_secs(args.gateway_timeout.max(1)),
+                keys,
+                service_ids: Default::default(),
+            }))
+        }
+    })
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     qyzmet_web::init_logging();
+    let gateway = gateway_setup(&args)?;
     let config = qyzmet_web::ServeConfig {
+        gateway,
+        outbox_interval: Duration::from_millis(args.outbox_interval_ms.max(10)),
         addr: args.addr,
         data_dir: args.data,
         db: args.db,

@@ -97,6 +97,16 @@ impl TestApp {
         }
     }
 
+    /// The same server (database, clock) with `state` instead (e.g. a
+    /// gateway connected after the demo data exist).
+    pub fn with_state(self, state: AppState) -> TestApp {
+        TestApp {
+            router: app(state.clone()),
+            state,
+            ..self
+        }
+    }
+
     pub fn anonymous(&self) -> Client {
         Client {
             router: self.router.clone(),

@@ -2,6 +2,7 @@
 
 mod certificates;
 mod common;
+mod gateway;
 mod postgres;
 mod receipts;
 mod result_signing;
