@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use qyzmet_calendar::{Calendar, LegalClock, Schedule, TermRule};
-use qyzmet_core::{Duration, Unit};
+use qyzmet_core::{Answer, Duration, System, Unit};
 
 use crate::diag::{Diagnostic, Span};
 use crate::expr;
@@ -52,6 +52,7 @@ pub fn lint(file: &RegulationFile, spans: &SpanMap, calendar: &Calendar) -> Vec<
     for (index, route) in file.routes.iter().enumerate() {
         route_structure(&mut lint, file, index, route);
         verifications(&mut lint, file, index, route);
+        gateway_calls(&mut lint, file, index, route);
         route_terms(&mut lint, index, route, calendar);
     }
     conflicts(&mut lint, file);
@@ -891,6 +892,319 @@ fn verifications(lint: &mut Lint<'_>, file: &RegulationFile, r: usize, route: &R
                 }
             }
         }
+    }
+}
+
+/// The answers a step with `calls` can end with, as the engine resolves
+/// them: the first answer (in `calls` order) that is not its system's
+/// positive one, else the first system's positive answer. So the positive
+/// answer of any system but the first is never the step's answer.
+fn step_answers(calls: &[System]) -> Vec<Answer> {
+    let mut answers = Vec::new();
+    if let Some(first) = calls.first() {
+        answers.push(first.positive());
+    }
+    for system in calls {
+        for &answer in &system.answers()[1..] {
+            if !answers.contains(&answer) {
+                answers.push(answer);
+            }
+        }
+    }
+    answers
+}
+
+fn is_staff(org: OrgKind) -> bool {
+    matches!(
+        org,
+        OrgKind::Provider | OrgKind::ServiceCentre | OrgKind::RuralAkimat | OrgKind::Other
+    )
+}
+
+/// `calls`, `manual_check` and `answers` as the engine runs them
+/// (crates/engine/src/decide.rs `ask`, `answered`, `automatic_outcome`):
+///
+/// - entering a step with `calls` asks the systems and, once they have
+///   answered, goes on through the step's `next`, so only `auto` and `task`
+///   steps (the kinds with a plain `next`) may call: a decision has no
+///   `next`, a wait's limit and `on_timeout` would never apply, an end
+///   closes the case;
+/// - an answer the step cannot take, or a gateway failure, opens a task
+///   for `manual_check`, so it names a staff role (one whose people take
+///   tasks);
+/// - a decision that maps answers takes the outcome listing the step's
+///   answer and ignores `when` and `verifies`; it reads the answer of the
+///   latest step that called, so every way into it is the `next` of a
+///   step with `calls`, and every answer that step can end with needs
+///   exactly one outcome (the engine stops with "no outcome for the
+///   answer" otherwise).
+fn gateway_calls(lint: &mut Lint<'_>, file: &RegulationFile, r: usize, route: &Route) {
+    let roles: HashMap<&str, OrgKind> = file
+        .roles
+        .iter()
+        .map(|role| (role.id.as_str(), role.org))
+        .collect();
+    for (s, step) in route.steps.iter().enumerate() {
+        let path = format!("routes[{r}].steps[{s}]");
+        if !step.calls.is_empty() {
+            if !matches!(step.kind, StepKind::Auto | StepKind::Task) {
+                lint.push(
+                    Diagnostic::error(
+                        "misplaced-calls",
+                        lint.key(&format!("{path}.calls")),
+                        format!(
+                            "step `{}` calls information systems but is a `{}`",
+                            step.id,
+                            kind_name(step.kind)
+                        ),
+                    )
+                    .with_hint("put `calls` on the `auto` or `task` step that makes the request; a `decision` right after it takes its outcome from the answers"),
+                );
+            }
+            let mut seen = HashSet::new();
+            for (c, system) in step.calls.iter().enumerate() {
+                if !seen.insert(*system) {
+                    lint.push(
+                        Diagnostic::error(
+                            "duplicate-call",
+                            lint.at(&format!("{path}.calls[{c}]")),
+                            format!("step `{}` calls `{system}` twice", step.id),
+                        )
+                        .with_hint("each system is asked once per step; remove the repetition"),
+                    );
+                }
+            }
+            match step.manual_check.as_deref() {
+                None => lint.push(
+                    Diagnostic::error(
+                        "missing-manual-check",
+                        lint.key(&format!("{path}.calls")),
+                        format!("step `{}` calls information systems but has no `manual_check`", step.id),
+                    )
+                    .with_hint("name the staff role that checks by hand when a system cannot be reached, usually the role of the step"),
+                ),
+                Some(role) => match roles.get(role) {
+                    None => lint.push(
+                        Diagnostic::error(
+                            "unknown-role",
+                            lint.at(&format!("{path}.manual_check")),
+                            format!("unknown role `{role}`"),
+                        )
+                        .with_hint(format!(
+                            "declared roles: {}",
+                            join_sorted(roles.keys().copied())
+                        )),
+                    ),
+                    Some(&org) if !is_staff(org) => lint.push(
+                        Diagnostic::error(
+                            "manual-check-not-staff",
+                            lint.at(&format!("{path}.manual_check")),
+                            format!(
+                                "`manual_check` role `{role}` belongs to `{}`, whose people take no tasks",
+                                org_name(org)
+                            ),
+                        )
+                        .with_hint("name a role of the provider, the service centre, the rural akimat or another staffed organisation"),
+                    ),
+                    Some(_) => {}
+                },
+            }
+        } else if step.manual_check.is_some() {
+            lint.push(
+                Diagnostic::error(
+                    "manual-check-without-calls",
+                    lint.key(&format!("{path}.manual_check")),
+                    format!("step `{}` has `manual_check` but calls no system", step.id),
+                )
+                .with_hint("add `calls:`, or remove `manual_check`"),
+            );
+        }
+
+        // Decisions that take answers.
+        let takes_answers = step
+            .outcomes
+            .iter()
+            .any(|outcome| !outcome.answers.is_empty());
+        if !takes_answers {
+            continue;
+        }
+        // Every way into the decision, and the systems asked before it.
+        let mut callers: Vec<usize> = Vec::new();
+        let mut bad_entry: Option<String> = None;
+        if route.start == step.id {
+            bad_entry = Some(format!("the route starts at `{}`", step.id));
+        }
+        for (p, earlier) in route.steps.iter().enumerate() {
+            let by_next = earlier.next.as_deref() == Some(step.id.as_str());
+            let other = earlier
+                .outcomes
+                .iter()
+                .any(|outcome| outcome.next == step.id)
+                || earlier.on_timeout.as_deref() == Some(step.id.as_str());
+            if by_next && !earlier.calls.is_empty() {
+                callers.push(p);
+            } else if (by_next || other) && bad_entry.is_none() {
+                bad_entry = Some(format!(
+                    "it is entered from `{}`, which calls no system",
+                    earlier.id
+                ));
+            }
+        }
+        let systems: Vec<System> = callers
+            .iter()
+            .flat_map(|&p| route.steps[p].calls.iter().copied())
+            .collect();
+        let first_answers = step
+            .outcomes
+            .iter()
+            .position(|outcome| !outcome.answers.is_empty())
+            .unwrap_or(0);
+        let answers_key = format!("{path}.outcomes[{first_answers}].answers");
+        if callers.is_empty() || bad_entry.is_some() {
+            let why = bad_entry.unwrap_or_else(|| "no step hands on to it after calling".into());
+            lint.push(
+                Diagnostic::error(
+                    "answers-without-calls",
+                    lint.key(&answers_key),
+                    format!(
+                        "decision `{}` takes its outcome from systems' answers, but {why}",
+                        step.id
+                    ),
+                )
+                .with_hint("`answers:` belong on a decision that is the `next` of a step with `calls`, and is entered only that way"),
+            );
+        }
+        if step.verifies.is_some() {
+            lint.push(
+                Diagnostic::error(
+                    "answers-with-condition",
+                    lint.key(&format!("{path}.verifies")),
+                    format!("decision `{}` takes answers and also verifies something; `verifies` would be ignored", step.id),
+                )
+                .with_hint("a decision takes its outcome either from answers or from its own check; split it in two"),
+            );
+        }
+        let mut taken: HashMap<Answer, &str> = HashMap::new();
+        for (o, outcome) in step.outcomes.iter().enumerate() {
+            let outcome_path = format!("{path}.outcomes[{o}]");
+            if outcome.when.is_some() {
+                lint.push(
+                    Diagnostic::error(
+                        "answers-with-condition",
+                        lint.key(&format!("{outcome_path}.when")),
+                        format!("outcome `{}` of decision `{}` has `when`, but the decision takes answers; `when` would be ignored", outcome.id, step.id),
+                    )
+                    .with_hint("give the outcome `answers:` instead of `when:`"),
+                );
+            }
+            if outcome.answers.is_empty() {
+                lint.push(
+                    Diagnostic::error(
+                        "outcome-without-answers",
+                        lint.key(&format!("{outcome_path}.id")),
+                        format!(
+                            "outcome `{}` of decision `{}` lists no answers, so it is never taken",
+                            outcome.id, step.id
+                        ),
+                    )
+                    .with_hint("list the answers that lead to it, or remove it"),
+                );
+            }
+            for (a, answer) in outcome.answers.iter().enumerate() {
+                let answer_path = format!("{outcome_path}.answers[{a}]");
+                if let Some(first) = taken.get(answer) {
+                    lint.push(
+                        Diagnostic::error(
+                            "duplicate-answer",
+                            lint.at(&answer_path),
+                            format!("answer `{answer}` is already taken by outcome `{first}` of decision `{}`", step.id),
+                        )
+                        .with_hint("each answer leads to one outcome"),
+                    );
+                    continue;
+                }
+                taken.insert(*answer, outcome.id.as_str());
+                if callers.is_empty() {
+                    continue;
+                }
+                if !systems.iter().any(|system| system.can_answer(*answer)) {
+                    lint.push(
+                        Diagnostic::error(
+                            "impossible-answer",
+                            lint.at(&answer_path),
+                            format!("no system called before `{}` answers `{answer}`", step.id),
+                        )
+                        .with_hint(format!(
+                            "the answers of {}: {}",
+                            join_sorted(systems.iter().map(|system| system.as_str())),
+                            join_sorted(systems.iter().flat_map(|system| {
+                                system.answers().iter().map(|answer| answer.as_str())
+                            }))
+                        )),
+                    );
+                } else if !callers
+                    .iter()
+                    .any(|&p| step_answers(&route.steps[p].calls).contains(answer))
+                {
+                    lint.push(
+                        Diagnostic::warning(
+                            "answer-never-taken",
+                            lint.at(&answer_path),
+                            format!(
+                                "`{answer}` is the positive answer of a system that is not called first, so the step before `{}` never ends with it",
+                                step.id
+                            ),
+                        )
+                        .with_hint("the step's answer is the first non-positive answer in `calls` order, else the first system's positive answer; list that one"),
+                    );
+                }
+            }
+        }
+        for &p in &callers {
+            let caller = &route.steps[p];
+            let missing: Vec<&str> = step_answers(&caller.calls)
+                .into_iter()
+                .filter(|answer| !taken.contains_key(answer))
+                .map(Answer::as_str)
+                .collect();
+            if !missing.is_empty() {
+                lint.push(
+                    Diagnostic::error(
+                        "answer-not-covered",
+                        lint.key(&format!("{path}.id")),
+                        format!(
+                            "decision `{}` has no outcome for {} from step `{}`",
+                            step.id,
+                            join_sorted(missing.iter().copied()),
+                            caller.id
+                        ),
+                    )
+                    .with_hint("the engine stops a case whose answer no outcome lists; add the answers to the outcome the seed gives them (usually the refusal or \"data cannot be obtained\" branch)"),
+                );
+            }
+        }
+    }
+}
+
+fn kind_name(kind: StepKind) -> &'static str {
+    match kind {
+        StepKind::Task => "task",
+        StepKind::Decision => "decision",
+        StepKind::Auto => "auto",
+        StepKind::Wait => "wait",
+        StepKind::End => "end",
+    }
+}
+
+fn org_name(org: OrgKind) -> &'static str {
+    match org {
+        OrgKind::Applicant => "applicant",
+        OrgKind::Provider => "provider",
+        OrgKind::ServiceCentre => "service_centre",
+        OrgKind::RuralAkimat => "rural_akimat",
+        OrgKind::Portal => "portal",
+        OrgKind::InformationSystem => "information_system",
+        OrgKind::Other => "other",
     }
 }
 
