@@ -434,12 +434,16 @@ fn to_data<T: serde::Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
-/// Today in Kazakhstan (UTC+5), `YYYY-MM-DD`.
-fn today() -> String {
-    Timestamp::now()
-        .to_zoned_datetime(jiff::tz::TimeZone::fixed(jiff::tz::offset(5)))
+/// The day (`YYYY-MM-DD`) of an instant in Kazakhstan (UTC+5): the
+/// systems' business day.
+pub fn kazakhstan_day(at: Timestamp) -> String {
+    at.to_zoned_datetime(jiff::tz::TimeZone::fixed(jiff::tz::offset(5)))
         .date()
         .to_string()
+}
+
+fn today() -> String {
+    kazakhstan_day(Timestamp::now())
 }
 
 /// The notary's answer for this request.

@@ -19,7 +19,7 @@ pub mod sim;
 pub mod soap;
 mod xml;
 
-pub use client::{Client, ClientConfig, KeySource, Typed, power_answer};
+pub use client::{Client, ClientConfig, KeySource, Typed, kazakhstan_day, power_answer};
 pub use gateway::{Call, CallError, Exchange, FaultKind, Gateway, Reply, message_id};
 pub use keys::{DemoKeys, Keys};
 pub use soap::{REFUSAL_CODES, is_refusal_code, service};

@@ -293,10 +293,7 @@ impl Dataset {
     /// (principal, representative) of the powers of attorney that are
     /// neither revoked nor expired today.
     pub fn valid_powers_of_attorney(&self) -> Vec<(String, String)> {
-        let today = Timestamp::now()
-            .to_zoned_datetime(jiff::tz::TimeZone::fixed(jiff::tz::offset(5)))
-            .date()
-            .to_string();
+        let today = crate::kazakhstan_day(Timestamp::now());
         self.powers_of_attorney
             .iter()
             .filter(|power| !power.revoked && power.valid_until >= today)
@@ -709,12 +706,7 @@ fn read<T: Payload>(payload: &str) -> Result<T, Outcome> {
     messages::from_xml(payload).map_err(|error| Outcome::Fault(error_code::INVALID_MESSAGE, error))
 }
 
-/// The centre's business day (UTC+5) of an instant.
-fn day_of(at: Timestamp) -> String {
-    at.to_zoned_datetime(jiff::tz::TimeZone::fixed(jiff::tz::offset(5)))
-        .date()
-        .to_string()
-}
+use crate::kazakhstan_day as day_of;
 
 impl Sim {
     fn stats(&self) -> SimStats {

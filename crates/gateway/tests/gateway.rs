@@ -365,10 +365,7 @@ fn every_adapter_against_the_simulator() {
         dir,
         "refusal",
     );
-    let today = jiff::Timestamp::now()
-        .to_zoned_datetime(jiff::tz::TimeZone::fixed(jiff::tz::offset(5)))
-        .date()
-        .to_string();
+    let today = qyzmet_gateway::kazakhstan_day(jiff::Timestamp::now());
     let (statement, exchange) = gateway.statement(&today).unwrap();
     assert_eq!(statement.entries.len(), 1);
     assert_eq!(statement.entries[0].message_id, message_id("K4/q1"));

@@ -410,10 +410,7 @@ pub async fn power_of_attorney(
         number: query.number.filter(|number| !number.trim().is_empty()),
     };
     let result = tokio::task::spawn_blocking(move || {
-        let today = Timestamp::now()
-            .to_zoned_datetime(jiff::tz::TimeZone::fixed(jiff::tz::offset(5)))
-            .date()
-            .to_string();
+        let today = qyzmet_gateway::kazakhstan_day(Timestamp::now());
         link.client
             .power_of_attorney(&uuid::Uuid::new_v4().to_string(), &request)
             .map(|(response, _)| {
