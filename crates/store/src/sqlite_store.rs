@@ -970,11 +970,7 @@ impl Store for SqliteStore {
         lease: SignedDuration,
     ) -> Result<Vec<TimerRow>, StoreError> {
         check_id("worker_id", worker_id)?;
-        let now_ns = ts_to_ns(now)?;
-        let until_ns = ts_to_ns(
-            now.checked_add(lease)
-                .map_err(|e| StoreError::Invalid(format!("lease: {e}")))?,
-        )?;
+        let (now_ns, until_ns) = lease_window(now, lease)?;
         let mut conn = lock(&self.writer);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let timers = {
@@ -1121,11 +1117,7 @@ impl Store for SqliteStore {
         lease: SignedDuration,
     ) -> Result<Vec<OutboxClaim>, StoreError> {
         check_id("worker_id", worker_id)?;
-        let now_ns = ts_to_ns(now)?;
-        let until_ns = ts_to_ns(
-            now.checked_add(lease)
-                .map_err(|e| StoreError::Invalid(format!("lease: {e}")))?,
-        )?;
+        let (now_ns, until_ns) = lease_window(now, lease)?;
         let mut conn = lock(&self.writer);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let claims = {
@@ -1409,4 +1401,12 @@ fn verify_on(conn: &Connection) -> Result<AuditReport, StoreError> {
         events_checked: global.events_checked,
         problems,
     })
+}
+
+/// `now` and the end of a lease taken at `now`, in the stored nanoseconds.
+fn lease_window(now: Timestamp, lease: SignedDuration) -> Result<(i64, i64), StoreError> {
+    let until = now
+        .checked_add(lease)
+        .map_err(|e| StoreError::Invalid(format!("lease: {e}")))?;
+    Ok((ts_to_ns(now)?, ts_to_ns(until)?))
 }
