@@ -294,12 +294,20 @@ fn leave_step(
     by: Option<String>,
     at: jiff::Timestamp,
 ) {
-    if let Some(visit) = case
+    let open = case
         .trail
-        .iter_mut()
-        .rev()
-        .find(|visit| visit.step == step && visit.left_at.is_none())
-    {
+        .iter()
+        .rposition(|visit| visit.step == step && visit.left_at.is_none());
+    // A task that asks state systems was left when its person completed
+    // it; the answer that follows is still that visit's outcome.
+    let asked_after_task = || {
+        case.trail
+            .len()
+            .checked_sub(1)
+            .filter(|&last| case.trail[last].step == step && outcome.is_some())
+    };
+    if let Some(index) = open.or_else(asked_after_task) {
+        let visit = &mut case.trail[index];
         visit.left_at = Some(at);
         visit.outcome = outcome;
         visit.by = by;

@@ -567,7 +567,11 @@ impl<'a> Machine<'_, 'a> {
             let org = self.node_org(node);
             let by = node.role.clone().unwrap_or_else(|| "engine".to_owned());
             let personless = !org.is_some_and(is_staff);
-            if node.kind != StepKind::End
+            // An automatic step (or a task no person of ours takes) asks
+            // on entry; a staff task asks when its person completes it.
+            let asks_on_entry =
+                node.kind == StepKind::Auto || (node.kind == StepKind::Task && personless);
+            if asks_on_entry
                 && let Some(step) = self.step_syntax(&node.id)
                 && !step.calls.is_empty()
             {
@@ -1125,6 +1129,18 @@ impl<'a> Machine<'_, 'a> {
             data: data.clone(),
         });
         self.cancel_timers_of_task(task_id);
+        // A task that asks state systems: its person's work done, the
+        // requests go out and the answers take the step on.
+        if node.kind == StepKind::Task
+            && task.check.is_none()
+            && let Some(step) = self.step_syntax(&node.id)
+            && !step.calls.is_empty()
+        {
+            return match self.ask(node, &step.calls)? {
+                Some(target) => self.enter(target),
+                None => Ok(()),
+            };
+        }
         self.maybe_accept(node, target)?;
         self.enter(target)
     }
@@ -1197,7 +1213,14 @@ impl<'a> Machine<'_, 'a> {
                         step: step.to_owned(),
                         field: "amount_tiyn".into(),
                     })?;
-                let field = |name: &str| source.and_then(|data| data.get(name)).cloned();
+                // The step data first, then the application form (where
+                // e.g. the applicant's place of detention is declared).
+                let field = |name: &str| {
+                    source
+                        .and_then(|data| data.get(name))
+                        .or_else(|| case.form.get(name))
+                        .cloned()
+                };
                 json!({
                     "case_id": case.case_id,
                     "iin": iin,
