@@ -187,6 +187,22 @@ async function caseStatus(person) {
   return person.page.locator('#case-status').getAttribute('data-status');
 }
 
+/**
+ * Reloads the case page until its status is `wanted`: a portal case waits in
+ * `submitted` until the outbox has asked the state systems (docs/gateway.md).
+ */
+async function awaitStatus(person, caseId, wanted, label) {
+  const deadline = Date.now() + 15000;
+  let status = await caseStatus(person);
+  while (status !== wanted && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await person.page.reload({ waitUntil: 'load' });
+    status = await caseStatus(person);
+  }
+  await arrive(person, label, null);
+  expect(status === wanted, `${person.name}: case ${caseId} is ${status}, expected ${wanted}`);
+}
+
 async function openCase(person, caseId, label) {
   await go(person, label, `/cases/${caseId}`);
   const shown = (await person.page.locator('#case-id').innerText()).trim();
@@ -276,10 +292,8 @@ async function walk(browser) {
   expect(/^\/cases\/[^/]+$/.test(pathOf(citizen)), `citizen: after applying expected /cases/<id>, got ${citizen.page.url()}`);
   const portalCase = (await citizen.page.locator('#case-id').innerText()).trim();
   expect(pathOf(citizen) === `/cases/${portalCase}`, `citizen: #case-id ${portalCase} differs from the URL ${citizen.page.url()}`);
-  expect(
-    (await caseStatus(citizen)) === 'in_progress',
-    `citizen: portal case ${portalCase} is ${await caseStatus(citizen)}, expected in_progress`,
-  );
+  // The state systems are asked by the outbox, then the case is at the provider.
+  await awaitStatus(citizen, portalCase, 'in_progress', 'case-in-progress');
   expect(
     (await citizen.page.locator('main').innerText()).includes('application.pdf'),
     `citizen: the uploaded application.pdf is not listed on case ${portalCase}`,

@@ -81,7 +81,9 @@ pub enum EngineError {
     InvalidAnswer { system: String, answer: String },
     #[error("request `{request_id}` is already {status}: no answer is expected")]
     AnswerNotExpected { request_id: String, status: String },
-    #[error("step `{step}` needs `{field}` in the data of an earlier step or in the form")]
+    #[error(
+        "step `{step}` needs a positive `{field}` in the data of this or an earlier step, or in the form"
+    )]
     MissingData { step: String, field: String },
     #[error("the event log is corrupt at seq {seq}: {reason}")]
     CorruptLog { seq: u64, reason: String },

@@ -176,8 +176,13 @@ fn automatic_decision_by_when() {
 
 #[test]
 fn too_many_transitions_in_an_automatic_loop() {
-    // p-8 decides automatically to go back to p-3 for ever.
+    // p-8 decides automatically to go back to p-3 for ever (p-7 no longer
+    // asks the labour market system, so nothing waits in between).
     let model = model(&[
+        (
+            "        calls: [labour_market]\n        manual_check: executor\n",
+            "",
+        ),
         (
             "        kind: auto\n        role: labour-market",
             "        kind: decision\n        role: labour-market\n        outcomes:\n          - {id: again, label: {kk: қайта}, next: p-3, when: \"true\"}\n          - {id: done, label: {kk: дайын}, next: p-end}",

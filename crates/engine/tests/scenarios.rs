@@ -525,6 +525,7 @@ scenarios!(
     kyzylorda_registration_centre,
     kyzylorda_registration_office,
     kyzylorda_registration_portal,
+    state_systems,
     west_kazakhstan_assistance_then_certificate,
     west_kazakhstan_oralman,
     west_kazakhstan_unemployed_registration,

@@ -63,6 +63,39 @@ fn run_end_to_end(db: &str) {
             assert_eq!(tasks, Value::Array(Vec::new()));
             return;
         }
+        // A request to a state system: its answer is recorded as the
+        // outbox worker would.
+        if let Some(request) = case["open_requests"].as_array().and_then(|r| r.first()) {
+            let request_id = request["request_id"].as_str().unwrap().to_owned();
+            let answer = match request["system"].as_str().unwrap() {
+                "person_database" => "found",
+                _ => "delivered",
+            };
+            let (code, _, stderr) = qyzmet(&[
+                "case",
+                "--db",
+                db,
+                "answer",
+                &request_id,
+                "--answer",
+                "maybe",
+            ]);
+            assert_ne!(code, 0);
+            assert!(stderr.contains("`maybe` is not an answer"), "{stderr}");
+            let answered = json(&[
+                "case",
+                "--db",
+                db,
+                "answer",
+                &request_id,
+                "--answer",
+                answer,
+                "--actor",
+                "gateway",
+            ]);
+            assert_eq!(answered["case_id"], "CLI-1");
+            continue;
+        }
         let tasks = json(&["case", "--db", db, "tasks"]);
         let task = tasks[0]["task_id"]
             .as_str()

@@ -139,6 +139,12 @@ enum Happening {
         case_id: String,
         timer_id: String,
     },
+    /// A state system answers a request (positively, a minute after it was
+    /// asked: the simulation measures people's work, not the gateway's).
+    Answer {
+        case_id: String,
+        request_id: String,
+    },
 }
 
 #[derive(Default)]
@@ -401,6 +407,41 @@ pub fn simulate(
                     action: Action::Complete {
                         task_id,
                         outcome,
+                        // A payment order needs its amount.
+                        data: if step
+                            .is_some_and(|step| step.calls.contains(&qyzmet_core::System::Payment))
+                        {
+                            serde_json::json!({"amount_tiyn": 4_250_000})
+                        } else {
+                            serde_json::Value::Null
+                        },
+                    },
+                }
+            }
+            Happening::Answer {
+                case_id,
+                request_id,
+            } => {
+                let Some(request) = cases
+                    .get(&case_id)
+                    .and_then(|case| case.requests.get(&request_id))
+                else {
+                    continue;
+                };
+                if request.status != qyzmet_engine::RequestStatus::Pending {
+                    continue;
+                }
+                Command {
+                    case_id,
+                    actor: Actor {
+                        user_id: "system:gateway".into(),
+                        grants: Vec::new(),
+                    },
+                    idempotency_key: None,
+                    expected_version: None,
+                    action: Action::RecordAnswer {
+                        request_id,
+                        answer: request.system.positive(),
                         data: serde_json::Value::Null,
                     },
                 }
@@ -447,6 +488,20 @@ pub fn simulate(
                     Happening::TimerDue {
                         case_id: case_id.clone(),
                         timer_id: timer.timer_id.clone(),
+                    },
+                );
+            }
+        }
+        for request in case.open_requests() {
+            if request.status == qyzmet_engine::RequestStatus::Pending
+                && queued.insert(request.request_id.clone())
+            {
+                push(
+                    &mut queue,
+                    now.checked_add(1.minute()).unwrap_or(now),
+                    Happening::Answer {
+                        case_id: case_id.clone(),
+                        request_id: request.request_id.clone(),
                     },
                 );
             }

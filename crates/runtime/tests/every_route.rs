@@ -77,9 +77,39 @@ fn drive(
     );
     assert_eq!(again.case.version, first.case.version);
     let mut case = first.case;
-    for _ in 0..64 {
+    for _ in 0..128 {
         if case.is_closed() {
             break;
+        }
+        // A request to a state system: the system gives its positive
+        // answer (the gateway itself is tested in crates/gateway and by
+        // `qyzmet bench gateway`).
+        let request = case
+            .requests
+            .values()
+            .find(|request| request.status == qyzmet_engine::RequestStatus::Pending)
+            .cloned();
+        if let Some(request) = request {
+            now = now.checked_add(1.minutes()).unwrap();
+            let command = Command {
+                case_id: case_id.into(),
+                actor: Actor {
+                    user_id: "gateway".into(),
+                    grants: vec![],
+                },
+                idempotency_key: Some(format!("answer:{}", request.request_id)),
+                expected_version: None,
+                action: Action::RecordAnswer {
+                    request_id: request.request_id.clone(),
+                    answer: request.system.positive(),
+                    data: serde_json::Value::Null,
+                },
+            };
+            case = runtime
+                .run(&command, None, now)
+                .unwrap_or_else(|e| panic!("{regulation} {route} {}: {e}", request.step))
+                .case;
+            continue;
         }
         let task = case.open_tasks().next().cloned();
         let Some(task) = task else {
@@ -105,7 +135,12 @@ fn drive(
             action: Action::Complete {
                 task_id: task.task_id.clone(),
                 outcome,
-                data: serde_json::Value::Null,
+                // The payment order's amount, where the step pays.
+                data: if step.calls.contains(&qyzmet_core::System::Payment) {
+                    serde_json::json!({"amount_tiyn": 4_250_000})
+                } else {
+                    serde_json::Value::Null
+                },
             },
         };
         case = runtime
@@ -115,7 +150,7 @@ fn drive(
     }
     assert!(
         case.is_closed(),
-        "{regulation} {route}: not closed after 64 tasks"
+        "{regulation} {route}: not closed after 128 tasks and answers"
     );
     // The projection agrees with the replayed state.
     let row = runtime.store.case(case_id).unwrap().unwrap();

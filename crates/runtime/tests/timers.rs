@@ -118,6 +118,33 @@ fn a_step_done_in_time_leaves_no_timer_to_fire() {
         )
         .unwrap()
         .case;
+    // The executor's step delivers the registration to the labour market
+    // system; its answer takes the case to the head.
+    let request = done
+        .open_requests()
+        .next()
+        .expect("po-2 asks the labour market system")
+        .clone();
+    runtime
+        .run(
+            &Command {
+                case_id: "on-time".into(),
+                actor: Actor {
+                    user_id: "gateway".into(),
+                    grants: vec![],
+                },
+                idempotency_key: None,
+                expected_version: None,
+                action: Action::RecordAnswer {
+                    request_id: request.request_id,
+                    answer: request.system.positive(),
+                    data: serde_json::Value::Null,
+                },
+            },
+            None,
+            start.checked_add(1.hour()).unwrap(),
+        )
+        .unwrap();
     // The next step's timer is the only one left, due long after the first.
     let next_due = runtime
         .store

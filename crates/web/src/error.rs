@@ -117,6 +117,10 @@ impl From<RuntimeError> for AppError {
                     }
                     E::InvalidData => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_data"),
                     E::UnknownRole { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_role"),
+                    E::MissingData { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "missing_data"),
+                    E::InvalidAnswer { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_answer"),
+                    E::UnknownRequest { .. } => (StatusCode::NOT_FOUND, "unknown_request"),
+                    E::AnswerNotExpected { .. } => (StatusCode::CONFLICT, "answer_not_expected"),
                     E::SignatureRejected { failure } => {
                         return AppError::bad_request("signature_rejected", detail)
                             .with_reason(crate::signing::failure_key(failure));

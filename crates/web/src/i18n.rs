@@ -405,6 +405,30 @@ static MESSAGES: &[(&str, [&str; 3])] = &[
     ),
     ("task.assignee", ["Орындаушы", "Исполнитель", "Assignee"]),
     (
+        "task.manual_check",
+        [
+            "Мемлекеттік жүйе мәселені шешпеді, қолмен тексеріңіз",
+            "Государственная система не решила вопрос, проверьте вручную",
+            "The state system did not settle it: check by hand",
+        ],
+    ),
+    (
+        "task.amount",
+        [
+            "Төлем сомасы, теңге",
+            "Сумма выплаты, тенге",
+            "Amount to pay, tenge",
+        ],
+    ),
+    (
+        "task.account",
+        [
+            "Алушының шоты (IBAN), бар болса",
+            "Счёт получателя (IBAN), если есть",
+            "Recipient's account (IBAN), if any",
+        ],
+    ),
+    (
         "task.unassigned",
         ["тағайындалмаған", "не назначен", "unassigned"],
     ),

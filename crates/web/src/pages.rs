@@ -686,9 +686,12 @@ async fn case_page(
             view["attachments"] = json!(api::attachments(runtime, &id)?);
             view["staff_view"] = json!(account.is_staff());
             view["requests"] = json!(crate::gateway::requests_json(&case, lang));
-            if account.is_staff() {
-                view["exchanges"] = json!(crate::gateway::exchanges_json(runtime, &id, lang)?);
-            }
+            // The raw exchanges (messages, timings) are for staff only.
+            view["exchanges"] = if account.is_staff() {
+                json!(crate::gateway::exchanges_json(runtime, &id, lang)?)
+            } else {
+                json!([])
+            };
             Ok(view)
         })
         .await?;
@@ -714,6 +717,65 @@ struct ActForm {
     reason: Option<String>,
     #[serde(default)]
     version: Option<u64>,
+    /// The amount of a payment order, in tenge (`42 500,50`).
+    #[serde(default)]
+    amount: Option<String>,
+    /// The recipient's account of a payment order.
+    #[serde(default)]
+    account: Option<String>,
+}
+
+/// Tenge as people write them (`42500`, `42 500,50`, `42500.5`) → tiyn.
+fn parse_tenge(text: &str) -> Option<i64> {
+    let text: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{a0}')
+        .collect();
+    let (whole, fraction) = match text.split_once(['.', ',']) {
+        Some((whole, fraction)) => (whole, fraction),
+        None => (text.as_str(), ""),
+    };
+    if whole.is_empty()
+        || fraction.len() > 2
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !fraction.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let tenge: i64 = whole.parse().ok()?;
+    let tiyn: i64 = format!("{fraction:0<2}").parse().ok()?;
+    tenge
+        .checked_mul(100)?
+        .checked_add(tiyn)
+        .filter(|amount| *amount > 0)
+}
+
+/// The data a task form carries: the payment order's amount and account
+/// when the step asks for them, else nothing.
+fn task_form_data(form: &ActForm) -> Result<Value, AppError> {
+    let mut data = serde_json::Map::new();
+    if let Some(amount) = form.amount.as_deref().filter(|a| !a.trim().is_empty()) {
+        let tiyn = parse_tenge(amount).ok_or_else(|| {
+            AppError::bad_request(
+                "invalid_amount",
+                format!("`{amount}` is not an amount in tenge (e.g. 42 500,50)"),
+            )
+        })?;
+        data.insert("amount_tiyn".into(), json!(tiyn));
+    }
+    if let Some(account) = form
+        .account
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+    {
+        data.insert("account".into(), json!(account));
+    }
+    Ok(if data.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(data)
+    })
 }
 
 async fn case_act(
@@ -773,7 +835,7 @@ async fn task_act(
         "complete" => Action::Complete {
             task_id: task_id.clone(),
             outcome: form.outcome.clone().filter(|outcome| !outcome.is_empty()),
-            data: Value::Null,
+            data: task_form_data(&form)?,
         },
         other => {
             return Err(AppError::bad_request(
@@ -1482,4 +1544,29 @@ async fn verify_file(
             json!({"doc": data, "checked": {"sha256": digest, "matched": matched, "document": found}}),
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_tenge;
+
+    #[test]
+    fn tenge_as_people_write_them() {
+        assert_eq!(parse_tenge("42500"), Some(4_250_000));
+        assert_eq!(parse_tenge("42 500,50"), Some(4_250_050));
+        assert_eq!(parse_tenge("42500.5"), Some(4_250_050));
+        assert_eq!(parse_tenge("0,01"), Some(1));
+        for bad in [
+            "",
+            "0",
+            "-5",
+            "1.234",
+            "12a",
+            ",50",
+            "1e3",
+            "99999999999999999999",
+        ] {
+            assert_eq!(parse_tenge(bad), None, "{bad}");
+        }
+    }
 }

@@ -167,15 +167,36 @@ pub fn case_view(
             let left = task
                 .due
                 .map(|due| time_left(runtime, schedule, now, due, lang));
-            let outcomes: Vec<Value> = step
-                .filter(|step| step.kind == StepKind::Decision)
-                .map(|step| {
-                    step.outcomes
-                        .iter()
-                        .map(|o| json!({"id": o.id, "label": o.label.get(lang)}))
-                        .collect()
-                })
-                .unwrap_or_default();
+            // A manual check after a failed request is settled with the
+            // answer the system would have given; other tasks of a decision
+            // with its outcomes.
+            let failed_request = task
+                .check
+                .as_ref()
+                .and(task.about.as_ref())
+                .and_then(|request_id| case.requests.get(request_id));
+            let outcomes: Vec<Value> = match failed_request {
+                Some(request) => request
+                    .system
+                    .answers()
+                    .iter()
+                    .map(|answer| json!({"id": answer.as_str(), "label": answer.title().get(lang)}))
+                    .collect(),
+                None => step
+                    .filter(|step| step.kind == StepKind::Decision && task.check.is_none())
+                    .map(|step| {
+                        step.outcomes
+                            .iter()
+                            .map(|o| json!({"id": o.id, "label": o.label.get(lang)}))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            };
+            // The payment order needs the amount from the person who
+            // completes the step (docs/gateway.md, payment).
+            let asks_amount = task.check.is_none()
+                && !task.escalation
+                && step.is_some_and(|step| step.calls.contains(&qyzmet_core::System::Payment));
             json!({
                 "task_id": task.task_id,
                 "task_path": path_segment(&task.task_id),
@@ -191,6 +212,8 @@ pub fn case_view(
                 "left": left.as_ref().map(|(words, _)| words.clone()),
                 "overdue": left.as_ref().is_some_and(|(_, overdue)| *overdue),
                 "outcomes": outcomes,
+                "check": task.check,
+                "asks_amount": asks_amount,
             })
         })
         .collect();

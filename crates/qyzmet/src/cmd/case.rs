@@ -82,6 +82,23 @@ pub enum CaseCommand {
         #[command(flatten)]
         who: Who,
     },
+    /// Record a state system's answer to a case's request (as the outbox
+    /// worker does when the gateway answers; by hand for a system's answer
+    /// that came another way). `case show` lists the requests.
+    Answer {
+        /// The request id (`<case>/q<n>`).
+        request_id: String,
+        /// The answer: found, not_found, valid, revoked, expired,
+        /// registered, not_registered, delivered, not_delivered, accepted
+        /// or refused (which the system can give: docs/gateway.md).
+        #[arg(long)]
+        answer: String,
+        /// What the system returned, as JSON.
+        #[arg(long)]
+        data: Option<String>,
+        #[command(flatten)]
+        who: Who,
+    },
     /// Fire every timer due at `--at` (default: now).
     Timers {
         #[arg(long, default_value_t = 1000)]
@@ -219,6 +236,16 @@ pub fn summary(case: &Case) -> Value {
             })
         })
         .collect();
+    // Requests to state systems that still wait for an answer.
+    let waiting: Vec<Value> = case
+        .open_requests()
+        .map(|request| {
+            json!({
+                "request_id": request.request_id, "step": request.step,
+                "system": request.system, "status": request.status,
+            })
+        })
+        .collect();
     json!({
         "case_id": case.case_id,
         "regulation": case.regulation_id,
@@ -230,6 +257,7 @@ pub fn summary(case: &Case) -> Value {
         "result": case.result,
         "version": case.version,
         "open_tasks": open,
+        "open_requests": waiting,
     })
 }
 
@@ -332,6 +360,34 @@ pub fn run(args: CaseArgs) -> anyhow::Result<ExitCode> {
             reason,
             who,
         } => case_level(&runtime, case_id, &who, Action::Withdraw { reason }, now),
+        CaseCommand::Answer {
+            request_id,
+            answer,
+            data,
+            who,
+        } => {
+            let Some((case_id, _)) = request_id.rsplit_once("/q") else {
+                anyhow::bail!("`{request_id}` is not a request id (`<case>/q<n>`)");
+            };
+            let answer = qyzmet_core::Answer::parse(&answer)
+                .with_context(|| format!("`{answer}` is not an answer (see --help)"))?;
+            let data = match data {
+                Some(text) => serde_json::from_str(&text).context("--data is not JSON")?,
+                None => Value::Null,
+            };
+            let case_id = case_id.to_owned();
+            case_level(
+                &runtime,
+                case_id,
+                &who,
+                Action::RecordAnswer {
+                    request_id,
+                    answer,
+                    data,
+                },
+                now,
+            )
+        }
         CaseCommand::Timers { limit } => {
             let fired = runtime.fire_due_timers(now, "cli", limit)?;
             outln!("{}", json!({"fired": fired, "at": now.to_string()}));

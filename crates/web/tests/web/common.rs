@@ -65,8 +65,18 @@ impl TestApp {
         TestApp::with(|_| {})
     }
 
+    /// A test server with no gateway configured (as `serve` without
+    /// `--gateway` or `--demo`).
+    pub fn without_gateway() -> TestApp {
+        TestApp::build(|_| {}, false)
+    }
+
     /// A test server whose state is adjusted before the router is built.
     pub fn with(adjust: impl FnOnce(&mut AppState)) -> TestApp {
+        TestApp::build(adjust, true)
+    }
+
+    fn build(adjust: impl FnOnce(&mut AppState), simulator: bool) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("qyzmet.sqlite3");
         let store = qyzmet_store::open(path.to_str().unwrap()).unwrap();
@@ -89,21 +99,22 @@ impl TestApp {
         state.pki = Some(Arc::new(qyzmet_web::demo_pki::trust_of(demo_pki())));
         adjust(&mut state);
         demo::install(&state.runtime).unwrap();
+        // The gateway simulator answers the cases' requests to the state
+        // systems (after the demo data exist: its person database holds the
+        // demo citizens); `settle` drives the outbox.
+        if simulator {
+            state.gateway = qyzmet_web::gateway::connect(
+                &qyzmet_web::gateway::GatewaySetup::Simulator,
+                &state.runtime,
+            )
+            .unwrap()
+            .map(Arc::new);
+        }
         TestApp {
             router: app(state.clone()),
             state,
             clock,
             _dir: dir,
-        }
-    }
-
-    /// The same server (database, clock) with `state` instead (e.g. a
-    /// gateway connected after the demo data exist).
-    pub fn with_state(self, state: AppState) -> TestApp {
-        TestApp {
-            router: app(state.clone()),
-            state,
-            ..self
         }
     }
 
@@ -128,6 +139,28 @@ impl TestApp {
         assert_eq!(status, StatusCode::OK, "sign in {login}: {body}");
         client.csrf = body["csrf"].as_str().unwrap().to_owned();
         client
+    }
+
+    /// Runs the outbox until no request is left to send: the state
+    /// systems' answers take the cases on, as the server's outbox loop
+    /// would.
+    pub async fn settle(&self) {
+        for _ in 0..20 {
+            let round = qyzmet_web::gateway::run_outbox_round(&self.state, "test")
+                .await
+                .unwrap();
+            if round.claimed == 0 {
+                return;
+            }
+        }
+        panic!("the outbox does not settle");
+    }
+
+    /// A case as `client` sees it now (`GET /api/cases/{id}`).
+    pub async fn case(&self, client: &mut Client, case_id: &str) -> Value {
+        let reply = client.get(&format!("/api/cases/{case_id}")).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        reply.json()
     }
 
     /// Moves the pinned clock to `at`.
@@ -276,6 +309,11 @@ pub async fn portal_case(app: &TestApp) -> (Client, Value) {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{case}");
+    // The person database confirms the applicant (p-1-lookup).
+    app.settle().await;
+    let case = app
+        .case(&mut citizen, case["case_id"].as_str().unwrap())
+        .await;
     (citizen, case)
 }
 

@@ -20,13 +20,21 @@ fn server(url: &str) -> TestAppOnPg {
     let mut state = AppState::new(runtime, false, Arc::new(move || now)).unwrap();
     state.pki = Some(Arc::new(qyzmet_web::demo_pki::trust_of(demo_pki())));
     demo::install(&state.runtime).unwrap();
+    state.gateway = qyzmet_web::gateway::connect(
+        &qyzmet_web::gateway::GatewaySetup::Simulator,
+        &state.runtime,
+    )
+    .unwrap()
+    .map(Arc::new);
     TestAppOnPg {
         router: app(state.clone()),
+        state,
     }
 }
 
 struct TestAppOnPg {
     router: axum::Router,
+    state: AppState,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -86,6 +94,12 @@ async fn two_servers_share_one_postgres() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{case}");
     let case_id = case["case_id"].as_str().unwrap().to_owned();
+    // Server two's outbox asks the person database (p-1-lookup).
+    qyzmet_web::gateway::run_outbox_round(&two.state, "two")
+        .await
+        .unwrap();
+    let reply = on_two.get(&format!("/api/cases/{case_id}")).await;
+    let case = reply.json();
     let p2 = task_at(&case, "p-2");
 
     // The executor works through server one; two executors racing for the
