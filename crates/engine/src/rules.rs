@@ -126,7 +126,16 @@ impl RuleEnv {
             .iter()
             .map(|field| (field.id.as_str(), field.ty))
             .collect();
-        let mut form: HashMap<String, cel::Value> = HashMap::new();
+        // A declared `bool` field left out is false (an unticked box is
+        // not sent), so `form.x` never fails on it; other types stay
+        // absent, for `has(form.x)`.
+        let mut form: HashMap<String, cel::Value> = model
+            .file
+            .form
+            .iter()
+            .filter(|field| field.ty == FieldType::Bool)
+            .map(|field| (field.id.clone(), cel::Value::Bool(false)))
+            .collect();
         for (key, value) in &case.form {
             let converted = match (field_types.get(key.as_str()), value) {
                 (Some(FieldType::Date), Json::String(text)) => text

@@ -93,8 +93,9 @@ pub struct OutboxRound {
 
 const WORKER_ACTOR: &str = "system:gateway";
 /// A far instant for rows that can never be settled (they stay visible in
-/// the backlog instead of being retried for ever).
-const NEVER: Timestamp = Timestamp::constant(253_402_207_200, 0);
+/// the backlog instead of being retried for ever): 2200-01-01, inside the
+/// range the stores keep instants in (nanoseconds in an i64, up to 2262).
+pub const NEVER: Timestamp = Timestamp::constant(7_258_118_400, 0);
 
 impl Runtime {
     /// Claims up to `limit` due outbox requests and sends each once.
@@ -384,6 +385,14 @@ fn text(value: &Value, key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn never_fits_the_stores_instants() {
+        // Both stores keep instants as i64 nanoseconds; a parked row whose
+        // next attempt does not fit cannot be written at all.
+        assert!(i64::try_from(NEVER.as_nanosecond()).is_ok());
+        assert!(NEVER > Timestamp::constant(4_102_444_800, 0), "after 2100");
+    }
 
     #[test]
     fn backoff_doubles_up_to_the_cap_with_bounded_jitter() {

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use jiff::{SignedDuration, Timestamp};
 use qyzmet_calendar::Calendar;
+use qyzmet_core::System;
 use qyzmet_engine::{
     Action, Actor, Applicant, ApplicantKind, Command, Grant, Provider, Representative,
 };
@@ -319,7 +320,7 @@ fn verify(
 fn print_report(report: &Report) {
     println!("gateway fault suite");
     println!(
-        "  cases                    {} (West Kazakhstan, service-centre routes)",
+        "  cases                    {} (West Kazakhstan, service-centre and payment routes)",
         report.cases
     );
     println!(
@@ -368,7 +369,7 @@ fn print_report(report: &Report) {
 }
 
 /// Applications on every West Kazakhstan regulation's service-centre
-/// routes in turn, by applicants of the simulator's dataset; every tenth
+/// routes and payment-ordering routes in turn, by applicants of the simulator's dataset; every tenth
 /// through a representative with a valid power of attorney.
 fn plan_cases(
     catalog: &Catalog,
@@ -381,15 +382,23 @@ fn plan_cases(
         if !model.id.starts_with("west-kazakhstan/") {
             continue;
         }
-        for route in &model.routes {
-            if route.channel == Channel::ServiceCentre {
-                routes.push((model.id.clone(), route.key.clone()));
+        for route in &model.file.routes {
+            // The service-centre routes, and the provider's compensation
+            // route, the one that orders payments (the centre's routes
+            // order none: see semipalatinsk-victims.yaml), so that the
+            // duplicate-payment figure counts real orders.
+            let pays = route
+                .steps
+                .iter()
+                .any(|step| step.calls.contains(&System::Payment));
+            if route.channel == Channel::ServiceCentre || pays {
+                routes.push((model.id.clone(), route.key()));
             }
         }
     }
     routes.sort();
     if routes.is_empty() {
-        bail!("no West Kazakhstan service-centre route in the catalogue");
+        bail!("no West Kazakhstan service-centre or payment route in the catalogue");
     }
     let people = dataset.person_iins();
     let powers = dataset.valid_powers_of_attorney();
