@@ -73,9 +73,10 @@ pub fn apply(state: Option<Case>, event: &Event) -> Case {
             rule,
             refusal: _,
             ground,
-            step: _,
+            step,
         } => {
             case.refused_by_rule = Some(rule.clone());
+            case.refused_at_step = step.clone();
             case.refusal_ground = ground.clone();
         }
         EventData::TaskCreated {
@@ -282,6 +283,24 @@ pub fn apply(state: Option<Case>, event: &Event) -> Case {
             {
                 visit.left_at = Some(at);
             }
+        }
+        EventData::CaseReopened {
+            appeal,
+            waived_rule,
+            ..
+        } => {
+            case.status = Some(if case.accepted_at.is_some() {
+                CaseStatus::InProgress
+            } else {
+                CaseStatus::Submitted
+            });
+            case.result = None;
+            case.closed_at = None;
+            case.refused_by_rule = None;
+            case.refused_at_step = None;
+            case.refusal_ground = None;
+            case.waived_rules.extend(waived_rule.iter().cloned());
+            case.reopened_by.push(appeal.clone());
         }
     }
     case

@@ -1,6 +1,6 @@
 //! The case state: what `apply` folds events into.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 use qyzmet_core::{Answer, System};
@@ -264,7 +264,18 @@ pub struct Case {
     pub result: Option<String>,
     /// The rule whose failure refused the case, with its ground.
     pub refused_by_rule: Option<String>,
+    /// The step whose rule refused the case (`None`: a submission rule,
+    /// or no rule refused it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused_at_step: Option<String>,
     pub refusal_ground: Option<String>,
+    /// Rules an upheld appeal found wrongly applied: the reopened case is
+    /// not refused by them again.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub waived_rules: BTreeSet<String>,
+    /// The upheld appeals that reopened the case, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reopened_by: Vec<String>,
     pub withdrawal_reason: Option<String>,
     /// The head's resolution: role → the responsible executor (user id).
     pub executors: BTreeMap<String, String>,

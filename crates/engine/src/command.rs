@@ -123,6 +123,10 @@ pub enum Action {
     /// The gateway gave up on a request after its retry budget (sent by
     /// the outbox worker): a person checks by hand.
     RecordFailure { request_id: String, reason: String },
+    /// An appeal about this (refused) case was upheld: the case is reopened
+    /// at the step that refused it. Issued by the runtime's appeal
+    /// follow-up (`qyzmet_runtime::appeals`) only, with the appeal case id.
+    Reopen { appeal: String },
 }
 
 impl Action {
@@ -138,6 +142,7 @@ impl Action {
             Action::FireTimer { .. } => "fire_timer",
             Action::RecordAnswer { .. } => "record_answer",
             Action::RecordFailure { .. } => "record_failure",
+            Action::Reopen { .. } => "reopen",
         }
     }
 }

@@ -162,6 +162,17 @@ pub enum EventData {
         status: CaseStatus,
         result: Option<String>,
     },
+    /// An upheld appeal reopened the closed case: it stands at `step`
+    /// again, and `waived_rule` (the rule that refused it, if one did) no
+    /// longer refuses it. See docs/appeals.md.
+    CaseReopened {
+        /// The appeal case that was upheld.
+        appeal: String,
+        step: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        waived_rule: Option<String>,
+        by: String,
+    },
 }
 
 impl EventData {
@@ -191,6 +202,7 @@ impl EventData {
             EventData::RegistryRecorded { .. } => "registry_recorded",
             EventData::CaseWithdrawn { .. } => "case_withdrawn",
             EventData::CaseClosed { .. } => "case_closed",
+            EventData::CaseReopened { .. } => "case_reopened",
         }
     }
 }

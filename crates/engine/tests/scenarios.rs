@@ -85,6 +85,9 @@ struct CommandSpec {
     request: Option<String>,
     /// `answer`: the system's answer.
     answer: Option<String>,
+    /// `reopen`: the upheld appeal case (what the runtime's appeal
+    /// follow-up sends).
+    appeal: Option<String>,
 }
 
 struct Running {
@@ -295,6 +298,9 @@ fn run_command(
                 }
             }
         }
+        "reopen" => Action::Reopen {
+            appeal: spec.appeal.clone().expect("reopen needs `appeal`"),
+        },
         other => panic!("{label}: unknown command `{other}`"),
     };
     let command = Command {
@@ -460,6 +466,12 @@ fn summary(data: &EventData) -> String {
         EventData::CaseClosed { status, result } => {
             format!("case_closed {status:?} result {result:?}")
         }
+        EventData::CaseReopened {
+            appeal,
+            step,
+            waived_rule,
+            by,
+        } => format!("case_reopened by appeal {appeal} at {step} waiving {waived_rule:?} by {by}"),
     }
 }
 
@@ -516,6 +528,9 @@ macro_rules! scenarios {
 
 scenarios!(
     aktobe_referral,
+    appeal_overdue_escalation,
+    appeal_rejected_then_upheld_by_authorized_body,
+    appeal_upheld_at_provider,
     balkhash_referral_cross_service,
     kostanay_foreign_labour_wait,
     kyzylorda_certificate_centre,

@@ -313,6 +313,10 @@ pub struct ResultDef {
     pub title: Text,
     /// How the result is handed over.
     pub delivery: Vec<Delivery>,
+    /// For an appeal regulation: this result upholds the appeal, so the
+    /// case it is about is reopened (docs/appeals.md).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reopens_case: bool,
     pub source: Source,
 }
 

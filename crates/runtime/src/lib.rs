@@ -9,6 +9,7 @@
 //!
 //! The CLI and the server both drive cases through this crate.
 
+pub mod appeals;
 pub mod bench;
 mod catalog;
 pub mod outbox;
