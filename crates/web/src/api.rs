@@ -582,6 +582,14 @@ pub fn submission(
         }
     }
     form.retain(|key, _| model.file.form.iter().any(|field| &field.id == key));
+    if file.service.id == qyzmet_runtime::appeals::APPEAL_SERVICE {
+        crate::appeals::check_filing(runtime, route, &provider, &applicant_id, &form)?;
+    } else if provider.authorized_body {
+        return Err(AppError::bad_request(
+            "unknown_provider",
+            format!("`{}` gives no services; it considers appeals", provider.id),
+        ));
+    }
     let documents: BTreeMap<String, bool> = request
         .documents
         .iter()
@@ -1470,9 +1478,15 @@ pub fn slowest_steps(
 }
 
 /// Providers as the pages list them.
-pub fn provider_choices(runtime: &Runtime, region: &str) -> Result<Vec<ProviderRecord>, AppError> {
+/// The providers one may file with under a regulation of `region`: an
+/// authorized body only takes appeals.
+pub fn provider_choices(
+    runtime: &Runtime,
+    region: &str,
+    appeal: bool,
+) -> Result<Vec<ProviderRecord>, AppError> {
     Ok(demo::providers(runtime)?
         .into_iter()
-        .filter(|provider| provider.region == region)
+        .filter(|provider| provider.region == region && (appeal || !provider.authorized_body))
         .collect())
 }

@@ -25,6 +25,11 @@ pub struct ProviderRecord {
     /// Region slug (`act.region` of the regulations it applies).
     pub region: String,
     pub title: qyzmet_core::Text,
+    /// The region's authorized body for the quality control of public
+    /// services: it considers further appeals (docs/appeals.md) and gives
+    /// no services itself.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub authorized_body: bool,
 }
 
 /// (id, region, Kazakh, Russian, English)
@@ -79,6 +84,16 @@ const DEMO_PROVIDERS: &[(&str, &str, &str, &str, &str)] = &[
         "Kostanay region employment coordination and social programmes directorate",
     ),
 ];
+
+/// The authorized bodies for quality control: (id, region, Kazakh,
+/// Russian, English).
+const DEMO_AUTHORIZED_BODIES: &[(&str, &str, &str, &str, &str)] = &[(
+    "wko-quality",
+    "west-kazakhstan",
+    "Мемлекеттік қызмет істері агенттігінің Батыс Қазақстан облысы бойынша департаменті",
+    "Департамент Агентства по делам государственной службы по Западно-Казахстанской области",
+    "West Kazakhstan department of the Agency for Civil Service Affairs",
+)];
 
 /// (IIN without check digit, region, name)
 const DEMO_APPLICANTS: &[(&str, &str, &str)] = &[
@@ -169,6 +184,11 @@ pub fn staff_for(runtime: &Runtime, provider: &ProviderRecord) -> BTreeMap<Strin
         if model.file.act.region != provider.region {
             continue;
         }
+        // An authorized body only considers appeals.
+        let appeal = model.file.service.id == qyzmet_runtime::appeals::APPEAL_SERVICE;
+        if provider.authorized_body && !appeal {
+            continue;
+        }
         for role in &model.file.roles {
             let Some(suffix) = org_suffix(role.org) else {
                 continue;
@@ -208,7 +228,11 @@ pub fn install(runtime: &Runtime) -> Result<Created, AppError> {
     // One hash for every demo account: the demo password is public anyway.
     let hash = hash_password(PASSWORD)?;
     let mut created = Created::default();
-    for (id, region, kk, ru, en) in DEMO_PROVIDERS {
+    let all = DEMO_PROVIDERS
+        .iter()
+        .map(|provider| (provider, false))
+        .chain(DEMO_AUTHORIZED_BODIES.iter().map(|body| (body, true)));
+    for ((id, region, kk, ru, en), authorized_body) in all {
         let provider = ProviderRecord {
             id: (*id).to_owned(),
             region: (*region).to_owned(),
@@ -217,6 +241,7 @@ pub fn install(runtime: &Runtime) -> Result<Created, AppError> {
                 ru: Some((*ru).to_owned()),
                 en: Some((*en).to_owned()),
             },
+            authorized_body,
         };
         store.put_doc(PROVIDERS, id, &json!(provider))?;
         created.providers += 1;

@@ -297,6 +297,34 @@ static MESSAGES: &[(&str, [&str; 3])] = &[
         ],
     ),
     ("case.title", ["Өтініш", "Заявление", "Application"]),
+    (
+        "case.appeal",
+        ["Шағым беру", "Подать жалобу", "File an appeal"],
+    ),
+    (
+        "case.appeals",
+        [
+            "Осы өтініш бойынша шағымдар",
+            "Жалобы по этой заявке",
+            "Appeals about this application",
+        ],
+    ),
+    (
+        "case.about_case",
+        [
+            "Шағым жасалған өтініш",
+            "Заявка, на которую подана жалоба",
+            "The application appealed against",
+        ],
+    ),
+    (
+        "case.reopened",
+        [
+            "Шағым қанағаттандырылды: өтініш қайта қаралуда",
+            "Жалоба удовлетворена: заявка рассматривается заново",
+            "Appeal upheld: the application is being reconsidered",
+        ],
+    ),
     ("case.number", ["Нөмірі", "Номер", "Number"]),
     ("case.service", ["Қызмет", "Услуга", "Service"]),
     ("case.status", ["Мәртебесі", "Статус", "Status"]),

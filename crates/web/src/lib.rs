@@ -18,6 +18,7 @@
 //! in the request's language. See `docs/web.md`.
 
 pub mod api;
+pub mod appeals;
 pub mod auth;
 mod cache;
 pub mod demo;
@@ -425,7 +426,41 @@ async fn fire_timers(state: AppState, interval: Duration) {
             Ok(fired) => tracing::info!(fired, "timers fired"),
             Err(error) => tracing::warn!(code = error.code, "timer loop: {}", error.detail),
         }
+        if let Err(error) = follow_appeals(&state).await {
+            tracing::warn!(code = error.code, "appeal follow-up: {}", error.detail);
+        }
     }
+}
+
+/// One round of the appeal follow-up (docs/appeals.md): reopens the cases
+/// of appeals upheld since the last round; returns how many.
+pub async fn follow_appeals(state: &AppState) -> Result<u64, AppError> {
+    let now = state.now();
+    state
+        .blocking(move |runtime| {
+            let mut reopened = 0;
+            // Catch up page by page (a server that was down for long).
+            for _ in 0..100 {
+                let round = runtime.follow_appeals(now, 1000)?;
+                reopened += round.reopened;
+                for missed in &round.not_reopened {
+                    tracing::warn!(
+                        appeal = %missed.appeal,
+                        case = %missed.about_case,
+                        code = %missed.code,
+                        "upheld appeal: the case could not be reopened; the appeal's officer acts by hand"
+                    );
+                }
+                if round.reopened > 0 {
+                    tracing::info!(reopened = round.reopened, "cases reopened by upheld appeals");
+                }
+                if round.events < 1000 {
+                    break;
+                }
+            }
+            Ok(reopened)
+        })
+        .await
 }
 
 /// One round of the timer loop: fires what is due at the state's clock.

@@ -293,6 +293,10 @@ async fn home(
     let mut regions: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for model in state.runtime.catalog.models() {
         let file = &model.file;
+        // Appeals are filed from the case they are about.
+        if file.service.id == qyzmet_runtime::appeals::APPEAL_SERVICE {
+            continue;
+        }
         let mut channels: Vec<&str> = file
             .routes
             .iter()
@@ -398,6 +402,7 @@ fn apply_data(
     state: &AppState,
     session: &Session,
     id: &str,
+    prefill: &BTreeMap<String, String>,
     lang: Lang,
 ) -> Result<Value, AppError> {
     let model = api::regulation(&state.runtime, id)?;
@@ -423,10 +428,20 @@ fn apply_data(
             json!({"key": route.key(), "title": route.title.as_ref().map(|title| title.get(lang).to_owned()).unwrap_or_else(|| i18n::t(lang, &format!("channel.{}", channel.as_str())).to_owned())})
         })
         .collect();
-    let mut providers = api::provider_choices(&state.runtime, &file.act.region)?;
+    let appeal = file.service.id == qyzmet_runtime::appeals::APPEAL_SERVICE;
+    let mut providers = api::provider_choices(&state.runtime, &file.act.region, appeal)?;
     if account.is_staff() {
         let own = account.provider();
         providers.retain(|provider| Some(&provider.id) == own.as_ref());
+    }
+    // An appeal names its case: the provider that gave the service comes
+    // first in the list.
+    if let Some(about) = prefill.get("about_case")
+        && let Some(row) = state.runtime.store.case(about)?
+        && let Some(index) = providers.iter().position(|p| p.id == row.provider_id)
+    {
+        let provider = providers.remove(index);
+        providers.insert(0, provider);
     }
     let fields: Vec<Value> = file
         .form
@@ -438,6 +453,7 @@ fn apply_data(
                 "type": serde_json::to_value(field.ty).unwrap_or(Value::Null),
                 "values": field.values,
                 "required": field.required,
+                "value": prefill.get(&field.id).map(|value| value.chars().take(500).collect::<String>()).unwrap_or_default(),
             })
         })
         .collect();
@@ -469,9 +485,10 @@ async fn apply_page(
     State(state): State<AppState>,
     PageUser(session): PageUser,
     Path(id): Path<String>,
+    Query(prefill): Query<BTreeMap<String, String>>,
     PageLang(lang): PageLang,
 ) -> AppResult {
-    let data = apply_data(&state, &session, &id, lang)?;
+    let data = apply_data(&state, &session, &id, &prefill, lang)?;
     let page = Page::new(lang, Some(session), &format!("/apply/{id}"));
     render_page(&state, &page, "apply.html", Jv::from_serialize(data))
 }
@@ -683,6 +700,10 @@ async fn case_page(
             view["can_assign"] = json!(head && !case.is_closed());
             view["can_extend"] = json!(head && !case.is_closed() && !case.extended);
             view["can_withdraw"] = json!(!case.is_closed() && account.kind == AccountKind::Citizen);
+            let appeals = crate::appeals::case_appeals(runtime, &account, &case, lang)?;
+            for (key, value) in appeals {
+                view[key] = value;
+            }
             view["attachments"] = json!(api::attachments(runtime, &id)?);
             view["staff_view"] = json!(account.is_staff());
             view["requests"] = json!(crate::gateway::requests_json(&case, lang));

@@ -1,5 +1,6 @@
 //! API and page tests through `app(state)`, without a socket.
 
+mod appeals;
 mod certificates;
 mod common;
 mod gateway;
@@ -581,7 +582,8 @@ async fn health_readiness_metrics_and_catalogue() {
     assert_eq!(client.get("/healthz").await.text(), "ok");
     assert_eq!(client.get("/readyz").await.text(), "ready");
     let list = client.get("/api/regulations").await.json();
-    assert_eq!(list.as_array().unwrap().len(), 17);
+    // The 17 services and the West Kazakhstan appeal procedure.
+    assert_eq!(list.as_array().unwrap().len(), 18);
     let bpmn = client
         .get(&format!("/api/regulations/{REG}?format=bpmn"))
         .await;
