@@ -23,6 +23,15 @@ const EXECUTOR = 'kyzylorda-city.executor';
 const HEAD = 'kyzylorda-city.head';
 const SUPERVISOR = 'supervisor';
 const PASSWORD = 'demo';
+// f. the appeal: a West Kazakhstan case (the region whose regulations
+// refer to appeals; docs/appeals.md).
+const WK_REG = 'west-kazakhstan/2016-122/unemployed-certificate';
+const WK_APPEAL = 'west-kazakhstan/2016-122/appeal';
+const WK_PROVIDER = 'wko-uralsk';
+const WK_CITIZEN = '850315400124';
+const WK_CLERK = 'wko-uralsk.office-clerk';
+const WK_HEAD = 'wko-uralsk.head';
+const WK_EXECUTOR = 'wko-uralsk.executor';
 const REPRESENTATIVE = 'Әлия Серікқызы Жұмабаева';
 const POWER_OF_ATTORNEY = '№ 15, 2026-11-02';
 
@@ -480,6 +489,74 @@ async function walk(browser) {
   await signOut(supervisor);
 
   for (const person of [operator, executor, head]) await signOut(person);
+
+  // f. A refused West Kazakhstan case: its applicant appeals on the portal,
+  // the provider upholds the appeal and the case is reopened.
+  console.log('# f. appeal against a refusal');
+  const wkCitizen = await actor(browser, 'wk-citizen');
+  const wkClerk = await actor(browser, 'wk-clerk');
+  const wkHead = await actor(browser, 'wk-head');
+  const wkExecutor = await actor(browser, 'wk-executor');
+  wkCitizen.login = WK_CITIZEN;
+  wkClerk.login = WK_CLERK;
+  wkHead.login = WK_HEAD;
+  wkExecutor.login = WK_EXECUTOR;
+  await signIn(wkClerk, WK_CLERK, '/desk');
+  await go(wkClerk, 'wk-apply-form', `/apply/${WK_REG}`);
+  await wkClerk.page.selectOption('#provider', WK_PROVIDER);
+  await wkClerk.page.fill('#applicant', WK_CITIZEN);
+  await wkClerk.page.check('#consent');
+  await follow(wkClerk, 'wk-case-submitted', () => wkClerk.page.click('#apply-submit'));
+  const wkCase = (await wkClerk.page.locator('#case-id').innerText()).trim();
+  console.log(`west kazakhstan case: ${wkCase}`);
+  await doTask(wkClerk, wkCase, 'po-1', 'button[data-action="complete"]', { here: true });
+  await signIn(wkHead, WK_HEAD, '/desk');
+  await doTask(wkHead, wkCase, 'po-2', 'button[data-action="complete"]');
+  await signIn(wkExecutor, WK_EXECUTOR, '/desk');
+  await doTask(wkExecutor, wkCase, 'po-3', 'button[data-outcome="refusal"]');
+  await doTask(wkHead, wkCase, 'po-4-refusal', 'button[data-action="complete"]');
+  await doTask(wkClerk, wkCase, 'po-5-refusal', 'button[data-action="complete"]');
+  expect((await caseStatus(wkClerk)) === 'refused', `wk-clerk: case ${wkCase} is ${await caseStatus(wkClerk)}, expected refused`);
+
+  await signIn(wkCitizen, WK_CITIZEN, '/cabinet');
+  await openCase(wkCitizen, wkCase, 'wk-refused');
+  const appealLink = wkCitizen.page.locator('#file-appeal');
+  expect((await appealLink.count()) === 1, `wk-citizen: the refused case ${wkCase} offers no appeal`);
+  await follow(wkCitizen, 'appeal-form', () => appealLink.click());
+  expect(pathOf(wkCitizen) === `/apply/${WK_APPEAL}`, `wk-citizen: the appeal link led to ${wkCitizen.page.url()}`);
+  expect(
+    (await wkCitizen.page.inputValue('#f-about_case')) === wkCase,
+    `wk-citizen: the appeal form does not name case ${wkCase}`,
+  );
+  await wkCitizen.page.selectOption('#provider', WK_PROVIDER);
+  await wkCitizen.page.selectOption('#route', 'portal/provider');
+  await wkCitizen.page.selectOption('#f-about', 'decision');
+  await wkCitizen.page.fill('#f-grounds', 'Стандарттың 9-тармағындағы барлық құжаттар тапсырылды');
+  await wkCitizen.page.check('#consent');
+  await snap(wkCitizen, 'appeal-form-filled', 'before signing');
+  await follow(wkCitizen, 'appeal-sign-page', () => wkCitizen.page.click('#apply-submit'));
+  await follow(wkCitizen, 'appeal-submitted', () => wkCitizen.page.click('#ncalayer-sign'));
+  const appealCase = (await wkCitizen.page.locator('#case-id').innerText()).trim();
+  expect(appealCase && appealCase !== wkCase, `wk-citizen: no appeal case after signing (${appealCase})`);
+  expect(
+    (await wkCitizen.page.locator('#about-case').innerText()).trim() === wkCase,
+    `wk-citizen: appeal ${appealCase} does not link case ${wkCase}`,
+  );
+  console.log(`appeal case: ${appealCase}`);
+  await doTask(wkClerk, appealCase, 'register', 'button[data-action="complete"]');
+  await doTask(wkExecutor, appealCase, 'consider', 'button[data-outcome="upheld"]');
+  expect((await caseStatus(wkExecutor)) === 'completed', `wk-executor: appeal ${appealCase} is ${await caseStatus(wkExecutor)}`);
+  // The server's follow-up reopens the case at the executor's decision.
+  await openCase(wkCitizen, wkCase, 'wk-case-after-appeal');
+  await awaitStatus(wkCitizen, wkCase, 'in_progress', 'wk-case-reopened');
+  expect((await wkCitizen.page.locator('#reopened').count()) === 1, `wk-citizen: case ${wkCase} does not say it was reopened`);
+  await doTask(wkExecutor, wkCase, 'po-3', 'button[data-outcome="certificate"]');
+  for (const person of [wkCitizen, wkClerk, wkHead, wkExecutor]) await signOut(person);
+  for (const person of [wkCitizen, wkClerk, wkHead, wkExecutor]) {
+    problems(person, 'end of walk');
+    await person.context.close();
+  }
+
   for (const person of [citizen, operator, executor, head, supervisor]) {
     problems(person, 'end of walk');
     await person.context.close();

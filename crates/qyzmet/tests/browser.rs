@@ -20,6 +20,8 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 /// The demo citizen and head who walk and sign (tests/browser/walk.mjs).
 const CITIZEN: &str = "900101300037";
 const HEAD: &str = "kyzylorda-city.head";
+/// The West Kazakhstan citizen who appeals in the walk (section f).
+const WK_CITIZEN: &str = "850315400124";
 /// How long the whole walk may take (it needs about 20 s).
 const WALK_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -212,7 +214,7 @@ fn walk_the_web_application_in_headless_chromium() {
     // The walk.
     // `qyzmet signer` with the walking citizen's demo signing key (made by
     // `serve --demo` in <data>/demo-pki), as NCALayer on their computer.
-    let keys = [CITIZEN, HEAD].map(|login| {
+    let keys = [CITIZEN, HEAD, WK_CITIZEN].map(|login| {
         data.path()
             .join(format!("demo-pki/people/{login}-sign.p12"))
     });
@@ -228,6 +230,8 @@ fn walk_the_web_application_in_headless_chromium() {
             .arg(&keys[0])
             .arg("--p12")
             .arg(&keys[1])
+            .arg("--p12")
+            .arg(&keys[2])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped()),

@@ -359,6 +359,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let timers = tokio::spawn(fire_timers(state.clone(), config.timer_interval));
     let outbox = tokio::spawn(gateway::outbox_loop(state.clone(), config.outbox_interval));
     let reconciliation = tokio::spawn(gateway::reconciliation_loop(state.clone()));
+    let follow = tokio::spawn(follow_log(state.clone(), config.outbox_interval));
     let runtime = state.runtime.clone();
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
@@ -381,6 +382,8 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     timers.abort();
     outbox.abort();
     reconciliation.abort();
+    follow.abort();
+    let _ = follow.await;
     let _ = timers.await;
     let _ = outbox.await;
     let _ = reconciliation.await;
@@ -426,6 +429,16 @@ async fn fire_timers(state: AppState, interval: Duration) {
             Ok(fired) => tracing::info!(fired, "timers fired"),
             Err(error) => tracing::warn!(code = error.code, "timer loop: {}", error.detail),
         }
+    }
+}
+
+/// The follow-ups of the log, at the outbox's pace: cases reopened by
+/// upheld appeals (docs/appeals.md).
+async fn follow_log(state: AppState, interval: Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
         if let Err(error) = follow_appeals(&state).await {
             tracing::warn!(code = error.code, "appeal follow-up: {}", error.detail);
         }
