@@ -12,6 +12,7 @@
 pub mod appeals;
 pub mod bench;
 mod catalog;
+pub mod notify;
 pub mod outbox;
 pub mod reconcile;
 pub mod simulate;

@@ -17,6 +17,7 @@
 mod audit;
 mod chain;
 mod convert;
+pub mod notifications;
 mod pg_group;
 mod postgres_store;
 mod sqlite_store;
@@ -30,6 +31,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use chain::{EventHashInput, event_hash};
+pub use notifications::{
+    DeliveryClaim, DeliveryRow, NewDelivery, NewNotification, NotificationPage, NotificationRow,
+};
 pub use postgres_store::PostgresStore;
 pub use sqlite_store::SqliteStore;
 
@@ -343,6 +347,89 @@ pub trait Store: Send + Sync {
 
     /// Attempts per system sent at or after `since`.
     fn exchange_stats(&self, since: Timestamp) -> Result<Vec<ExchangeStat>, StoreError>;
+
+    /// How far the notification deriver named `cursor` has read the global
+    /// log (0 before its first call).
+    fn notification_cursor(&self, cursor: &str) -> Result<u64, StoreError>;
+
+    /// In one transaction: writes `items` and their deliveries (an id that
+    /// exists already is left as it is, so deriving twice is harmless) and
+    /// moves `cursor` from `from` to `to`. When the cursor is no longer at
+    /// `from` (another deriver moved it), nothing is written and the result
+    /// is `Conflict`. Returns how many notifications were new.
+    fn insert_notifications(
+        &self,
+        cursor: &str,
+        from: u64,
+        to: u64,
+        items: &[NewNotification],
+    ) -> Result<usize, StoreError>;
+
+    /// A person's notifications, newest first (at most `limit`), and the
+    /// number of unread ones in all.
+    fn notifications(
+        &self,
+        applicant_id: &str,
+        limit: usize,
+    ) -> Result<NotificationPage, StoreError>;
+
+    /// Marks one of `applicant_id`'s notifications read at `at` (the first
+    /// reading is kept). `false` when it is not theirs or does not exist.
+    fn mark_notification_read(
+        &self,
+        applicant_id: &str,
+        notification_id: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// Leases up to `limit` pending deliveries due at or before `now` that
+    /// no live lease holds, to `worker_id` until `now + lease`, earliest
+    /// first. Two callers never hold the same delivery at once.
+    fn claim_deliveries(
+        &self,
+        now: Timestamp,
+        limit: usize,
+        worker_id: &str,
+        lease: SignedDuration,
+    ) -> Result<Vec<DeliveryClaim>, StoreError>;
+
+    /// The delivery was accepted by the server or provider: `sent`, with
+    /// the attempts made, and its lease freed. Only a pending row changes.
+    fn delivery_sent(
+        &self,
+        delivery_id: &str,
+        attempts: u32,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// An attempt failed for now: the attempts made, the next attempt not
+    /// before `next`, why; the lease is freed. Only a pending row changes.
+    fn retry_delivery(
+        &self,
+        delivery_id: &str,
+        attempts: u32,
+        next: Timestamp,
+        error: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Given up (retry budget spent or a permanent refusal): `failed`,
+    /// kept for people to see. Only a pending row changes.
+    fn delivery_failed(
+        &self,
+        delivery_id: &str,
+        attempts: u32,
+        error: &str,
+    ) -> Result<(), StoreError>;
+
+    /// The deliveries of a notification, by channel.
+    fn notification_deliveries(
+        &self,
+        notification_id: &str,
+    ) -> Result<Vec<DeliveryRow>, StoreError>;
+
+    /// Deliveries in `state` (`pending`, `sent`, `failed`), at most
+    /// `limit`, by id (for operators and tests).
+    fn deliveries(&self, state: &str, limit: usize) -> Result<Vec<DeliveryRow>, StoreError>;
 }
 
 /// The outbox of one system: requests waiting, and how stale the oldest is.

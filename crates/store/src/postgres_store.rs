@@ -19,10 +19,12 @@ use serde_json::Value;
 use crate::audit::{CasePass, GlobalPass, RawEvent, RawFields};
 use crate::chain::{EventHashInput, event_hash};
 use crate::convert::*;
+use crate::notifications::{cut_error, delivery_id, validate_notifications};
 use crate::pg_group::{GroupStatements, Head, append_group};
 use crate::{
-    Appended, AuditReport, CaseQuery, CaseStat, OutboxBacklog, RebuildReport, Store, StoreError,
-    TaskQuery, cap_limit, check_id, limits, validate_batch,
+    Appended, AuditReport, CaseQuery, CaseStat, DeliveryClaim, DeliveryRow, NewNotification,
+    NotificationPage, NotificationRow, OutboxBacklog, RebuildReport, Store, StoreError, TaskQuery,
+    cap_limit, check_id, limits, validate_batch,
 };
 
 const MIGRATIONS: &[(i32, &str, &str)] = &[
@@ -40,6 +42,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         3,
         "gateway",
         include_str!("../migrations/postgres/0003_gateway.sql"),
+    ),
+    (
+        4,
+        "notifications",
+        include_str!("sql/postgres_0004_notifications.sql"),
     ),
 ];
 
@@ -1421,6 +1428,286 @@ impl Store for PostgresStore {
             .collect()
     }
 
+    fn notification_cursor(&self, cursor: &str) -> Result<u64, StoreError> {
+        check_id("cursor", cursor)?;
+        let mut pooled = self.pool.get()?;
+        let row = pooled.conn().client.query_opt(
+            "SELECT global_seq FROM notification_cursors WHERE name = $1",
+            &[&cursor],
+        )?;
+        match row {
+            Some(row) => i64_to_u64(get(&row, 0)?),
+            None => Ok(0),
+        }
+    }
+
+    fn insert_notifications(
+        &self,
+        cursor: &str,
+        from: u64,
+        to: u64,
+        items: &[NewNotification],
+    ) -> Result<usize, StoreError> {
+        validate_notifications(cursor, from, to, items)?;
+        let mut rows = Vec::with_capacity(items.len());
+        for item in items {
+            rows.push((
+                ts_to_ns(item.created_at)?,
+                u64_to_i64(item.seq)?,
+                to_json_text(&item.content)?,
+            ));
+        }
+        let to_i = u64_to_i64(to)?;
+        let mut pooled = self.pool.get()?;
+        let mut tx = pooled.conn().client.transaction()?;
+        tx.execute(
+            "INSERT INTO notification_cursors (name, global_seq) VALUES ($1, 0)
+             ON CONFLICT (name) DO NOTHING",
+            &[&cursor],
+        )?;
+        // The row lock orders two derivers: the second sees the moved cursor.
+        let row = tx.query_one(
+            "SELECT global_seq FROM notification_cursors WHERE name = $1 FOR UPDATE",
+            &[&cursor],
+        )?;
+        let actual = i64_to_u64(get(&row, 0)?)?;
+        if actual != from {
+            return Err(StoreError::Conflict {
+                case_id: format!("notification cursor {cursor}"),
+                expected: from,
+                actual,
+            });
+        }
+        let put = tx.prepare(
+            "INSERT INTO notifications (id, applicant_id, case_id, seq, kind, lang, created_at, read_at, content)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8) ON CONFLICT (id) DO NOTHING",
+        )?;
+        let put_delivery = tx.prepare(
+            "INSERT INTO notification_deliveries (id, notification_id, channel, address, state, attempts, next_at)
+             VALUES ($1, $2, $3, $4, 'pending', 0, $5) ON CONFLICT (id) DO NOTHING",
+        )?;
+        let mut inserted = 0;
+        for (item, (created_ns, seq, content)) in items.iter().zip(&rows) {
+            let new = tx.execute(
+                &put,
+                &[
+                    &item.id,
+                    &item.applicant_id,
+                    &item.case_id,
+                    seq,
+                    &item.kind,
+                    &item.lang,
+                    created_ns,
+                    content,
+                ],
+            )?;
+            if new == 0 {
+                continue;
+            }
+            inserted += 1;
+            for delivery in &item.deliveries {
+                tx.execute(
+                    &put_delivery,
+                    &[
+                        &delivery_id(&item.id, &delivery.channel),
+                        &item.id,
+                        &delivery.channel,
+                        &delivery.address,
+                        created_ns,
+                    ],
+                )?;
+            }
+        }
+        tx.execute(
+            "UPDATE notification_cursors SET global_seq = $2 WHERE name = $1",
+            &[&cursor, &to_i],
+        )?;
+        tx.commit()?;
+        Ok(inserted)
+    }
+
+    fn notifications(
+        &self,
+        applicant_id: &str,
+        limit: usize,
+    ) -> Result<NotificationPage, StoreError> {
+        check_id("applicant_id", applicant_id)?;
+        let limit = cap_limit(limit) as i64;
+        let mut pooled = self.pool.get()?;
+        let mut tx = pooled
+            .conn()
+            .client
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
+        let rows = tx.query(
+            &format!(
+                "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE applicant_id = $1
+                 ORDER BY created_at DESC, id DESC LIMIT $2"
+            ),
+            &[&applicant_id, &limit],
+        )?;
+        let items = rows
+            .iter()
+            .map(|row| notification_from_row(row, 0))
+            .collect::<Result<Vec<_>, _>>()?;
+        let unread = tx.query_one(
+            "SELECT COUNT(*) FROM notifications WHERE applicant_id = $1 AND read_at IS NULL",
+            &[&applicant_id],
+        )?;
+        let unread = i64_to_u64(get(&unread, 0)?)?;
+        tx.commit()?;
+        Ok(NotificationPage { items, unread })
+    }
+
+    fn mark_notification_read(
+        &self,
+        applicant_id: &str,
+        notification_id: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        check_id("applicant_id", applicant_id)?;
+        check_id("notification_id", notification_id)?;
+        let at_ns = ts_to_ns(at)?;
+        let mut pooled = self.pool.get()?;
+        let changed = pooled.conn().client.execute(
+            "UPDATE notifications SET read_at = COALESCE(read_at, $3)
+             WHERE id = $1 AND applicant_id = $2",
+            &[&notification_id, &applicant_id, &at_ns],
+        )?;
+        Ok(changed > 0)
+    }
+
+    fn claim_deliveries(
+        &self,
+        now: Timestamp,
+        limit: usize,
+        worker_id: &str,
+        lease: SignedDuration,
+    ) -> Result<Vec<DeliveryClaim>, StoreError> {
+        check_id("worker_id", worker_id)?;
+        let now_ns = ts_to_ns(now)?;
+        let until_ns = ts_to_ns(
+            now.checked_add(lease)
+                .map_err(|e| StoreError::Invalid(format!("lease: {e}")))?,
+        )?;
+        let mut pooled = self.pool.get()?;
+        // As for the outbox: SKIP LOCKED passes over rows another worker is
+        // claiming; the lease keeps them from being claimed again after.
+        let rows = pooled.conn().client.query(
+            &format!(
+                "UPDATE notification_deliveries d SET lease_owner = $3, lease_until = $4
+                 FROM notifications n
+                 WHERE n.id = d.notification_id AND d.id IN (
+                     SELECT id FROM notification_deliveries
+                     WHERE state = 'pending' AND next_at <= $1
+                       AND (lease_until IS NULL OR lease_until <= $1)
+                     ORDER BY next_at, id LIMIT $2
+                     FOR UPDATE SKIP LOCKED)
+                 RETURNING {DELIVERY_COLUMNS_D}, {NOTIFICATION_COLUMNS_N}"
+            ),
+            &[&now_ns, &(cap_limit(limit) as i64), &worker_id, &until_ns],
+        )?;
+        let mut claims = rows
+            .iter()
+            .map(|row| {
+                Ok(DeliveryClaim {
+                    delivery: delivery_from_row(row)?,
+                    notification: notification_from_row(row, DELIVERY_COLUMN_COUNT)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        claims.sort_by(|a, b| {
+            (a.delivery.next_at, &a.delivery.id).cmp(&(b.delivery.next_at, &b.delivery.id))
+        });
+        Ok(claims)
+    }
+
+    fn delivery_sent(
+        &self,
+        delivery_id: &str,
+        attempts: u32,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let at_ns = ts_to_ns(at)?;
+        let mut pooled = self.pool.get()?;
+        pooled.conn().client.execute(
+            "UPDATE notification_deliveries SET state = 'sent', attempts = $2, sent_at = $3,
+                last_error = NULL, lease_owner = NULL, lease_until = NULL
+             WHERE id = $1 AND state = 'pending'",
+            &[&delivery_id, &i64::from(attempts), &at_ns],
+        )?;
+        Ok(())
+    }
+
+    fn retry_delivery(
+        &self,
+        delivery_id: &str,
+        attempts: u32,
+        next: Timestamp,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        let next_ns = ts_to_ns(next)?;
+        let mut pooled = self.pool.get()?;
+        pooled.conn().client.execute(
+            "UPDATE notification_deliveries SET attempts = $2, next_at = $3, last_error = $4,
+                lease_owner = NULL, lease_until = NULL
+             WHERE id = $1 AND state = 'pending'",
+            &[
+                &delivery_id,
+                &i64::from(attempts),
+                &next_ns,
+                &cut_error(error),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn delivery_failed(
+        &self,
+        delivery_id: &str,
+        attempts: u32,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        let mut pooled = self.pool.get()?;
+        pooled.conn().client.execute(
+            "UPDATE notification_deliveries SET state = 'failed', attempts = $2, last_error = $3,
+                lease_owner = NULL, lease_until = NULL
+             WHERE id = $1 AND state = 'pending'",
+            &[&delivery_id, &i64::from(attempts), &cut_error(error)],
+        )?;
+        Ok(())
+    }
+
+    fn notification_deliveries(
+        &self,
+        notification_id: &str,
+    ) -> Result<Vec<DeliveryRow>, StoreError> {
+        let mut pooled = self.pool.get()?;
+        let rows = pooled.conn().client.query(
+            &format!(
+                "SELECT {DELIVERY_COLUMNS} FROM notification_deliveries
+                 WHERE notification_id = $1 ORDER BY channel"
+            ),
+            &[&notification_id],
+        )?;
+        rows.iter().map(delivery_from_row).collect()
+    }
+
+    fn deliveries(&self, state: &str, limit: usize) -> Result<Vec<DeliveryRow>, StoreError> {
+        let limit = cap_limit(limit) as i64;
+        let mut pooled = self.pool.get()?;
+        let rows = pooled.conn().client.query(
+            &format!(
+                "SELECT {DELIVERY_COLUMNS} FROM notification_deliveries
+                 WHERE state = $1 ORDER BY id LIMIT $2"
+            ),
+            &[&state, &limit],
+        )?;
+        rows.iter().map(delivery_from_row).collect()
+    }
+
     fn rebuild(
         &self,
         project_case: &dyn Fn(&[StoredEvent]) -> Vec<ProjectionOp>,
@@ -1491,5 +1778,47 @@ fn idempotency_from_row(row: &postgres::Row) -> Result<Appended, StoreError> {
         last_global_seq: i64_to_u64(get(row, 3)?)?,
         last_hash: get(row, 4)?,
         duplicate: true,
+    })
+}
+
+// ---------------------------------------------------------------- notifications
+
+const NOTIFICATION_COLUMNS: &str =
+    "id, applicant_id, case_id, seq, kind, lang, created_at, read_at, content";
+const NOTIFICATION_COLUMNS_N: &str =
+    "n.id, n.applicant_id, n.case_id, n.seq, n.kind, n.lang, n.created_at, n.read_at, n.content";
+const DELIVERY_COLUMNS: &str =
+    "id, notification_id, channel, address, state, attempts, next_at, last_error, sent_at";
+const DELIVERY_COLUMNS_D: &str = "d.id, d.notification_id, d.channel, d.address, d.state, d.attempts, \
+     d.next_at, d.last_error, d.sent_at";
+const DELIVERY_COLUMN_COUNT: usize = 9;
+
+fn notification_from_row(row: &Row, at: usize) -> Result<NotificationRow, StoreError> {
+    let id: String = get(row, at)?;
+    Ok(NotificationRow {
+        applicant_id: get(row, at + 1)?,
+        case_id: get(row, at + 2)?,
+        seq: i64_to_u64(get(row, at + 3)?)?,
+        kind: get(row, at + 4)?,
+        lang: get(row, at + 5)?,
+        created_at: ns_to_ts(get(row, at + 6)?)?,
+        read_at: opt_ns_to_ts(get(row, at + 7)?)?,
+        content: parse_json(get(row, at + 8)?, &format!("notification {id} content"))?,
+        id,
+    })
+}
+
+fn delivery_from_row(row: &Row) -> Result<DeliveryRow, StoreError> {
+    Ok(DeliveryRow {
+        id: get(row, 0)?,
+        notification_id: get(row, 1)?,
+        channel: get(row, 2)?,
+        address: get(row, 3)?,
+        state: get(row, 4)?,
+        attempts: u32::try_from(get::<i64>(row, 5)?)
+            .map_err(|_| StoreError::Corrupt("delivery attempts out of range".into()))?,
+        next_at: ns_to_ts(get(row, 6)?)?,
+        last_error: get(row, 7)?,
+        sent_at: opt_ns_to_ts(get(row, 8)?)?,
     })
 }

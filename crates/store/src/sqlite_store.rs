@@ -20,9 +20,11 @@ use serde_json::Value;
 use crate::audit::{CasePass, GlobalPass, RawEvent, RawFields};
 use crate::chain::{EventHashInput, event_hash};
 use crate::convert::*;
+use crate::notifications::{cut_error, delivery_id, validate_notifications};
 use crate::{
-    Appended, AuditReport, CaseQuery, CaseStat, OutboxBacklog, RebuildReport, Store, StoreError,
-    TaskQuery, cap_limit, check_id, limits, validate_batch,
+    Appended, AuditReport, CaseQuery, CaseStat, DeliveryClaim, DeliveryRow, NewNotification,
+    NotificationPage, NotificationRow, OutboxBacklog, RebuildReport, Store, StoreError, TaskQuery,
+    cap_limit, check_id, limits, validate_batch,
 };
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -40,6 +42,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "gateway",
         include_str!("../migrations/sqlite/0003_gateway.sql"),
+    ),
+    (
+        4,
+        "notifications",
+        include_str!("sql/sqlite_0004_notifications.sql"),
     ),
 ];
 
@@ -1271,6 +1278,266 @@ impl Store for SqliteStore {
         })
     }
 
+    fn notification_cursor(&self, cursor: &str) -> Result<u64, StoreError> {
+        check_id("cursor", cursor)?;
+        let value: Option<i64> = self.read(|conn| {
+            conn.prepare_cached("SELECT global_seq FROM notification_cursors WHERE name = ?1")?
+                .query_row([cursor], |row| row.get(0))
+                .optional()
+                .map_err(column_error)
+        })?;
+        value.map_or(Ok(0), i64_to_u64)
+    }
+
+    fn insert_notifications(
+        &self,
+        cursor: &str,
+        from: u64,
+        to: u64,
+        items: &[NewNotification],
+    ) -> Result<usize, StoreError> {
+        validate_notifications(cursor, from, to, items)?;
+        let mut rows = Vec::with_capacity(items.len());
+        for item in items {
+            rows.push((
+                ts_to_ns(item.created_at)?,
+                u64_to_i64(item.seq)?,
+                to_json_text(&item.content)?,
+            ));
+        }
+        let mut conn = lock(&self.writer);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let at: Option<i64> = tx
+            .prepare_cached("SELECT global_seq FROM notification_cursors WHERE name = ?1")?
+            .query_row([cursor], |row| row.get(0))
+            .optional()
+            .map_err(column_error)?;
+        let actual = at.map_or(Ok(0), i64_to_u64)?;
+        if actual != from {
+            return Err(StoreError::Conflict {
+                case_id: format!("notification cursor {cursor}"),
+                expected: from,
+                actual,
+            });
+        }
+        let mut inserted = 0;
+        {
+            let mut put = tx.prepare_cached(
+                "INSERT INTO notifications (id, applicant_id, case_id, seq, kind, lang, created_at, read_at, content)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8) ON CONFLICT (id) DO NOTHING",
+            )?;
+            let mut put_delivery = tx.prepare_cached(
+                "INSERT INTO notification_deliveries (id, notification_id, channel, address, state, attempts, next_at)
+                 VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5) ON CONFLICT (id) DO NOTHING",
+            )?;
+            for (item, (created_ns, seq, content)) in items.iter().zip(&rows) {
+                let new = put.execute(params![
+                    &item.id,
+                    &item.applicant_id,
+                    &item.case_id,
+                    seq,
+                    &item.kind,
+                    &item.lang,
+                    created_ns,
+                    content
+                ])?;
+                if new == 0 {
+                    continue;
+                }
+                inserted += 1;
+                for delivery in &item.deliveries {
+                    put_delivery.execute(params![
+                        delivery_id(&item.id, &delivery.channel),
+                        &item.id,
+                        &delivery.channel,
+                        &delivery.address,
+                        created_ns
+                    ])?;
+                }
+            }
+        }
+        tx.prepare_cached(
+            "INSERT INTO notification_cursors (name, global_seq) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET global_seq = excluded.global_seq",
+        )?
+        .execute(params![cursor, u64_to_i64(to)?])?;
+        tx.commit()?;
+        Ok(inserted)
+    }
+
+    fn notifications(
+        &self,
+        applicant_id: &str,
+        limit: usize,
+    ) -> Result<NotificationPage, StoreError> {
+        check_id("applicant_id", applicant_id)?;
+        self.read(|conn| {
+            let tx = conn.unchecked_transaction()?;
+            let items = {
+                let mut stmt = tx.prepare_cached(&format!(
+                    "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE applicant_id = ?1
+                     ORDER BY created_at DESC, id DESC LIMIT ?2"
+                ))?;
+                collect(
+                    &mut stmt,
+                    params![applicant_id, cap_limit(limit) as i64],
+                    |row| notification_from_row(row, 0),
+                )?
+            };
+            let unread: i64 = tx
+                .prepare_cached(
+                    "SELECT COUNT(*) FROM notifications WHERE applicant_id = ?1 AND read_at IS NULL",
+                )?
+                .query_row([applicant_id], |row| row.get(0))
+                .map_err(column_error)?;
+            tx.commit()?;
+            Ok(NotificationPage {
+                items,
+                unread: i64_to_u64(unread)?,
+            })
+        })
+    }
+
+    fn mark_notification_read(
+        &self,
+        applicant_id: &str,
+        notification_id: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        check_id("applicant_id", applicant_id)?;
+        check_id("notification_id", notification_id)?;
+        let at_ns = ts_to_ns(at)?;
+        let conn = lock(&self.writer);
+        let changed = conn
+            .prepare_cached(
+                "UPDATE notifications SET read_at = COALESCE(read_at, ?3)
+                 WHERE id = ?1 AND applicant_id = ?2",
+            )?
+            .execute(params![notification_id, applicant_id, at_ns])?;
+        Ok(changed > 0)
+    }
+
+    fn claim_deliveries(
+        &self,
+        now: Timestamp,
+        limit: usize,
+        worker_id: &str,
+        lease: SignedDuration,
+    ) -> Result<Vec<DeliveryClaim>, StoreError> {
+        check_id("worker_id", worker_id)?;
+        let (now_ns, until_ns) = lease_window(now, lease)?;
+        let mut conn = lock(&self.writer);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let claims = {
+            let mut stmt = tx.prepare_cached(&format!(
+                "SELECT {DELIVERY_COLUMNS_D}, {NOTIFICATION_COLUMNS_N}
+                 FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id
+                 WHERE d.state = 'pending' AND d.next_at <= ?1
+                   AND (d.lease_until IS NULL OR d.lease_until <= ?1)
+                 ORDER BY d.next_at, d.id LIMIT ?2"
+            ))?;
+            collect(&mut stmt, params![now_ns, cap_limit(limit) as i64], |row| {
+                Ok(DeliveryClaim {
+                    delivery: delivery_from_row(row)?,
+                    notification: notification_from_row(row, DELIVERY_COLUMN_COUNT)?,
+                })
+            })?
+        };
+        {
+            let mut update = tx.prepare_cached(
+                "UPDATE notification_deliveries SET lease_owner = ?1, lease_until = ?2 WHERE id = ?3",
+            )?;
+            for claim in &claims {
+                update.execute(params![worker_id, until_ns, &claim.delivery.id])?;
+            }
+        }
+        tx.commit()?;
+        Ok(claims)
+    }
+
+    fn delivery_sent(
+        &self,
+        delivery_id: &str,
+        attempts: u32,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let at_ns = ts_to_ns(at)?;
+        let conn = lock(&self.writer);
+        conn.prepare_cached(
+            "UPDATE notification_deliveries SET state = 'sent', attempts = ?2, sent_at = ?3,
+                last_error = NULL, lease_owner = NULL, lease_until = NULL
+             WHERE id = ?1 AND state = 'pending'",
+        )?
+        .execute(params![delivery_id, i64::from(attempts), at_ns])?;
+        Ok(())
+    }
+
+    fn retry_delivery(
+        &self,
+        delivery_id: &str,
+        attempts: u32,
+        next: Timestamp,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        let next_ns = ts_to_ns(next)?;
+        let conn = lock(&self.writer);
+        conn.prepare_cached(
+            "UPDATE notification_deliveries SET attempts = ?2, next_at = ?3, last_error = ?4,
+                lease_owner = NULL, lease_until = NULL
+             WHERE id = ?1 AND state = 'pending'",
+        )?
+        .execute(params![
+            delivery_id,
+            i64::from(attempts),
+            next_ns,
+            cut_error(error)
+        ])?;
+        Ok(())
+    }
+
+    fn delivery_failed(
+        &self,
+        delivery_id: &str,
+        attempts: u32,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        let conn = lock(&self.writer);
+        conn.prepare_cached(
+            "UPDATE notification_deliveries SET state = 'failed', attempts = ?2, last_error = ?3,
+                lease_owner = NULL, lease_until = NULL
+             WHERE id = ?1 AND state = 'pending'",
+        )?
+        .execute(params![delivery_id, i64::from(attempts), cut_error(error)])?;
+        Ok(())
+    }
+
+    fn notification_deliveries(
+        &self,
+        notification_id: &str,
+    ) -> Result<Vec<DeliveryRow>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {DELIVERY_COLUMNS} FROM notification_deliveries
+                 WHERE notification_id = ?1 ORDER BY channel"
+            ))?;
+            collect(&mut stmt, [notification_id], delivery_from_row)
+        })
+    }
+
+    fn deliveries(&self, state: &str, limit: usize) -> Result<Vec<DeliveryRow>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {DELIVERY_COLUMNS} FROM notification_deliveries
+                 WHERE state = ?1 ORDER BY id LIMIT ?2"
+            ))?;
+            collect(
+                &mut stmt,
+                params![state, cap_limit(limit) as i64],
+                delivery_from_row,
+            )
+        })
+    }
+
     fn rebuild(
         &self,
         project_case: &dyn Fn(&[StoredEvent]) -> Vec<ProjectionOp>,
@@ -1409,4 +1676,51 @@ fn lease_window(now: Timestamp, lease: SignedDuration) -> Result<(i64, i64), Sto
         .checked_add(lease)
         .map_err(|e| StoreError::Invalid(format!("lease: {e}")))?;
     Ok((ts_to_ns(now)?, ts_to_ns(until)?))
+}
+
+// ---------------------------------------------------------------- notifications
+
+const NOTIFICATION_COLUMNS: &str =
+    "id, applicant_id, case_id, seq, kind, lang, created_at, read_at, content";
+const NOTIFICATION_COLUMNS_N: &str =
+    "n.id, n.applicant_id, n.case_id, n.seq, n.kind, n.lang, n.created_at, n.read_at, n.content";
+const DELIVERY_COLUMNS: &str =
+    "id, notification_id, channel, address, state, attempts, next_at, last_error, sent_at";
+const DELIVERY_COLUMNS_D: &str = "d.id, d.notification_id, d.channel, d.address, d.state, d.attempts, \
+     d.next_at, d.last_error, d.sent_at";
+const DELIVERY_COLUMN_COUNT: usize = 9;
+
+fn notification_from_row(
+    row: &rusqlite::Row<'_>,
+    at: usize,
+) -> Result<NotificationRow, StoreError> {
+    let get_s = |i: usize| row.get::<_, String>(at + i).map_err(column_error);
+    let id = get_s(0)?;
+    Ok(NotificationRow {
+        applicant_id: get_s(1)?,
+        case_id: get_s(2)?,
+        seq: i64_to_u64(row.get::<_, i64>(at + 3).map_err(column_error)?)?,
+        kind: get_s(4)?,
+        lang: get_s(5)?,
+        created_at: ns_to_ts(row.get::<_, i64>(at + 6).map_err(column_error)?)?,
+        read_at: opt_ns_to_ts(row.get::<_, Option<i64>>(at + 7).map_err(column_error)?)?,
+        content: parse_json(&get_s(8)?, &format!("notification {id} content"))?,
+        id,
+    })
+}
+
+fn delivery_from_row(row: &rusqlite::Row<'_>) -> Result<DeliveryRow, StoreError> {
+    let get_s = |i: usize| row.get::<_, String>(i).map_err(column_error);
+    Ok(DeliveryRow {
+        id: get_s(0)?,
+        notification_id: get_s(1)?,
+        channel: get_s(2)?,
+        address: get_s(3)?,
+        state: get_s(4)?,
+        attempts: u32::try_from(row.get::<_, i64>(5).map_err(column_error)?)
+            .map_err(|_| StoreError::Corrupt("delivery attempts out of range".into()))?,
+        next_at: ns_to_ts(row.get::<_, i64>(6).map_err(column_error)?)?,
+        last_error: row.get::<_, Option<String>>(7).map_err(column_error)?,
+        sent_at: opt_ns_to_ts(row.get::<_, Option<i64>>(8).map_err(column_error)?)?,
+    })
 }

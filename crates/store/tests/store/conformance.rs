@@ -879,10 +879,10 @@ fn migrations_idempotent_on_reopen(fx: &Fixture) {
             .duplicate
     );
     let _third = fx.reopen();
-    assert_eq!(fx.query_i64("SELECT COUNT(*) FROM schema_migrations"), 3);
+    assert_eq!(fx.query_i64("SELECT COUNT(*) FROM schema_migrations"), 4);
     assert_eq!(
         fx.query_i64("SELECT CAST(MAX(version) AS BIGINT) FROM schema_migrations"),
-        3
+        4
     );
 }
 
