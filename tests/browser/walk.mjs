@@ -309,7 +309,7 @@ async function walk(browser) {
   );
   await follow(citizen, 'cabinet-with-case', () => citizen.page.click('#nav-cabinet'));
   expect(
-    (await citizen.page.locator(`a[href="/cases/${portalCase}"]`).count()) === 1,
+    (await citizen.page.locator(`table a[href="/cases/${portalCase}"]`).count()) === 1,
     `citizen: case ${portalCase} is not in /cabinet`,
   );
   console.log(`portal case: ${portalCase}`);
@@ -436,7 +436,7 @@ async function walk(browser) {
   await go(citizen, 'cabinet-completed', '/cabinet');
   for (const caseId of [portalCase, centreCase]) {
     expect(
-      (await citizen.page.locator(`a[href="/cases/${caseId}"]`).count()) === 1,
+      (await citizen.page.locator(`table a[href="/cases/${caseId}"]`).count()) === 1,
       `citizen: case ${caseId} is not in /cabinet`,
     );
   }
@@ -446,7 +446,7 @@ async function walk(browser) {
   );
   for (const caseId of [centreCase, portalCase]) {
     const which = caseId === centreCase ? 'centre' : 'portal';
-    await follow(citizen, `${which}-result-kk`, () => citizen.page.click(`a[href="/cases/${caseId}"]`));
+    await follow(citizen, `${which}-result-kk`, () => citizen.page.click(`table a[href="/cases/${caseId}"]`));
     expect((await htmlLang(citizen)) === 'kk', `citizen: case page is not in Kazakh: lang=${await htmlLang(citizen)}`);
     expect((await caseStatus(citizen)) === 'completed', `citizen: case ${caseId} is ${await caseStatus(citizen)}, expected completed`);
     const result = citizen.page.locator('#case-result');
@@ -486,7 +486,15 @@ async function walk(browser) {
   const auditText = (await audit.innerText()).trim();
   expect(auditClass.split(/\s+/).includes('ok'), `supervisor: the audit does not show the log intact: "${auditText}" (class "${auditClass}")`);
   console.log(`audit: ${auditText}`);
-  await signOut(supervisor);
+  // Quality monitoring: the figures of the walk's cases, with their charts.
+  await follow(supervisor, 'monitoring', () => supervisor.page.click('#nav-monitoring'));
+  expect(pathOf(supervisor) === '/monitoring', `supervisor: the monitoring link led to ${supervisor.page.url()}`);
+  const received = Number((await supervisor.page.locator('#monitoring-totals [data-figure="received"]').innerText()).trim());
+  expect(received >= 2, `supervisor: monitoring counts ${received} received application(s), expected the walk's two at least`);
+  for (const chart of ['#chart-trend svg', '#chart-steps svg']) {
+    expect((await supervisor.page.locator(chart).count()) === 1, `supervisor: /monitoring has no ${chart}`);
+  }
+  console.log(`monitoring: ${received} received`);
 
   for (const person of [operator, executor, head]) await signOut(person);
 
@@ -550,7 +558,32 @@ async function walk(browser) {
   await openCase(wkCitizen, wkCase, 'wk-case-after-appeal');
   await awaitStatus(wkCitizen, wkCase, 'in_progress', 'wk-case-reopened');
   expect((await wkCitizen.page.locator('#reopened').count()) === 1, `wk-citizen: case ${wkCase} does not say it was reopened`);
+  // The citizen is told in the cabinet (and by SMS to the demo's simulator).
+  await go(wkCitizen, 'cabinet-notifications', '/cabinet');
+  const reopenedNote = wkCitizen.page.locator(`li.notification.unread[data-kind="reopened"][data-case="${wkCase}"]`);
+  const noteDeadline = Date.now() + 15000;
+  while ((await reopenedNote.count()) === 0 && Date.now() < noteDeadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await wkCitizen.page.reload({ waitUntil: 'load' });
+  }
+  await arrive(wkCitizen, 'cabinet-notification-unread', null);
+  expect((await reopenedNote.count()) === 1, `wk-citizen: no unread notification that case ${wkCase} was reopened`);
+  const upheldNote = wkCitizen.page.locator(`li.notification[data-kind="appeal_upheld"][data-case="${appealCase}"]`);
+  expect((await upheldNote.count()) === 1, `wk-citizen: no notification that appeal ${appealCase} was upheld`);
+  const noteText = await reopenedNote.innerText();
+  expect(!noteText.includes(WK_CITIZEN), `wk-citizen: the notification shows the IIN: ${noteText}`);
+  await follow(wkCitizen, 'notification-read', () => reopenedNote.locator('button[data-mark-read]').click());
+  expect(
+    (await wkCitizen.page.locator(`li.notification.unread[data-kind="reopened"][data-case="${wkCase}"]`).count()) === 0,
+    `wk-citizen: the notification about ${wkCase} is still unread after marking it read`,
+  );
+  console.log(`notification read: ${noteText.split('\n')[0]}`);
   await doTask(wkExecutor, wkCase, 'po-3', 'button[data-outcome="certificate"]');
+  await signIn(supervisor, SUPERVISOR, '/supervisor');
+  await go(supervisor, 'monitoring-after-appeal', `/monitoring?provider=${WK_PROVIDER}`);
+  const upheld = Number((await supervisor.page.locator('#monitoring-totals [data-figure="upheld"]').innerText()).trim());
+  expect(upheld === 1, `supervisor: monitoring of ${WK_PROVIDER} shows ${upheld} upheld appeal(s), expected 1`);
+  await signOut(supervisor);
   for (const person of [wkCitizen, wkClerk, wkHead, wkExecutor]) await signOut(person);
   for (const person of [wkCitizen, wkClerk, wkHead, wkExecutor]) {
     problems(person, 'end of walk');

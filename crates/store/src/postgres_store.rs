@@ -46,7 +46,7 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
     (
         4,
         "notifications",
-        include_str!("sql/postgres_0004_notifications.sql"),
+        include_str!("../migrations/postgres/0004_notifications.sql"),
     ),
 ];
 

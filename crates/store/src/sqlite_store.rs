@@ -46,7 +46,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
         4,
         "notifications",
-        include_str!("sql/sqlite_0004_notifications.sql"),
+        include_str!("../migrations/sqlite/0004_notifications.sql"),
     ),
 ];
 

@@ -69,7 +69,10 @@ pub const ATTACHMENT_TYPES: &[&str] = &["application/pdf", "image/jpeg", "image/
         audit,
         stats,
         crate::pages::api_verify,
-        crate::pages::api_verify_file
+        crate::pages::api_verify_file,
+        crate::monitoring::api,
+        crate::notifications::api_list,
+        crate::notifications::api_read
     ),
     components(schemas(
         SignIn,
@@ -126,6 +129,12 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/api/registries/{registry}/{key}", get(registry))
         .route("/api/audit", get(audit))
         .route("/api/stats", get(stats))
+        .route("/api/monitoring", get(crate::monitoring::api))
+        .route("/api/notifications", get(crate::notifications::api_list))
+        .route(
+            "/api/notifications/{id}/read",
+            post(crate::notifications::api_read),
+        )
         .route(
             "/api/verify/{case_id}",
             get(crate::pages::api_verify).post(crate::pages::api_verify_file),

@@ -292,10 +292,22 @@ pub fn install(runtime: &Runtime) -> Result<Created, AppError> {
         },
     )?;
     created.accounts += 1;
-    for (stem, region, name) in DEMO_APPLICANTS {
+    for (index, (stem, region, name)) in DEMO_APPLICANTS.iter().enumerate() {
         let Some(iin) = complete_iin(stem) else {
             continue;
         };
+        // Where notifications go (docs/notifications.md): a demo address
+        // and phone, and the language — Kazakh, Russian for every other one.
+        let lang = if index % 2 == 0 { "kk" } else { "ru" };
+        store.put_doc(
+            qyzmet_runtime::notify::CONTACTS,
+            &iin,
+            &json!({
+                "email": format!("{iin}@demo.qyzmet.kz"),
+                "phone": format!("+770000000{index:02}"),
+                "lang": lang,
+            }),
+        )?;
         save_account(
             store,
             &Account {

@@ -298,6 +298,150 @@ static MESSAGES: &[(&str, [&str; 3])] = &[
     ),
     ("case.title", ["Өтініш", "Заявление", "Application"]),
     (
+        "cabinet.notifications",
+        ["Хабарламалар", "Уведомления", "Notifications"],
+    ),
+    (
+        "cabinet.no_notifications",
+        ["Хабарлама жоқ", "Уведомлений нет", "No notifications"],
+    ),
+    (
+        "cabinet.mark_read",
+        [
+            "Оқылды деп белгілеу",
+            "Отметить прочитанным",
+            "Mark as read",
+        ],
+    ),
+    (
+        "nav.monitoring",
+        [
+            "Сапа мониторингі",
+            "Мониторинг качества",
+            "Quality monitoring",
+        ],
+    ),
+    (
+        "monitoring.title",
+        [
+            "Мемлекеттік қызметтер көрсету сапасының мониторингі",
+            "Мониторинг качества оказания государственных услуг",
+            "Monitoring of the quality of public services",
+        ],
+    ),
+    ("monitoring.period", ["Кезең", "Период", "Period"]),
+    ("monitoring.from", ["Басы", "С", "From"]),
+    ("monitoring.to", ["Соңы", "По", "To"]),
+    ("monitoring.any", ["Барлығы", "Все", "All"]),
+    ("monitoring.show", ["Көрсету", "Показать", "Show"]),
+    (
+        "monitoring.provider",
+        ["Көрсетілетін қызметті беруші", "Услугодатель", "Provider"],
+    ),
+    ("monitoring.service", ["Қызмет", "Услуга", "Service"]),
+    (
+        "monitoring.channel",
+        ["Жүгіну тәсілі", "Способ обращения", "Channel"],
+    ),
+    (
+        "monitoring.received",
+        ["Қабылданды", "Поступило", "Received"],
+    ),
+    ("monitoring.closed", ["Аяқталды", "Завершено", "Closed"]),
+    (
+        "monitoring.delivered",
+        ["Көрсетілді", "Оказано", "Delivered"],
+    ),
+    (
+        "monitoring.refused",
+        ["Бас тартылды", "Отказано", "Refused"],
+    ),
+    (
+        "monitoring.refused_to_accept",
+        [
+            "Қабылдаудан бас тартылды",
+            "Отказано в приеме",
+            "Refused to accept",
+        ],
+    ),
+    ("monitoring.on_time", ["Мерзімінде", "В срок", "On time"]),
+    (
+        "monitoring.late",
+        ["Мерзімі өткен", "С нарушением срока", "Late"],
+    ),
+    (
+        "monitoring.on_time_share",
+        ["Мерзімінде, %", "В срок, %", "On time, %"],
+    ),
+    (
+        "monitoring.late_max",
+        [
+            "Ең көп кешігу, жұмыс минуты",
+            "Наибольшая просрочка, рабочих минут",
+            "Latest, working minutes",
+        ],
+    ),
+    (
+        "monitoring.appealed",
+        ["Шағым берілді", "Обжаловано", "Appealed"],
+    ),
+    (
+        "monitoring.upheld",
+        [
+            "Шағым қанағаттандырылды",
+            "Жалоб удовлетворено",
+            "Appeals upheld",
+        ],
+    ),
+    (
+        "monitoring.overdue_open",
+        [
+            "Мерзімі өтіп, ашық",
+            "Открыто с просрочкой",
+            "Open, overdue",
+        ],
+    ),
+    ("monitoring.appeals", ["Шағымдар", "Жалобы", "Appeals"]),
+    (
+        "monitoring.trend",
+        ["Апта бойынша", "По неделям", "By week"],
+    ),
+    (
+        "monitoring.slowest",
+        [
+            "Ең баяу қадамдар (жұмыс минуты)",
+            "Самые медленные шаги (рабочие минуты)",
+            "Slowest steps (working minutes)",
+        ],
+    ),
+    ("monitoring.step", ["Қадам", "Шаг", "Step"]),
+    ("monitoring.visits", ["Өту саны", "Прохождений", "Visits"]),
+    ("monitoring.median", ["Медиана", "Медиана", "Median"]),
+    (
+        "monitoring.p90",
+        ["90-процентиль", "90-й процентиль", "90th percentile"],
+    ),
+    ("monitoring.max", ["Ең көп", "Максимум", "Max"]),
+    ("monitoring.minutes", ["мин", "мин", "min"]),
+    ("monitoring.export", ["Жүктеп алу", "Выгрузить", "Export"]),
+    ("monitoring.totals", ["Барлығы", "Итого", "Totals"]),
+    (
+        "monitoring.empty",
+        [
+            "Кезеңде өтініш жоқ",
+            "За период заявок нет",
+            "No applications in the period",
+        ],
+    ),
+    (
+        "monitoring.as_of",
+        [
+            "Оқиғалар журналының жазбасы бойынша",
+            "По записи журнала событий",
+            "As of event log entry",
+        ],
+    ),
+    (
         "case.appeal",
         ["Шағым беру", "Подать жалобу", "File an appeal"],
     ),

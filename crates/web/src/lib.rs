@@ -28,6 +28,8 @@ pub mod error;
 pub mod gateway;
 pub mod i18n;
 mod metrics;
+pub mod monitoring;
+pub mod notifications;
 mod pages;
 mod receipts;
 pub mod result_signing;
@@ -78,6 +80,10 @@ pub struct AppState {
     pub ncalayer_url: String,
     /// The e-government gateway (none: requests become manual checks).
     pub gateway: Option<Arc<gateway::GatewayLink>>,
+    /// The quality-monitoring fold of the event log (docs/monitoring.md).
+    pub monitor: monitoring::SharedMonitor,
+    /// E-mail and SMS to citizens (none: the cabinet only; docs/notifications.md).
+    pub notify: notifications::SharedNotify,
 }
 
 impl FromRef<AppState> for Key {
@@ -91,6 +97,7 @@ impl AppState {
     /// servers sharing the database) the session signing key.
     pub fn new(runtime: Runtime, secure_cookies: bool, clock: Clock) -> anyhow::Result<AppState> {
         let key = auth::session_key(runtime.store.as_ref())?;
+        let monitor = monitoring::new_monitor(&runtime);
         Ok(AppState {
             runtime: Arc::new(runtime),
             key,
@@ -103,6 +110,8 @@ impl AppState {
             pki: None,
             ncalayer_url: signing::NCALAYER_URL.to_owned(),
             gateway: None,
+            monitor,
+            notify: None,
         })
     }
 
@@ -148,6 +157,15 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .route("/readyz", axum::routing::get(readyz))
         .route("/metrics", axum::routing::get(metrics::handler))
+        .route(
+            "/cabinet/notifications/{id}/read",
+            axum::routing::post(notifications::page_read),
+        )
+        .route(
+            "/cabinet/cases/{case_id}",
+            axum::routing::get(notifications::cabinet_case),
+        )
+        .route("/monitoring", axum::routing::get(monitoring::page))
         .route("/api/persons/{iin}", axum::routing::get(gateway::person))
         .route(
             "/api/powers-of-attorney",
@@ -225,6 +243,9 @@ pub struct ServeConfig {
     pub gateway: gateway::GatewaySetup,
     /// How often the outbox sends due requests.
     pub outbox_interval: Duration,
+    /// E-mail and SMS to citizens; `--demo` runs an SMS simulator when no
+    /// SMS provider is given.
+    pub notify: qyzmet_runtime::notify::NotifyConfig,
 }
 
 /// Builds the certificate sign-in from files (roots, intermediates, CRLs).
@@ -341,6 +362,24 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         );
     }
     state.pki = pki.map(Arc::new);
+    let notify = config.notify.clone();
+    let demo_sms = config.demo;
+    let link =
+        tokio::task::spawn_blocking(move || notifications::connect(notify, demo_sms)).await??;
+    match (&link.senders.email, &link.sms_simulator, &link.senders.sms) {
+        (_, Some(simulator), _) => eprintln!(
+            "qyzmet: SMS to citizens go to the SMS simulator at {} (docs/notifications.md)",
+            simulator.url()
+        ),
+        (_, None, Some(_)) => tracing::info!("SMS provider configured"),
+        _ => tracing::warn!("no SMS provider (--sms-url): SMS notifications wait"),
+    }
+    if link.senders.email.is_none() {
+        tracing::warn!(
+            "no SMTP server (--smtp): e-mail notifications wait; the cabinet has them all"
+        );
+    }
+    state.notify = Some(Arc::new(link));
     let setup = config.gateway.clone();
     let runtime = state.runtime.clone();
     state.gateway = tokio::task::spawn_blocking(move || gateway::connect(&setup, &runtime))
@@ -433,14 +472,29 @@ async fn fire_timers(state: AppState, interval: Duration) {
 }
 
 /// The follow-ups of the log, at the outbox's pace: cases reopened by
-/// upheld appeals (docs/appeals.md).
+/// upheld appeals (docs/appeals.md), citizens' notifications
+/// (docs/notifications.md), the monitoring fold (docs/monitoring.md).
 async fn follow_log(state: AppState, interval: Duration) {
+    let worker = format!("serve-{}", std::process::id());
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
         if let Err(error) = follow_appeals(&state).await {
             tracing::warn!(code = error.code, "appeal follow-up: {}", error.detail);
+        }
+        match notifications::round(&state, &worker).await {
+            Ok((0, 0)) => {}
+            Ok((created, sent)) => tracing::info!(created, sent, "notifications"),
+            Err(error) => tracing::warn!(code = error.code, "notifications: {}", error.detail),
+        }
+        // Keeps the monitoring fold warm, so a report reads only the tail.
+        let monitor = state.clone();
+        if let Err(error) = state
+            .blocking(move |_| monitoring::catch_up(&monitor))
+            .await
+        {
+            tracing::warn!(code = error.code, "monitoring catch-up: {}", error.detail);
         }
     }
 }

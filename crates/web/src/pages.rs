@@ -47,6 +47,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/regulation.html"),
     ),
     ("error.html", include_str!("../templates/error.html")),
+    (
+        "monitoring.html",
+        include_str!("../templates/monitoring.html"),
+    ),
     ("verify.html", include_str!("../templates/verify.html")),
 ];
 
@@ -196,6 +200,7 @@ impl Page {
                 "staff": account.is_staff(),
                 "operator": account.is_operator(),
                 "supervisor": account.supervisor,
+                "monitoring": crate::monitoring::may_monitor(account),
             })
         });
         Jv::from_serialize(json!({
@@ -646,12 +651,16 @@ async fn cabinet(
                 .collect::<Vec<_>>())
         })
         .await?;
+    let login = session.account.login.clone();
+    let notifications = state
+        .blocking(move |runtime| crate::notifications::list(runtime, &login, 50))
+        .await?;
     let page = Page::new(lang, Some(session), "/cabinet");
     render_page(
         &state,
         &page,
         "cabinet.html",
-        Jv::from_serialize(json!({"cases": cases})),
+        Jv::from_serialize(json!({"cases": cases, "notifications": notifications})),
     )
 }
 

@@ -7,6 +7,9 @@ use qyzmet_calendar::Calendar;
 use qyzmet_runtime::Catalog;
 use qyzmet_runtime::bench::{BenchConfig, bench_engine};
 
+#[path = "bench_monitoring.rs"]
+mod bench_monitoring;
+
 #[derive(clap::Args)]
 pub struct BenchArgs {
     #[command(subcommand)]
@@ -41,6 +44,10 @@ pub enum BenchCommand {
     /// worker killed with SIGKILL during the run; prints stuck cases,
     /// duplicate payment orders and lost acknowledged commands.
     Gateway(super::bench_gateway::GatewayBenchArgs),
+    /// Quality monitoring: fills a store with engine-driven cases, folds
+    /// the whole log into the monitor and times reports over all cases and
+    /// filtered ones.
+    Monitoring(bench_monitoring::MonitoringBenchArgs),
     /// The worker process of `bench gateway` (started by it).
     #[command(hide = true)]
     GatewayWorker(super::bench_gateway::GatewayWorkerArgs),
@@ -49,6 +56,7 @@ pub enum BenchCommand {
 pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         BenchCommand::Gateway(args) => super::bench_gateway::run(args),
+        BenchCommand::Monitoring(args) => bench_monitoring::run(args),
         BenchCommand::GatewayWorker(args) => super::bench_gateway::run_worker(args),
         BenchCommand::Engine {
             cases,

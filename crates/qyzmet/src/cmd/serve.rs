@@ -82,6 +82,68 @@ pub struct ServeArgs {
     /// Milliseconds between rounds of the outbox (requests to state systems).
     #[arg(long, default_value_t = 500)]
     pub outbox_interval_ms: u64,
+    /// The SMTP server for e-mail to citizens, `HOST:PORT`
+    /// (docs/notifications.md). Without it e-mail notifications wait; the
+    /// personal cabinet has them all.
+    #[arg(long, env = "QYZMET_SMTP")]
+    pub smtp: Option<String>,
+    /// `none` (a local relay), `starttls` or `tls`.
+    #[arg(long, default_value = "starttls", value_parser = ["none", "starttls", "tls"])]
+    pub smtp_security: String,
+    /// The sender address of e-mail to citizens.
+    #[arg(long, default_value = "noreply@qyzmet.kz", env = "QYZMET_SMTP_FROM")]
+    pub smtp_from: String,
+    #[arg(long, env = "QYZMET_SMTP_USER")]
+    pub smtp_user: Option<String>,
+    #[arg(long, env = "QYZMET_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+    /// The SMS provider's send endpoint (JSON; docs/notifications.md).
+    /// `--demo` without it runs the SMS simulator.
+    #[arg(long, env = "QYZMET_SMS_URL")]
+    pub sms_url: Option<String>,
+    #[arg(long, env = "QYZMET_SMS_TOKEN", hide_env_values = true)]
+    pub sms_token: Option<String>,
+    /// The portal's public address, for absolute links in messages
+    /// (`https://…`; default: links relative to the portal).
+    #[arg(long, env = "QYZMET_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+fn notify_config(args: &ServeArgs) -> anyhow::Result<qyzmet_runtime::notify::NotifyConfig> {
+    use qyzmet_notify::{HttpSmsConfig, SmtpConfig, SmtpSecurity};
+    let smtp = match args.smtp.as_deref() {
+        None => None,
+        Some(address) => {
+            let (host, port) = address
+                .rsplit_once(':')
+                .and_then(|(host, port)| Some((host, port.parse::<u16>().ok()?)))
+                .ok_or_else(|| anyhow::anyhow!("--smtp takes HOST:PORT, not {address:?}"))?;
+            let mut config = SmtpConfig::plain(host, port, &args.smtp_from);
+            config.security = match args.smtp_security.as_str() {
+                "none" => SmtpSecurity::None,
+                "tls" => SmtpSecurity::Tls,
+                _ => SmtpSecurity::StartTls,
+            };
+            config.username = args.smtp_user.clone();
+            config.password = args.smtp_password.clone();
+            Some(config)
+        }
+    };
+    if let Some(url) = &args.sms_url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        anyhow::bail!("--sms-url takes an http(s) URL, not {url:?}");
+    }
+    Ok(qyzmet_runtime::notify::NotifyConfig {
+        smtp,
+        sms: args.sms_url.clone().map(|url| HttpSmsConfig {
+            url,
+            token: args.sms_token.clone(),
+            timeout_ms: 10_000,
+        }),
+        base_url: args.public_url.clone(),
+        policy: Default::default(),
+    })
 }
 
 fn gateway_setup(args: &ServeArgs) -> anyhow::Result<qyzmet_web::gateway::GatewaySetup> {
@@ -123,7 +185,9 @@ fn gateway_setup(args: &ServeArgs) -> anyhow::Result<qyzmet_web::gateway::Gatewa
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     qyzmet_web::init_logging();
     let gateway = gateway_setup(&args)?;
+    let notify = notify_config(&args)?;
     let config = qyzmet_web::ServeConfig {
+        notify,
         gateway,
         outbox_interval: Duration::from_millis(args.outbox_interval_ms.max(10)),
         addr: args.addr,

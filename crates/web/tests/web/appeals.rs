@@ -10,7 +10,13 @@ use crate::common::*;
 const CERTIFICATE: &str = "west-kazakhstan/2016-122/unemployed-certificate";
 const APPEAL: &str = "west-kazakhstan/2016-122/appeal";
 
-async fn complete(app: &TestApp, login: &str, case_id: &str, step: &str, outcome: Option<&str>) {
+pub async fn complete(
+    app: &TestApp,
+    login: &str,
+    case_id: &str,
+    step: &str,
+    outcome: Option<&str>,
+) {
     let mut who = app.client(login).await;
     let case = app.case(&mut who, case_id).await;
     let task = task_at(&case, step);
@@ -22,7 +28,7 @@ async fn complete(app: &TestApp, login: &str, case_id: &str, step: &str, outcome
     assert_eq!(status, StatusCode::OK, "{step}: {body}");
 }
 
-async fn refused_certificate(app: &TestApp, clerk: &mut Client) -> String {
+pub async fn refused_certificate(app: &TestApp, clerk: &mut Client) -> String {
     let (status, case) = clerk
         .post(
             "/api/cases",
@@ -47,7 +53,7 @@ async fn refused_certificate(app: &TestApp, clerk: &mut Client) -> String {
     case_id
 }
 
-fn appeal_request(app: &TestApp, provider: &str, route: &str, about: &str) -> Value {
+pub fn appeal_request(app: &TestApp, provider: &str, route: &str, about: &str) -> Value {
     json!({
         "regulation": APPEAL, "provider": provider, "route": route,
         "applicant": app.citizen(1), "documents": ["complaint"], "consent": true,

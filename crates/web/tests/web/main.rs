@@ -4,6 +4,8 @@ mod appeals;
 mod certificates;
 mod common;
 mod gateway;
+mod monitoring;
+mod notifications;
 mod postgres;
 mod receipts;
 mod result_signing;
@@ -561,6 +563,9 @@ async fn openapi_documents_every_api_route() {
         "/api/registries/{registry}/{key}",
         "/api/audit",
         "/api/stats",
+        "/api/monitoring",
+        "/api/notifications",
+        "/api/notifications/{id}/read",
     ] {
         assert!(paths.contains_key(path), "{path} undocumented");
     }
