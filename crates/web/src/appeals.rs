@@ -143,7 +143,25 @@ pub fn case_appeals(
                 continue;
             }
             let schedule = view::schedule_for(runtime, &row.provider_id);
+            // The decision by its title ("decision upholding the appeal"),
+            // else the status.
+            let service = &model.file.service;
+            let decided = row.result.as_deref().and_then(|result| {
+                service
+                    .results
+                    .iter()
+                    .find(|def| def.id == result)
+                    .map(|def| def.title.get(lang).to_owned())
+                    .or_else(|| {
+                        service
+                            .refusals
+                            .iter()
+                            .find(|def| def.id == result)
+                            .map(|def| def.title.get(lang).to_owned())
+                    })
+            });
             appeals.push(json!({
+                "decision": decided,
                 "case_id": row.case_id,
                 "route": row.route,
                 "status": row.status,

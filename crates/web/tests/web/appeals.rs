@@ -170,6 +170,10 @@ async fn an_appeal_upheld_at_the_provider_reopens_the_case() {
         page.contains(&format!(">{appeal_id}</a>")),
         "the appeal is listed"
     );
+    assert!(
+        page.contains("решение об удовлетворении жалобы"),
+        "with its decision: {page}"
+    );
     let page = clerk.get(&format!("/cases/{appeal_id}")).await.text();
     assert!(page.contains("id=\"about-case\""), "{page}");
 }
