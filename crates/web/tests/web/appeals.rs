@@ -179,6 +179,43 @@ async fn an_appeal_upheld_at_the_provider_reopens_the_case() {
 }
 
 #[tokio::test]
+async fn an_appeal_is_taken_at_the_service_centre_desk() {
+    let app = TestApp::new();
+    let mut clerk = app.client("wko-uralsk.office-clerk").await;
+    let case_id = refused_certificate(&app, &mut clerk).await;
+    let mut operator = app.client("wko-uralsk.sc").await;
+    let (status, appeal) = operator
+        .post(
+            "/api/cases",
+            appeal_request(&app, "wko-uralsk", "service_centre/provider", &case_id),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{appeal}");
+    let appeal_id = appeal["case_id"].as_str().unwrap().to_owned();
+    assert_eq!(appeal["channel"], "service_centre", "{appeal}");
+    // The centre forwards it; the provider registers and considers it.
+    complete(&app, "wko-uralsk.sc", &appeal_id, "sc-forward", None).await;
+    complete(
+        &app,
+        "wko-uralsk.office-clerk",
+        &appeal_id,
+        "register",
+        None,
+    )
+    .await;
+    complete(
+        &app,
+        "wko-uralsk.executor",
+        &appeal_id,
+        "consider",
+        Some("rejected"),
+    )
+    .await;
+    let appeal = app.case(&mut clerk, &appeal_id).await;
+    assert_eq!(appeal["result"], "appeal-rejected", "{appeal}");
+}
+
+#[tokio::test]
 async fn a_further_appeal_goes_to_the_authorized_body() {
     let app = TestApp::new();
     let mut clerk = app.client("wko-uralsk.office-clerk").await;
