@@ -198,7 +198,16 @@ impl Drop for Pooled<'_> {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
             if conn.client.is_closed() {
-                *lock(&self.pool.open) -= 1;
+                // A broken connection (the server restarted, or failed over
+                // to a replica): the idle ones were opened to the same server
+                // and are most likely dead too. Drop them all so that the
+                // next call connects afresh (to whichever host of a
+                // multi-host URL now accepts writes) instead of failing once
+                // per stale connection. The failed call itself returns its
+                // error: nothing it did was acknowledged.
+                let stale = std::mem::take(&mut *lock(&self.pool.idle));
+                *lock(&self.pool.open) -= 1 + stale.len();
+                drop(stale);
             } else {
                 lock(&self.pool.idle).push(conn);
             }
@@ -217,7 +226,12 @@ impl Pool {
     fn get(&self) -> Result<Pooled<'_>, StoreError> {
         let deadline = std::time::Instant::now() + POOL_WAIT_MAX;
         loop {
-            if let Some(conn) = lock(&self.idle).pop() {
+            let idle = lock(&self.idle).pop();
+            if let Some(conn) = idle {
+                if conn.client.is_closed() {
+                    *lock(&self.open) -= 1;
+                    continue;
+                }
                 return Ok(Pooled {
                     pool: self,
                     conn: Some(conn),
