@@ -7,6 +7,8 @@ use qyzmet_calendar::Calendar;
 use qyzmet_runtime::Catalog;
 use qyzmet_runtime::bench::{BenchConfig, bench_engine};
 
+#[path = "bench_load.rs"]
+mod bench_load;
 #[path = "bench_monitoring.rs"]
 mod bench_monitoring;
 
@@ -48,6 +50,11 @@ pub enum BenchCommand {
     /// the whole log into the monitor and times reports over all cases and
     /// filtered ones.
     Monitoring(bench_monitoring::MonitoringBenchArgs),
+    /// Latency of `qyzmet serve` under an open load: a fixed arrival rate
+    /// of office applications and task completions through the HTTP API,
+    /// stepped up; prints p50/p99/p99.9/max per request kind and the
+    /// highest rate held with p99 under the limit.
+    Load(bench_load::LoadBenchArgs),
     /// The worker process of `bench gateway` (started by it).
     #[command(hide = true)]
     GatewayWorker(super::bench_gateway::GatewayWorkerArgs),
@@ -57,6 +64,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         BenchCommand::Gateway(args) => super::bench_gateway::run(args),
         BenchCommand::Monitoring(args) => bench_monitoring::run(args),
+        BenchCommand::Load(args) => bench_load::run(args),
         BenchCommand::GatewayWorker(args) => super::bench_gateway::run_worker(args),
         BenchCommand::Engine {
             cases,
