@@ -53,6 +53,34 @@ pub async fn refused_certificate(app: &TestApp, clerk: &mut Client) -> String {
     case_id
 }
 
+/// Files an appeal about `case_id` at the provider's office, registers it
+/// and takes `outcome` (`upheld` / `rejected`); returns the appeal's id.
+pub async fn appeal_at_provider(
+    app: &TestApp,
+    clerk: &mut Client,
+    case_id: &str,
+    outcome: &str,
+) -> String {
+    let (status, appeal) = clerk
+        .post(
+            "/api/cases",
+            appeal_request(app, "wko-uralsk", "provider_office/provider", case_id),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{appeal}");
+    let appeal_id = appeal["case_id"].as_str().unwrap().to_owned();
+    complete(app, "wko-uralsk.office-clerk", &appeal_id, "register", None).await;
+    complete(
+        app,
+        "wko-uralsk.executor",
+        &appeal_id,
+        "consider",
+        Some(outcome),
+    )
+    .await;
+    appeal_id
+}
+
 pub fn appeal_request(app: &TestApp, provider: &str, route: &str, about: &str) -> Value {
     json!({
         "regulation": APPEAL, "provider": provider, "route": route,
@@ -129,30 +157,7 @@ async fn an_appeal_upheld_at_the_provider_reopens_the_case() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 
-    let (status, appeal) = clerk
-        .post(
-            "/api/cases",
-            appeal_request(&app, "wko-uralsk", "provider_office/provider", &case_id),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{appeal}");
-    let appeal_id = appeal["case_id"].as_str().unwrap().to_owned();
-    complete(
-        &app,
-        "wko-uralsk.office-clerk",
-        &appeal_id,
-        "register",
-        None,
-    )
-    .await;
-    complete(
-        &app,
-        "wko-uralsk.executor",
-        &appeal_id,
-        "consider",
-        Some("upheld"),
-    )
-    .await;
+    let appeal_id = appeal_at_provider(&app, &mut clerk, &case_id, "upheld").await;
     let appeal = app.case(&mut clerk, &appeal_id).await;
     assert_eq!(appeal["result"], "appeal-upheld", "{appeal}");
 

@@ -5,7 +5,7 @@
 use axum::http::{StatusCode, header};
 use serde_json::json;
 
-use crate::appeals::{appeal_request, complete, refused_certificate};
+use crate::appeals::{appeal_at_provider, refused_certificate};
 use crate::common::*;
 
 #[tokio::test]
@@ -13,30 +13,7 @@ async fn the_report_counts_what_the_log_holds() {
     let app = TestApp::new();
     let mut clerk = app.client("wko-uralsk.office-clerk").await;
     let refused = refused_certificate(&app, &mut clerk).await;
-    let (status, appeal) = clerk
-        .post(
-            "/api/cases",
-            appeal_request(&app, "wko-uralsk", "provider_office/provider", &refused),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{appeal}");
-    let appeal_id = appeal["case_id"].as_str().unwrap().to_owned();
-    complete(
-        &app,
-        "wko-uralsk.office-clerk",
-        &appeal_id,
-        "register",
-        None,
-    )
-    .await;
-    complete(
-        &app,
-        "wko-uralsk.executor",
-        &appeal_id,
-        "consider",
-        Some("upheld"),
-    )
-    .await;
+    appeal_at_provider(&app, &mut clerk, &refused, "upheld").await;
     // A second application, left open.
     let (status, open) = clerk
         .post(

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use qyzmet_runtime::notify::NotifyConfig;
 use serde_json::Value;
 
-use crate::appeals::{appeal_request, complete, refused_certificate};
+use crate::appeals::{appeal_at_provider, refused_certificate};
 use crate::common::*;
 
 fn kinds(list: &Value) -> Vec<String> {
@@ -39,30 +39,7 @@ async fn the_citizen_is_told_in_the_cabinet_by_email_and_by_sms() {
     let app = TestApp::with(|state| state.notify = Some(Arc::new(link)));
     let mut clerk = app.client("wko-uralsk.office-clerk").await;
     let case_id = refused_certificate(&app, &mut clerk).await;
-    let (status, appeal) = clerk
-        .post(
-            "/api/cases",
-            appeal_request(&app, "wko-uralsk", "provider_office/provider", &case_id),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{appeal}");
-    let appeal_id = appeal["case_id"].as_str().unwrap().to_owned();
-    complete(
-        &app,
-        "wko-uralsk.office-clerk",
-        &appeal_id,
-        "register",
-        None,
-    )
-    .await;
-    complete(
-        &app,
-        "wko-uralsk.executor",
-        &appeal_id,
-        "consider",
-        Some("upheld"),
-    )
-    .await;
+    appeal_at_provider(&app, &mut clerk, &case_id, "upheld").await;
     qyzmet_web::follow_appeals(&app.state).await.unwrap();
     let (created, sent) = qyzmet_web::notifications::round(&app.state, "test")
         .await
