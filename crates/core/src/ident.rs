@@ -65,6 +65,21 @@ impl Iin {
     }
 
     /// The birth year encoded in the number.
+    /// The IIN that `first_eleven` digits make with their check digit, if
+    /// they have one and encode a possible birth date (test and demo data).
+    pub fn complete(first_eleven: &str) -> Option<Iin> {
+        let bytes = first_eleven.as_bytes();
+        if bytes.len() != 11 || !bytes.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let mut digits = [0u8; 12];
+        for (digit, byte) in digits.iter_mut().zip(bytes) {
+            *digit = byte - b'0';
+        }
+        let check = check_digit(&digits)?;
+        Iin::parse(&format!("{first_eleven}{check}")).ok()
+    }
+
     pub fn birth_year(&self) -> u16 {
         let century = match self.0[6] {
             1 | 2 => 1800,
@@ -115,6 +130,20 @@ mod tests {
             *digit = byte - b'0';
         }
         check_digit(&digits).map(|c| format!("{prefix}{c}"))
+    }
+
+    #[test]
+    fn complete_adds_the_check_digit() {
+        assert_eq!(
+            Iin::complete("85031540012").map(|iin| iin.to_string()),
+            Some("850315400124".to_owned())
+        );
+        for stem in ["90010130003", "92120230045", "78060510021"] {
+            let iin = Iin::complete(stem).unwrap().to_string();
+            assert!(iin.starts_with(stem) && Iin::parse(&iin).is_ok(), "{iin}");
+        }
+        assert_eq!(Iin::complete("9001013000"), None, "ten digits");
+        assert_eq!(Iin::complete("90130130003"), None, "month 13");
     }
 
     #[test]

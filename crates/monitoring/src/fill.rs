@@ -98,41 +98,12 @@ impl Rng {
 /// A valid IIN for applicant `n` (check digit by Decree No 406; numbers
 /// whose check digit is 10 twice are skipped).
 fn applicant_iin(n: u64) -> String {
-    let mut candidate = n;
-    loop {
-        let prefix = format!("9001013{:04}", candidate % 10_000);
-        let digits: Vec<u32> = prefix.bytes().map(|b| u32::from(b - b'0')).collect();
-        let first: u32 = (0..11).map(|i| digits[i] * (i as u32 + 1)).sum::<u32>() % 11;
-        let check = if first == 10 {
-            const WEIGHTS: [u32; 11] = [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2];
-            let second = (0..11).map(|i| digits[i] * WEIGHTS[i]).sum::<u32>() % 11;
-            (second != 10).then_some(second)
-        } else {
-            Some(first)
-        };
-        if let Some(check) = check {
-            return format!("{prefix}{check}");
-        }
-        candidate += 1;
-    }
-}
-
-/// Role org → unit, as `qyzmet_runtime::default_units` builds it.
-fn default_units(model: &ProcessModel, provider_id: &str) -> BTreeMap<String, String> {
-    model
-        .file
-        .roles
-        .iter()
-        .filter_map(|role| {
-            let org = serde_json::to_value(role.org).ok()?.as_str()?.to_owned();
-            let unit = if org == "provider" {
-                provider_id.to_owned()
-            } else {
-                format!("{provider_id}/{org}")
-            };
-            Some((org, unit))
+    (n..)
+        .find_map(|candidate| {
+            qyzmet_core::Iin::complete(&format!("9001013{:04}", candidate % 10_000))
         })
-        .collect()
+        .map(|iin| iin.to_string())
+        .expect("some number in every 10,000 has a check digit")
 }
 
 struct Slot {
@@ -186,7 +157,7 @@ fn submit(model: &ProcessModel, slot: &Slot) -> Command {
             provider: Provider {
                 id: slot.provider.clone(),
                 region: model.file.act.region.clone(),
-                units: default_units(model, &slot.provider),
+                units: qyzmet_runtime::default_units(model, &slot.provider),
             },
             checks: BTreeMap::new(),
             signature: None,

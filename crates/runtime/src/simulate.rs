@@ -161,23 +161,12 @@ struct StepAccumulator {
 /// A valid IIN for simulated applicant `n` (the check digit computed by the
 /// Decree No 406 rule; numbers whose check digit is 10 twice are skipped).
 fn applicant_iin(n: u64) -> String {
-    let mut candidate = n;
-    loop {
-        let prefix = format!("900101{}{:04}", 3, candidate % 10_000);
-        let digits: Vec<u32> = prefix.bytes().map(|b| u32::from(b - b'0')).collect();
-        let first: u32 = (0..11).map(|i| digits[i] * (i as u32 + 1)).sum::<u32>() % 11;
-        let check = if first == 10 {
-            const WEIGHTS: [u32; 11] = [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2];
-            let second = (0..11).map(|i| digits[i] * WEIGHTS[i]).sum::<u32>() % 11;
-            (second != 10).then_some(second)
-        } else {
-            Some(first)
-        };
-        if let Some(check) = check {
-            return format!("{prefix}{check}");
-        }
-        candidate += 1;
-    }
+    (n..)
+        .find_map(|candidate| {
+            qyzmet_core::Iin::complete(&format!("9001013{:04}", candidate % 10_000))
+        })
+        .map(|iin| iin.to_string())
+        .expect("some number in every 10,000 has a check digit")
 }
 
 pub fn simulate(

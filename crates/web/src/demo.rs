@@ -109,9 +109,7 @@ const DEMO_APPLICANTS: &[(&str, &str, &str)] = &[
 
 /// A valid IIN: the given 11 digits and the first check digit that passes.
 pub fn complete_iin(first_eleven: &str) -> Option<String> {
-    (0..10)
-        .map(|digit| format!("{first_eleven}{digit}"))
-        .find(|candidate| Iin::parse(candidate).is_ok())
+    Iin::complete(first_eleven).map(|iin| iin.to_string())
 }
 
 /// The demo applicants' IINs.
