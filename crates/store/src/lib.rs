@@ -17,6 +17,7 @@
 mod audit;
 mod chain;
 mod convert;
+mod group;
 pub mod notifications;
 mod pg_group;
 mod postgres_store;

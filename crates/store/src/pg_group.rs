@@ -1,35 +1,21 @@
-//! PostgreSQL group commit with a fixed number of round trips per group.
-//!
-//! Under the chain head lock (taken by the caller), one query reads the
-//! group's idempotency keys and case heads (`= ANY` / `unnest` + `LATERAL`);
-//! every decision — duplicate, conflict, invalid, hashes, the global chain —
-//! is then made in memory, batch after batch, exactly as the sequential path
-//! would; finally one statement writes the events, idempotency rows, every
+//! PostgreSQL's row I/O for group commit (the decisions are made once, for
+//! both backends, in `group.rs`), with a fixed number of round trips per
+//! group: under the chain head lock (taken by the caller), one query reads
+//! the group's idempotency keys and case heads (`= ANY` / `unnest` +
+//! `LATERAL`); one statement writes the events, idempotency rows, every
 //! projection table and the chain head (data-modifying CTEs over
 //! `unnest($n::type[])` arrays). A group whose rows exceed
-//! [`WRITE_CHUNK_BYTES`] is written in several such statements, so memory is
-//! bounded whatever the group.
-//!
-//! Projection ops of one group are collapsed per key (last writer wins, a
-//! delete after a put removes the row, a put after a delete re-creates it),
-//! which is the state the sequential application would leave and lets each
-//! key appear once per statement (`ON CONFLICT DO UPDATE` cannot touch a row
-//! twice in one statement).
-
-use std::collections::HashMap;
-use std::hash::Hash;
+//! [`WRITE_CHUNK_BYTES`](crate::group::WRITE_CHUNK_BYTES) is written in
+//! several such statements.
 
 use postgres::types::ToSql;
 use postgres::{Client, GenericClient, Statement};
-use qyzmet_engine::record::{Batch, ProjectionOp, TaskStatus};
 
-use crate::chain::{EventHashInput, event_hash};
 use crate::convert::*;
-use crate::{Appended, StoreError, check_id, limits, validate_batch};
-
-/// Bytes of row text gathered before a write statement is sent (the rest of
-/// the group goes in the next statement of the same transaction).
-pub(crate) const WRITE_CHUNK_BYTES: usize = 32 << 20;
+use crate::group::{
+    CaseVals, Chunk, GroupBackend, Head, Known, OutboxVals, RegistryVals, TaskVals, TimerVals,
+};
+use crate::{Appended, StoreError};
 
 const READ_SQL: &str = "\
 SELECT 'k'::text, key, case_id, last_seq, events, last_global_seq, last_hash
@@ -114,188 +100,16 @@ impl GroupStatements {
     }
 }
 
-/// The global chain head as the locked transaction sees it.
-pub(crate) struct Head {
-    pub(crate) global_seq: u64,
-    pub(crate) hash: String,
+/// The group's backend: the open transaction and its two statements.
+pub(crate) struct PgGroup<'a, C: GenericClient> {
+    pub(crate) tx: &'a mut C,
+    pub(crate) stmts: &'a GroupStatements,
 }
 
-struct EventVals {
-    global_seq: i64,
-    case_id: String,
-    seq: i64,
-    kind: String,
-    payload: String,
-    at: String,
-    prev_case_hash: String,
-    prev_global_hash: String,
-    hash: String,
-}
-
-struct CaseVals {
-    regulation_id: String,
-    regulation_hash: String,
-    service_id: String,
-    route: String,
-    provider_id: String,
-    applicant_id: String,
-    status: &'static str,
-    current_steps: String,
-    submitted_at: i64,
-    due: Option<i64>,
-    closed_at: Option<i64>,
-    result: Option<String>,
-    version: i64,
-}
-
-struct TaskVals {
-    case_id: String,
-    step_id: String,
-    role: String,
-    unit: String,
-    assignee: Option<String>,
-    status: &'static str,
-    is_open: bool,
-    created_at: i64,
-    due: Option<i64>,
-    due_key: i64,
-    escalation: bool,
-    check: Option<String>,
-}
-
-struct RegistryVals {
-    region: String,
-    record: String,
-    case_id: String,
-}
-
-struct TimerVals {
-    case_id: String,
-    due: i64,
-    kind: String,
-    payload: String,
-}
-
-struct OutboxVals {
-    case_id: String,
-    system: String,
-    payload: String,
-    created_at: i64,
-}
-
-/// One op converted to column values (conversion can fail: the batch fails).
-enum StagedOp {
-    Case(String, CaseVals),
-    Task(String, TaskVals),
-    Registry((String, String), Option<RegistryVals>),
-    Timer(String, Option<TimerVals>),
-    Outbox(String, Option<OutboxVals>),
-}
-
-/// The final state per key of a table within a chunk: `Some` = upsert,
-/// `None` = delete. Keys keep first-seen order.
-struct Keyed<K, V> {
-    index: HashMap<K, usize>,
-    rows: Vec<(K, Option<V>)>,
-}
-
-impl<K: Hash + Eq + Clone, V> Keyed<K, V> {
-    fn new() -> Self {
-        Keyed {
-            index: HashMap::new(),
-            rows: Vec::new(),
-        }
-    }
-
-    fn set(&mut self, key: K, value: Option<V>) {
-        match self.index.get(&key) {
-            Some(&at) => self.rows[at].1 = value,
-            None => {
-                self.index.insert(key.clone(), self.rows.len());
-                self.rows.push((key, value));
-            }
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-}
-
-/// Rows gathered for the next write statement.
-struct Chunk {
-    events: Vec<EventVals>,
-    idempotency: Vec<(String, Appended)>,
-    cases: Keyed<String, CaseVals>,
-    tasks: Keyed<String, TaskVals>,
-    registries: Keyed<(String, String), RegistryVals>,
-    timers: Keyed<String, TimerVals>,
-    outbox: Keyed<String, OutboxVals>,
-    bytes: usize,
-}
-
-impl Chunk {
-    fn new() -> Chunk {
-        Chunk {
-            events: Vec::new(),
-            idempotency: Vec::new(),
-            cases: Keyed::new(),
-            tasks: Keyed::new(),
-            registries: Keyed::new(),
-            timers: Keyed::new(),
-            outbox: Keyed::new(),
-            bytes: 0,
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.events.is_empty()
-            && self.idempotency.is_empty()
-            && self.cases.is_empty()
-            && self.tasks.is_empty()
-            && self.registries.is_empty()
-            && self.timers.is_empty()
-            && self.outbox.is_empty()
-    }
-}
-
-/// Appends `batches` in the open transaction `tx`, whose chain head row the
-/// caller has locked and read into `head`. Per-batch outcomes are decided in
-/// memory; an `Err` means the database refused a statement and the
-/// transaction must be rolled back (the caller then falls back to the
-/// statement-per-row path, which isolates the offending batch).
-pub(crate) fn append_group(
-    tx: &mut impl GenericClient,
-    stmts: &GroupStatements,
-    batches: &[Batch],
-    head: &mut Head,
-) -> Result<Vec<Result<Appended, StoreError>>, StoreError> {
-    let valid: Vec<Result<(), StoreError>> = batches.iter().map(validate_batch).collect();
-
-    // One read: the group's idempotency keys and case heads.
-    let mut keys: Vec<&str> = Vec::new();
-    let mut case_ids: Vec<&str> = Vec::new();
-    {
-        let mut seen_keys = std::collections::HashSet::new();
-        let mut seen_cases = std::collections::HashSet::new();
-        for (batch, valid) in batches.iter().zip(&valid) {
-            if valid.is_err() {
-                continue;
-            }
-            if let Some(key) = &batch.idempotency_key
-                && seen_keys.insert(key.as_str())
-            {
-                keys.push(key);
-            }
-            if seen_cases.insert(batch.case_id.as_str()) {
-                case_ids.push(&batch.case_id);
-            }
-        }
-    }
-    let mut known: HashMap<String, Appended> = HashMap::new();
-    let mut heads: HashMap<String, (u64, String)> = HashMap::new();
-    if !keys.is_empty() || !case_ids.is_empty() {
-        for row in tx.query(&stmts.read, &[&keys, &case_ids])? {
+impl<C: GenericClient> GroupBackend for PgGroup<'_, C> {
+    fn read(&mut self, keys: &[&str], case_ids: &[&str]) -> Result<Known, StoreError> {
+        let mut out = Known::default();
+        for row in self.tx.query(&self.stmts.read, &[&keys, &case_ids])? {
             let tag: String = get(&row, 0)?;
             let name: String = get(&row, 1)?;
             if tag == "k" {
@@ -307,243 +121,18 @@ pub(crate) fn append_group(
                     last_hash: get(&row, 6)?,
                     duplicate: true,
                 };
-                known.insert(name, appended);
+                out.known.insert(name, appended);
             } else {
-                heads.insert(name, (i64_to_u64(get(&row, 3)?)?, get(&row, 6)?));
+                out.heads
+                    .insert(name, (i64_to_u64(get(&row, 3)?)?, get(&row, 6)?));
             }
         }
+        Ok(out)
     }
 
-    let mut results = Vec::with_capacity(batches.len());
-    let mut chunk = Chunk::new();
-    for (batch, valid) in batches.iter().zip(valid) {
-        if let Err(error) = valid {
-            results.push(Err(error));
-            continue;
-        }
-        if let Some(key) = &batch.idempotency_key
-            && let Some(first) = known.get(key)
-        {
-            results.push(Ok(first.clone()));
-            continue;
-        }
-        let (case_seq, case_hash) = heads
-            .get(&batch.case_id)
-            .map_or((0, ""), |(seq, hash)| (*seq, hash.as_str()));
-        if case_seq != batch.expected_seq {
-            results.push(Err(StoreError::Conflict {
-                case_id: batch.case_id.clone(),
-                expected: batch.expected_seq,
-                actual: case_seq,
-            }));
-            continue;
-        }
-        let staged = match stage(batch, case_hash, head) {
-            Ok(staged) => staged,
-            Err(error) => {
-                results.push(Err(error));
-                continue;
-            }
-        };
-        // The batch succeeds: move the heads and keep its rows.
-        let (events, ops, bytes) = staged;
-        let appended = Appended {
-            case_id: batch.case_id.clone(),
-            last_seq: batch.expected_seq + batch.events.len() as u64,
-            events: batch.events.len() as u64,
-            last_global_seq: events
-                .last()
-                .map_or(head.global_seq, |e| e.global_seq as u64),
-            last_hash: events
-                .last()
-                .map_or_else(|| head.hash.clone(), |e| e.hash.clone()),
-            duplicate: false,
-        };
-        if let Some(last) = events.last() {
-            head.global_seq = last.global_seq as u64;
-            head.hash.clone_from(&last.hash);
-            heads.insert(
-                batch.case_id.clone(),
-                (appended.last_seq, last.hash.clone()),
-            );
-        }
-        chunk.events.extend(events);
-        for op in ops {
-            match op {
-                StagedOp::Case(key, vals) => chunk.cases.set(key, Some(vals)),
-                StagedOp::Task(key, vals) => chunk.tasks.set(key, Some(vals)),
-                StagedOp::Registry(key, vals) => chunk.registries.set(key, vals),
-                StagedOp::Timer(key, vals) => chunk.timers.set(key, vals),
-                StagedOp::Outbox(key, vals) => chunk.outbox.set(key, vals),
-            }
-        }
-        if let Some(key) = &batch.idempotency_key {
-            known.insert(
-                key.clone(),
-                Appended {
-                    duplicate: true,
-                    ..appended.clone()
-                },
-            );
-            chunk.idempotency.push((key.clone(), appended.clone()));
-        }
-        chunk.bytes += bytes;
-        results.push(Ok(appended));
-        if chunk.bytes >= WRITE_CHUNK_BYTES {
-            write_chunk(tx, stmts, std::mem::replace(&mut chunk, Chunk::new()), head)?;
-        }
+    fn write(&mut self, chunk: Chunk, head: &Head) -> Result<(), StoreError> {
+        write_chunk(self.tx, self.stmts, chunk, head)
     }
-    if !chunk.is_empty() {
-        write_chunk(tx, stmts, chunk, head)?;
-    }
-    Ok(results)
-}
-
-type Staged = (Vec<EventVals>, Vec<StagedOp>, usize);
-
-/// Hashes the batch's events after `head` and converts its ops; nothing is
-/// moved until the whole batch is known to be good.
-fn stage(batch: &Batch, case_hash: &str, head: &Head) -> Result<Staged, StoreError> {
-    let mut bytes = 0;
-    let mut events = Vec::with_capacity(batch.events.len());
-    let mut global_seq = head.global_seq;
-    let mut prev_case = case_hash.to_owned();
-    let mut prev_global = head.hash.clone();
-    for event in &batch.events {
-        global_seq += 1;
-        let payload = to_json_text(&event.payload)?;
-        if payload.len() > limits::PAYLOAD_BYTES_MAX {
-            return Err(StoreError::Invalid(format!(
-                "case {} seq {}: payload of {} bytes (max {})",
-                batch.case_id,
-                event.seq,
-                payload.len(),
-                limits::PAYLOAD_BYTES_MAX
-            )));
-        }
-        let at = event.at.to_string();
-        let hash = event_hash(&EventHashInput {
-            case_id: &batch.case_id,
-            seq: event.seq,
-            global_seq,
-            kind: &event.kind,
-            payload_json: &payload,
-            at: &at,
-            prev_case_hash: &prev_case,
-            prev_global_hash: &prev_global,
-        });
-        bytes += payload.len() + 400;
-        events.push(EventVals {
-            global_seq: u64_to_i64(global_seq)?,
-            case_id: batch.case_id.clone(),
-            seq: u64_to_i64(event.seq)?,
-            kind: event.kind.clone(),
-            payload,
-            at,
-            prev_case_hash: std::mem::replace(&mut prev_case, hash.clone()),
-            prev_global_hash: std::mem::replace(&mut prev_global, hash.clone()),
-            hash,
-        });
-    }
-    let mut ops = Vec::with_capacity(batch.ops.len());
-    for op in &batch.ops {
-        let staged = stage_op(op)?;
-        bytes += match &staged {
-            StagedOp::Registry(_, Some(vals)) => vals.record.len(),
-            StagedOp::Timer(_, Some(vals)) => vals.payload.len(),
-            StagedOp::Outbox(_, Some(vals)) => vals.payload.len(),
-            _ => 0,
-        } + 512;
-        ops.push(staged);
-    }
-    Ok((events, ops, bytes))
-}
-
-fn stage_op(op: &ProjectionOp) -> Result<StagedOp, StoreError> {
-    Ok(match op {
-        ProjectionOp::PutCase(case) => {
-            check_id("case_id", &case.case_id)?;
-            StagedOp::Case(
-                case.case_id.clone(),
-                CaseVals {
-                    regulation_id: case.regulation_id.clone(),
-                    regulation_hash: case.regulation_hash.clone(),
-                    service_id: case.service_id.clone(),
-                    route: case.route.clone(),
-                    provider_id: case.provider_id.clone(),
-                    applicant_id: case.applicant_id.clone(),
-                    status: case_status_str(case.status),
-                    current_steps: steps_to_text(&case.current_steps)?,
-                    submitted_at: ts_to_ns(case.submitted_at)?,
-                    due: opt_ts_to_ns(case.due)?,
-                    closed_at: opt_ts_to_ns(case.closed_at)?,
-                    result: case.result.clone(),
-                    version: u64_to_i64(case.version)?,
-                },
-            )
-        }
-        ProjectionOp::PutTask(task) => {
-            check_id("task_id", &task.task_id)?;
-            let due = opt_ts_to_ns(task.due)?;
-            StagedOp::Task(
-                task.task_id.clone(),
-                TaskVals {
-                    case_id: task.case_id.clone(),
-                    step_id: task.step_id.clone(),
-                    role: task.role.clone(),
-                    unit: task.unit.clone(),
-                    assignee: task.assignee.clone(),
-                    status: task_status_str(task.status),
-                    is_open: !matches!(task.status, TaskStatus::Done | TaskStatus::Cancelled),
-                    created_at: ts_to_ns(task.created_at)?,
-                    due,
-                    due_key: due_key(due),
-                    escalation: task.escalation,
-                    check: task.check.clone(),
-                },
-            )
-        }
-        ProjectionOp::PutRegistry(row) => {
-            check_id("registry key", &row.key)?;
-            StagedOp::Registry(
-                (row.registry.clone(), row.key.clone()),
-                Some(RegistryVals {
-                    region: row.region.clone(),
-                    record: to_json_text(&row.record)?,
-                    case_id: row.case_id.clone(),
-                }),
-            )
-        }
-        ProjectionOp::DeleteRegistry { registry, key } => {
-            StagedOp::Registry((registry.clone(), key.clone()), None)
-        }
-        ProjectionOp::SetTimer(timer) => {
-            check_id("timer_id", &timer.timer_id)?;
-            StagedOp::Timer(
-                timer.timer_id.clone(),
-                Some(TimerVals {
-                    case_id: timer.case_id.clone(),
-                    due: ts_to_ns(timer.due)?,
-                    kind: timer.kind.clone(),
-                    payload: to_json_text(&timer.payload)?,
-                }),
-            )
-        }
-        ProjectionOp::CancelTimer { timer_id } => StagedOp::Timer(timer_id.clone(), None),
-        ProjectionOp::PutOutbox(row) => {
-            check_id("request_id", &row.request_id)?;
-            StagedOp::Outbox(
-                row.request_id.clone(),
-                Some(OutboxVals {
-                    case_id: row.case_id.clone(),
-                    system: row.system.clone(),
-                    payload: to_json_text(&row.payload)?,
-                    created_at: ts_to_ns(row.created_at)?,
-                }),
-            )
-        }
-        ProjectionOp::DeleteOutbox { request_id } => StagedOp::Outbox(request_id.clone(), None),
-    })
 }
 
 /// One statement: every row of the chunk and the chain head.

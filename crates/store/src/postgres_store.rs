@@ -19,8 +19,9 @@ use serde_json::Value;
 use crate::audit::{CasePass, GlobalPass, RawEvent, RawFields};
 use crate::chain::{EventHashInput, event_hash};
 use crate::convert::*;
+use crate::group::{Head, append_group};
 use crate::notifications::{cut_error, delivery_id, validate_notifications};
-use crate::pg_group::{GroupStatements, Head, append_group};
+use crate::pg_group::{GroupStatements, PgGroup};
 use crate::{
     Appended, AuditReport, CaseQuery, CaseStat, DeliveryClaim, DeliveryRow, NewNotification,
     NotificationPage, NotificationRow, OutboxBacklog, RebuildReport, Store, StoreError, TaskQuery,
@@ -909,8 +910,13 @@ impl Store for PostgresStore {
             Ok(tx) => tx,
             Err(error) => return all_fail(error.into()),
         };
-        let attempt = lock_head(&mut tx, stmts)
-            .and_then(|mut head| append_group(&mut tx, &stmts.group, batches, &mut head));
+        let attempt = lock_head(&mut tx, stmts).and_then(|mut head| {
+            let mut backend = PgGroup {
+                tx: &mut tx,
+                stmts: &stmts.group,
+            };
+            append_group(&mut backend, batches, &mut head)
+        });
         match attempt {
             Ok(results) => match tx.commit() {
                 Ok(()) => results,

@@ -18,13 +18,16 @@ use rusqlite::{
 use serde_json::Value;
 
 use crate::audit::{CasePass, GlobalPass, RawEvent, RawFields};
-use crate::chain::{EventHashInput, event_hash};
 use crate::convert::*;
+use crate::group::{
+    CaseVals, Chunk, GroupBackend, Head, Known, OutboxVals, RegistryVals, StagedOp, TaskVals,
+    TimerVals, append_group, stage_op,
+};
 use crate::notifications::{cut_error, delivery_id, validate_notifications};
 use crate::{
     Appended, AuditReport, CaseQuery, CaseStat, DeliveryClaim, DeliveryRow, NewNotification,
     NotificationPage, NotificationRow, OutboxBacklog, RebuildReport, Store, StoreError, TaskQuery,
-    cap_limit, check_id, limits, validate_batch,
+    cap_limit, check_id, limits,
 };
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -178,13 +181,6 @@ fn column_error(error: rusqlite::Error) -> StoreError {
 
 // ---------------------------------------------------------------- append
 
-/// The global chain head as the writer's transaction sees it. Read once per
-/// transaction and written back once before commit.
-struct Head {
-    global_seq: u64,
-    hash: String,
-}
-
 fn read_head(conn: &Connection) -> Result<Head, StoreError> {
     let (global_seq, hash) = conn
         .prepare_cached("SELECT global_seq, hash FROM chain_head WHERE id = 1")?
@@ -196,12 +192,6 @@ fn read_head(conn: &Connection) -> Result<Head, StoreError> {
         global_seq: i64_to_u64(global_seq)?,
         hash,
     })
-}
-
-fn write_head(conn: &Connection, head: &Head) -> Result<(), StoreError> {
-    conn.prepare_cached("UPDATE chain_head SET global_seq = ?1, hash = ?2 WHERE id = 1")?
-        .execute(params![u64_to_i64(head.global_seq)?, &head.hash])?;
-    Ok(())
 }
 
 /// The first outcome recorded under an idempotency key.
@@ -234,253 +224,298 @@ fn idempotency_on(conn: &Connection, key: &str) -> Result<Option<Appended>, Stor
     }))
 }
 
-fn append_in_tx(conn: &Connection, batch: &Batch, head: &mut Head) -> Result<Appended, StoreError> {
-    if let Some(key) = &batch.idempotency_key
-        && let Some(first) = idempotency_on(conn, key)?
-    {
-        return Ok(first);
-    }
+/// SQLite's row I/O for group commit (`group.rs` decides): a cached
+/// statement per row, inside the writer's `IMMEDIATE` transaction.
+struct SqliteGroup<'a> {
+    conn: &'a Connection,
+}
 
-    let (case_seq, mut case_hash) = conn
-        .prepare_cached(
-            "SELECT seq, hash FROM events WHERE case_id = ?1 ORDER BY seq DESC LIMIT 1",
-        )?
-        .query_row([&batch.case_id], |row| {
-            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
-        })
-        .optional()
-        .map_err(column_error)?
-        .unwrap_or((0, String::new()));
-    let case_seq = i64_to_u64(case_seq)?;
-    if case_seq != batch.expected_seq {
-        return Err(StoreError::Conflict {
-            case_id: batch.case_id.clone(),
-            expected: batch.expected_seq,
-            actual: case_seq,
-        });
-    }
-
-    let mut global_seq = head.global_seq;
-    let mut head_hash = head.hash.clone();
-
-    if !batch.events.is_empty() {
-        let mut insert = conn.prepare_cached(
-            "INSERT INTO events (global_seq, case_id, seq, kind, payload, at, prev_case_hash, prev_global_hash, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?;
-        for event in &batch.events {
-            global_seq += 1;
-            let payload = to_json_text(&event.payload)?;
-            if payload.len() > limits::PAYLOAD_BYTES_MAX {
-                return Err(StoreError::Invalid(format!(
-                    "case {} seq {}: payload of {} bytes (max {})",
-                    batch.case_id,
-                    event.seq,
-                    payload.len(),
-                    limits::PAYLOAD_BYTES_MAX
-                )));
+impl GroupBackend for SqliteGroup<'_> {
+    fn read(&mut self, keys: &[&str], case_ids: &[&str]) -> Result<Known, StoreError> {
+        let mut out = Known::default();
+        for key in keys {
+            if let Some(first) = idempotency_on(self.conn, key)? {
+                out.known.insert((*key).to_owned(), first);
             }
-            let at = event.at.to_string();
-            let hash = event_hash(&EventHashInput {
-                case_id: &batch.case_id,
-                seq: event.seq,
-                global_seq,
-                kind: &event.kind,
-                payload_json: &payload,
-                at: &at,
-                prev_case_hash: &case_hash,
-                prev_global_hash: &head_hash,
-            });
-            insert
-                .execute(params![
-                    u64_to_i64(global_seq)?,
-                    &batch.case_id,
-                    u64_to_i64(event.seq)?,
-                    &event.kind,
-                    &payload,
-                    &at,
-                    &case_hash,
-                    &head_hash,
-                    &hash
-                ])
-                .map_err(|e| unique_to_conflict(e, batch, case_seq))?;
-            case_hash = hash.clone();
-            head_hash = hash;
         }
+        let mut last = self.conn.prepare_cached(
+            "SELECT seq, hash FROM events WHERE case_id = ?1 ORDER BY seq DESC LIMIT 1",
+        )?;
+        for case_id in case_ids {
+            let found = last
+                .query_row([case_id], |row| {
+                    Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+                })
+                .optional()
+                .map_err(column_error)?;
+            if let Some((seq, hash)) = found {
+                out.heads
+                    .insert((*case_id).to_owned(), (i64_to_u64(seq)?, hash));
+            }
+        }
+        Ok(out)
     }
 
-    for op in &batch.ops {
-        apply_op(conn, op)?;
+    fn write(&mut self, chunk: Chunk, head: &Head) -> Result<(), StoreError> {
+        let conn = self.conn;
+        if !chunk.events.is_empty() {
+            let mut insert = conn.prepare_cached(
+                "INSERT INTO events (global_seq, case_id, seq, kind, payload, at, prev_case_hash, prev_global_hash, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            for e in &chunk.events {
+                insert.execute(params![
+                    e.global_seq,
+                    &e.case_id,
+                    e.seq,
+                    &e.kind,
+                    &e.payload,
+                    &e.at,
+                    &e.prev_case_hash,
+                    &e.prev_global_hash,
+                    &e.hash
+                ])?;
+            }
+        }
+        if !chunk.idempotency.is_empty() {
+            let mut insert = conn.prepare_cached(
+                "INSERT INTO idempotency (key, case_id, last_seq, events, last_global_seq, last_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for (key, appended) in &chunk.idempotency {
+                insert.execute(params![
+                    key,
+                    &appended.case_id,
+                    u64_to_i64(appended.last_seq)?,
+                    u64_to_i64(appended.events)?,
+                    u64_to_i64(appended.last_global_seq)?,
+                    &appended.last_hash
+                ])?;
+            }
+        }
+        for (case_id, vals) in &chunk.cases.rows {
+            if let Some(vals) = vals {
+                put_case(conn, case_id, vals)?;
+            }
+        }
+        for (task_id, vals) in &chunk.tasks.rows {
+            if let Some(vals) = vals {
+                put_task(conn, task_id, vals)?;
+            }
+        }
+        for (key, vals) in &chunk.registries.rows {
+            put_registry(conn, key, vals.as_ref())?;
+        }
+        for (timer_id, vals) in &chunk.timers.rows {
+            put_timer(conn, timer_id, vals.as_ref())?;
+        }
+        for (request_id, vals) in &chunk.outbox.rows {
+            put_outbox(conn, request_id, vals.as_ref())?;
+        }
+        conn.prepare_cached("UPDATE chain_head SET global_seq = ?1, hash = ?2 WHERE id = 1")?
+            .execute(params![u64_to_i64(head.global_seq)?, &head.hash])?;
+        Ok(())
     }
-
-    let appended = Appended {
-        case_id: batch.case_id.clone(),
-        last_seq: batch.expected_seq + batch.events.len() as u64,
-        events: batch.events.len() as u64,
-        last_global_seq: global_seq,
-        last_hash: head_hash.clone(),
-        duplicate: false,
-    };
-    if let Some(key) = &batch.idempotency_key {
-        conn.prepare_cached(
-            "INSERT INTO idempotency (key, case_id, last_seq, events, last_global_seq, last_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?
-        .execute(params![
-            key,
-            &appended.case_id,
-            u64_to_i64(appended.last_seq)?,
-            u64_to_i64(appended.events)?,
-            u64_to_i64(appended.last_global_seq)?,
-            &appended.last_hash
-        ])?;
-    }
-    head.global_seq = global_seq;
-    head.hash = head_hash;
-    Ok(appended)
 }
 
-fn unique_to_conflict(error: rusqlite::Error, batch: &Batch, actual: u64) -> StoreError {
-    if let rusqlite::Error::SqliteFailure(code, _) = &error
-        && code.code == rusqlite::ErrorCode::ConstraintViolation
-    {
-        return StoreError::Conflict {
-            case_id: batch.case_id.clone(),
-            expected: batch.expected_seq,
-            actual,
-        };
-    }
-    StoreError::from(error)
+/// The case view. The columns a case never changes (its regulation edition,
+/// service, route, provider, applicant, submission instant) are set by the
+/// first put only, so that later puts leave the indexes over them alone.
+fn put_case(conn: &Connection, case_id: &str, case: &CaseVals) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO cases (case_id, regulation_id, regulation_hash, service_id, route,
+            provider_id, applicant_id, status, current_steps, submitted_at, due, closed_at, result, version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+         ON CONFLICT (case_id) DO UPDATE SET status = excluded.status,
+            current_steps = excluded.current_steps, due = excluded.due,
+            closed_at = excluded.closed_at, result = excluded.result, version = excluded.version",
+    )?
+    .execute(params![
+        case_id,
+        &case.regulation_id,
+        &case.regulation_hash,
+        &case.service_id,
+        &case.route,
+        &case.provider_id,
+        &case.applicant_id,
+        case.status,
+        &case.current_steps,
+        case.submitted_at,
+        case.due,
+        case.closed_at,
+        &case.result,
+        case.version
+    ])?;
+    Ok(())
 }
 
-fn apply_op(conn: &Connection, op: &ProjectionOp) -> Result<(), StoreError> {
-    match op {
-        ProjectionOp::PutCase(case) => {
-            check_id("case_id", &case.case_id)?;
-            conn.prepare_cached(
-                "INSERT INTO cases (case_id, regulation_id, regulation_hash, service_id, route,
-                    provider_id, applicant_id, status, current_steps, submitted_at, due, closed_at, result, version)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-                 ON CONFLICT (case_id) DO UPDATE SET regulation_id = excluded.regulation_id,
-                    regulation_hash = excluded.regulation_hash, service_id = excluded.service_id,
-                    route = excluded.route, provider_id = excluded.provider_id,
-                    applicant_id = excluded.applicant_id, status = excluded.status,
-                    current_steps = excluded.current_steps, submitted_at = excluded.submitted_at,
-                    due = excluded.due, closed_at = excluded.closed_at, result = excluded.result,
-                    version = excluded.version",
-            )?
-            .execute(params![
-                &case.case_id,
-                &case.regulation_id,
-                &case.regulation_hash,
-                &case.service_id,
-                &case.route,
-                &case.provider_id,
-                &case.applicant_id,
-                case_status_str(case.status),
-                steps_to_text(&case.current_steps)?,
-                ts_to_ns(case.submitted_at)?,
-                opt_ts_to_ns(case.due)?,
-                opt_ts_to_ns(case.closed_at)?,
-                &case.result,
-                u64_to_i64(case.version)?
-            ])?;
-        }
-        ProjectionOp::PutTask(task) => {
-            check_id("task_id", &task.task_id)?;
-            let due = opt_ts_to_ns(task.due)?;
-            let is_open = !matches!(
-                task.status,
-                qyzmet_engine::record::TaskStatus::Done
-                    | qyzmet_engine::record::TaskStatus::Cancelled
-            );
-            conn.prepare_cached(
-                "INSERT INTO tasks (task_id, case_id, step_id, role, unit, assignee, status, is_open,
-                    created_at, due, due_key, escalation, check_reason)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-                 ON CONFLICT (task_id) DO UPDATE SET case_id = excluded.case_id, step_id = excluded.step_id,
-                    role = excluded.role, unit = excluded.unit, assignee = excluded.assignee,
-                    status = excluded.status, is_open = excluded.is_open, created_at = excluded.created_at,
-                    due = excluded.due, due_key = excluded.due_key, escalation = excluded.escalation,
-                    check_reason = excluded.check_reason",
-            )?
-            .execute(params![
-                &task.task_id,
-                &task.case_id,
-                &task.step_id,
-                &task.role,
-                &task.unit,
-                &task.assignee,
-                task_status_str(task.status),
-                is_open,
-                ts_to_ns(task.created_at)?,
-                due,
-                due_key(due),
-                task.escalation,
-                &task.check
-            ])?;
-        }
-        ProjectionOp::PutRegistry(row) => {
-            check_id("registry key", &row.key)?;
-            conn.prepare_cached(
+/// A task row. Its case, step, role, unit and creation instant never change
+/// and are set by the first put only.
+fn put_task(conn: &Connection, task_id: &str, task: &TaskVals) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO tasks (task_id, case_id, step_id, role, unit, assignee, status, is_open,
+            created_at, due, due_key, escalation, check_reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         ON CONFLICT (task_id) DO UPDATE SET assignee = excluded.assignee,
+            status = excluded.status, is_open = excluded.is_open, due = excluded.due,
+            due_key = excluded.due_key, escalation = excluded.escalation,
+            check_reason = excluded.check_reason",
+    )?
+    .execute(params![
+        task_id,
+        &task.case_id,
+        &task.step_id,
+        &task.role,
+        &task.unit,
+        &task.assignee,
+        task.status,
+        task.is_open,
+        task.created_at,
+        task.due,
+        task.due_key,
+        task.escalation,
+        &task.check
+    ])?;
+    Ok(())
+}
+
+fn put_registry(
+    conn: &Connection,
+    (registry, key): &(String, String),
+    vals: Option<&RegistryVals>,
+) -> Result<(), StoreError> {
+    match vals {
+        Some(row) => conn
+            .prepare_cached(
                 "INSERT INTO registries (registry, key, region, record, case_id) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (registry, key) DO UPDATE SET region = excluded.region, record = excluded.record,
                     case_id = excluded.case_id",
             )?
-            .execute(params![
-                &row.registry,
-                &row.key,
-                &row.region,
-                to_json_text(&row.record)?,
-                &row.case_id
-            ])?;
-        }
-        ProjectionOp::DeleteRegistry { registry, key } => {
-            conn.prepare_cached("DELETE FROM registries WHERE registry = ?1 AND key = ?2")?
-                .execute(params![registry, key])?;
-        }
-        ProjectionOp::SetTimer(timer) => {
-            check_id("timer_id", &timer.timer_id)?;
-            conn.prepare_cached(
+            .execute(params![registry, key, &row.region, &row.record, &row.case_id])?,
+        None => conn
+            .prepare_cached("DELETE FROM registries WHERE registry = ?1 AND key = ?2")?
+            .execute(params![registry, key])?,
+    };
+    Ok(())
+}
+
+fn put_timer(
+    conn: &Connection,
+    timer_id: &str,
+    vals: Option<&TimerVals>,
+) -> Result<(), StoreError> {
+    match vals {
+        Some(timer) => conn
+            .prepare_cached(
                 "INSERT INTO timers (timer_id, case_id, due, kind, payload, lease_owner, lease_until)
                  VALUES (?1, ?2, ?3, ?4, ?5, NULL, NULL)
                  ON CONFLICT (timer_id) DO UPDATE SET case_id = excluded.case_id, due = excluded.due,
                     kind = excluded.kind, payload = excluded.payload, lease_owner = NULL, lease_until = NULL",
             )?
             .execute(params![
-                &timer.timer_id,
+                timer_id,
                 &timer.case_id,
-                ts_to_ns(timer.due)?,
+                timer.due,
                 &timer.kind,
-                to_json_text(&timer.payload)?
-            ])?;
-        }
-        ProjectionOp::CancelTimer { timer_id } => {
-            conn.prepare_cached("DELETE FROM timers WHERE timer_id = ?1")?
-                .execute([timer_id])?;
-        }
-        ProjectionOp::PutOutbox(row) => {
-            check_id("request_id", &row.request_id)?;
-            let created = ts_to_ns(row.created_at)?;
-            conn.prepare_cached(
+                &timer.payload
+            ])?,
+        None => conn
+            .prepare_cached("DELETE FROM timers WHERE timer_id = ?1")?
+            .execute([timer_id])?,
+    };
+    Ok(())
+}
+
+fn put_outbox(
+    conn: &Connection,
+    request_id: &str,
+    vals: Option<&OutboxVals>,
+) -> Result<(), StoreError> {
+    match vals {
+        Some(row) => conn
+            .prepare_cached(
                 "INSERT INTO outbox (request_id, case_id, system, payload, created_at, next_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?5)
                  ON CONFLICT (request_id) DO NOTHING",
             )?
             .execute(params![
-                &row.request_id,
+                request_id,
                 &row.case_id,
                 &row.system,
-                to_json_text(&row.payload)?,
-                created
-            ])?;
-        }
-        ProjectionOp::DeleteOutbox { request_id } => {
-            conn.prepare_cached("DELETE FROM outbox WHERE request_id = ?1")?
-                .execute([request_id])?;
-        }
-    }
+                &row.payload,
+                row.created_at
+            ])?,
+        None => conn
+            .prepare_cached("DELETE FROM outbox WHERE request_id = ?1")?
+            .execute([request_id])?,
+    };
     Ok(())
+}
+
+/// One projection op outside group commit (the rebuild), through the same
+/// row writers.
+fn apply_op(conn: &Connection, op: &ProjectionOp) -> Result<(), StoreError> {
+    match stage_op(op)? {
+        StagedOp::Case(key, vals) => put_case(conn, &key, &vals),
+        StagedOp::Task(key, vals) => put_task(conn, &key, &vals),
+        StagedOp::Registry(key, vals) => put_registry(conn, &key, vals.as_ref()),
+        StagedOp::Timer(key, vals) => put_timer(conn, &key, vals.as_ref()),
+        StagedOp::Outbox(key, vals) => put_outbox(conn, &key, vals.as_ref()),
+    }
+}
+
+/// The slow path of `append_many`: the same decisions, one batch at a time,
+/// each under a savepoint.
+fn append_many_per_batch(
+    conn: &mut Connection,
+    batches: &[Batch],
+) -> Vec<Result<Appended, StoreError>> {
+    let all_fail = |error: StoreError| {
+        batches
+            .iter()
+            .map(|_| Err(error.clone()))
+            .collect::<Vec<_>>()
+    };
+    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(error) => return all_fail(error.into()),
+    };
+    let mut head = match read_head(&tx) {
+        Ok(head) => head,
+        Err(error) => return all_fail(error),
+    };
+    let mut results = Vec::with_capacity(batches.len());
+    for batch in batches {
+        let before = head.clone();
+        let result = tx
+            .prepare_cached("SAVEPOINT batch")
+            .and_then(|mut stmt| stmt.execute([]))
+            .map_err(StoreError::from)
+            .and_then(|_| {
+                let mut backend = SqliteGroup { conn: &tx };
+                match append_group(&mut backend, std::slice::from_ref(batch), &mut head) {
+                    Ok(mut one) => {
+                        tx.prepare_cached("RELEASE batch")?.execute([])?;
+                        one.pop().unwrap_or_else(|| {
+                            Err(StoreError::Backend(
+                                "sqlite: no outcome for the batch".into(),
+                            ))
+                        })
+                    }
+                    Err(error) => {
+                        head = before;
+                        tx.prepare_cached("ROLLBACK TO batch")?.execute([])?;
+                        tx.prepare_cached("RELEASE batch")?.execute([])?;
+                        Err(error)
+                    }
+                }
+            });
+        results.push(result);
+    }
+    match tx.commit() {
+        Ok(()) => results,
+        Err(error) => all_fail(error.into()),
+    }
 }
 
 // ---------------------------------------------------------------- reads
@@ -695,69 +730,54 @@ const RAW_COLUMNS: &str =
 
 impl Store for SqliteStore {
     fn append(&self, batch: &Batch) -> Result<Appended, StoreError> {
-        validate_batch(batch)?;
-        let mut conn = lock(&self.writer);
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut head = read_head(&tx)?;
-        let before = head.global_seq;
-        let appended = append_in_tx(&tx, batch, &mut head)?;
-        if head.global_seq != before {
-            write_head(&tx, &head)?;
-        }
-        tx.commit()?;
-        Ok(appended)
+        self.append_many(std::slice::from_ref(batch))
+            .pop()
+            .unwrap_or_else(|| {
+                Err(StoreError::Backend(
+                    "sqlite: no outcome for the batch".into(),
+                ))
+            })
     }
 
     fn append_many(&self, batches: &[Batch]) -> Vec<Result<Appended, StoreError>> {
+        let all_fail = |error: StoreError| {
+            batches
+                .iter()
+                .map(|_| Err(error.clone()))
+                .collect::<Vec<_>>()
+        };
         if batches.len() > limits::BATCHES_PER_GROUP_MAX {
-            let error = StoreError::Invalid(format!(
+            return all_fail(StoreError::Invalid(format!(
                 "{} batches in one group (max {})",
                 batches.len(),
                 limits::BATCHES_PER_GROUP_MAX
-            ));
-            return batches.iter().map(|_| Err(error.clone())).collect();
+            )));
+        }
+        if batches.is_empty() {
+            return Vec::new();
         }
         let mut conn = lock(&self.writer);
+        // Common path: every decision in memory (`group.rs`), rows written
+        // with cached statements, one commit; no savepoints.
         let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
             Ok(tx) => tx,
-            Err(e) => {
-                let error = StoreError::from(e);
-                return batches.iter().map(|_| Err(error.clone())).collect();
+            Err(error) => return all_fail(error.into()),
+        };
+        let attempt = read_head(&tx)
+            .and_then(|mut head| append_group(&mut SqliteGroup { conn: &tx }, batches, &mut head));
+        match attempt {
+            Ok(results) => match tx.commit() {
+                Ok(()) => results,
+                Err(error) => all_fail(error.into()),
+            },
+            Err(_) => {
+                // SQLite refused a row the in-memory decisions did not
+                // foresee: roll back and redo the group with a savepoint per
+                // batch, so that the offending batch fails alone.
+                drop(tx);
+                append_many_per_batch(&mut conn, batches)
             }
-        };
-        let mut head = match read_head(&tx) {
-            Ok(head) => head,
-            Err(error) => return batches.iter().map(|_| Err(error.clone())).collect(),
-        };
-        let before = head.global_seq;
-        let mut results = Vec::with_capacity(batches.len());
-        for batch in batches {
-            let result = validate_batch(batch).and_then(|()| {
-                tx.prepare_cached("SAVEPOINT batch")?.execute([])?;
-                match append_in_tx(&tx, batch, &mut head) {
-                    Ok(appended) => {
-                        tx.prepare_cached("RELEASE batch")?.execute([])?;
-                        Ok(appended)
-                    }
-                    Err(error) => {
-                        tx.prepare_cached("ROLLBACK TO batch")?.execute([])?;
-                        tx.prepare_cached("RELEASE batch")?.execute([])?;
-                        Err(error)
-                    }
-                }
-            });
-            results.push(result);
         }
-        if head.global_seq != before
-            && let Err(error) = write_head(&tx, &head)
-        {
-            return batches.iter().map(|_| Err(error.clone())).collect();
-        }
-        if let Err(e) = tx.commit() {
-            let error = StoreError::from(e);
-            return batches.iter().map(|_| Err(error.clone())).collect();
-        }
-        results
     }
 
     fn idempotency(&self, key: &str) -> Result<Option<Appended>, StoreError> {

@@ -150,12 +150,15 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
                     outln!("peak RSS:         {half} KiB at half, {end} KiB at the end");
                 }
                 outln!("errors:           {}", report.errors);
+                outln!("stuck cases:      {}", report.stuck);
             }
-            Ok(if report.errors == 0 {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
+            Ok(
+                if report.errors == 0 && report.stuck == 0 && report.cases == cases {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                },
+            )
         }
     }
 }

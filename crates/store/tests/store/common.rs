@@ -79,6 +79,14 @@ impl Fixture {
         }
     }
 
+    /// Runs the SQL for this fixture's backend.
+    pub fn exec_for(&self, sqlite: &str, postgres: &str) {
+        match &self.backend {
+            Backend::Sqlite { .. } => self.exec(sqlite),
+            Backend::Postgres { .. } => self.exec(postgres),
+        }
+    }
+
     pub fn query_i64(&self, sql: &str) -> i64 {
         match &self.backend {
             Backend::Sqlite { path, .. } => {

@@ -35,6 +35,7 @@ conformance!(
     append_many_one_failing_batch,
     append_many_ops_on_one_key_apply_in_order,
     append_many_refused_row_fails_alone,
+    append_many_row_refused_mid_batch_leaves_nothing_of_it,
     migrations_idempotent_on_reopen,
     tamper_edited_payload_is_named,
     tamper_deleted_row_is_named,
@@ -866,6 +867,50 @@ fn append_many_refused_row_fails_alone(fx: &Fixture) {
     assert_eq!(stored, expected);
     assert_eq!(results[3].as_ref().unwrap().last_global_seq, expected);
     assert!(store.verify().unwrap().is_clean());
+}
+
+/// A row the database refuses in the middle of a batch (here a trigger
+/// refuses its second event, after the first was written): the group is
+/// redone a batch at a time, the offending batch leaves nothing behind —
+/// not its first event, not its idempotency key — and the others commit
+/// with a gapless global chain.
+fn append_many_row_refused_mid_batch_leaves_nothing_of_it(fx: &Fixture) {
+    fx.exec_for(
+        "CREATE TRIGGER refuse BEFORE INSERT ON events WHEN NEW.kind = 'refused'
+         BEGIN SELECT RAISE(ABORT, 'refused by trigger'); END;",
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS
+           $$ BEGIN IF NEW.kind = 'refused' THEN RAISE EXCEPTION 'refused by trigger'; END IF;
+              RETURN NEW; END $$;
+         CREATE TRIGGER refuse BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION refuse();",
+    );
+    let store = &fx.store;
+    let mut refused = batch("c2", 0, Some("k2"), 2);
+    refused.events[1].kind = "refused".into();
+    let group = vec![
+        batch("c1", 0, Some("k1"), 2),
+        refused,
+        batch("c3", 0, Some("k3"), 1),
+    ];
+    let results = store.append_many(&group);
+    assert_eq!(results[0].as_ref().unwrap().last_seq, 2);
+    assert!(results[1].is_err(), "{:?}", results[1]);
+    assert_eq!(results[2].as_ref().unwrap().last_global_seq, 3);
+    assert_eq!(store.case_head("c2").unwrap(), 0);
+    assert_eq!(store.idempotency("k2").unwrap(), None);
+    assert_eq!(store.events_since(0, 100).unwrap().len(), 3);
+    assert!(store.verify().unwrap().is_clean());
+    // A single append goes the same way.
+    let mut alone = batch("c4", 0, Some("k5"), 2);
+    alone.events[1].kind = "refused".into();
+    assert!(store.append(&alone).is_err());
+    assert_eq!(store.case_head("c4").unwrap(), 0);
+    assert_eq!(
+        store
+            .append(&batch("c4", 0, Some("k6"), 1))
+            .unwrap()
+            .last_global_seq,
+        4
+    );
 }
 
 fn migrations_idempotent_on_reopen(fx: &Fixture) {
