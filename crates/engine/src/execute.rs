@@ -8,7 +8,7 @@ use crate::decide::{Context, decide};
 use crate::error::EngineError;
 use crate::event::{Event, EventData};
 use crate::project::{final_projections, project};
-use crate::record::{Batch, NewEvent, ProjectionOp, StoredEvent};
+use crate::record::{Batch, NewEvent, Payload, ProjectionOp, StoredEvent};
 
 /// The outcome of one command.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,7 +33,7 @@ pub fn execute(
     for (offset, event) in events.iter().enumerate() {
         let after = apply(case.take(), event);
         ops.extend(project(&after, event));
-        let payload = serde_json::to_value(event).map_err(|error| EngineError::Serialization {
+        let payload = Payload::to_json(event).map_err(|error| EngineError::Serialization {
             message: error.to_string(),
         })?;
         new_events.push(NewEvent {

@@ -16,10 +16,54 @@ pub struct NewEvent {
     pub seq: u64,
     /// Stable event type name, e.g. `case_submitted`, `task_completed`.
     pub kind: String,
-    /// The event's data (the engine's event serialized to JSON).
-    pub payload: Value,
+    /// The event's data: the engine's event serialized to JSON text once,
+    /// stored and hashed as it is.
+    pub payload: Payload,
     /// When the event happened (the caller's clock).
     pub at: Timestamp,
+}
+
+/// JSON text made once, when the event is decided: the store keeps and
+/// hashes exactly this text, so an event is not serialized twice (first to
+/// a `serde_json::Value`, then to text) on the write path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Payload(String);
+
+impl Payload {
+    pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<Payload, serde_json::Error> {
+        serde_json::to_string(value).map(Payload)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The payload as a JSON value (for tests and tools; text made by
+    /// [`Payload::to_json`] always parses).
+    pub fn to_value(&self) -> Value {
+        serde_json::from_str(&self.0).unwrap_or(Value::Null)
+    }
+}
+
+impl From<Value> for Payload {
+    fn from(value: Value) -> Payload {
+        Payload(value.to_string())
+    }
+}
+
+impl Serialize for Payload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let raw = serde_json::value::RawValue::from_string(self.0.clone())
+            .map_err(serde::ser::Error::custom)?;
+        raw.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Payload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Payload, D::Error> {
+        let raw = Box::<serde_json::value::RawValue>::deserialize(deserializer)?;
+        Ok(Payload(raw.get().to_owned()))
+    }
 }
 
 /// An event as stored, with its place in both hash chains.

@@ -321,7 +321,7 @@ fn stored(case: &str, events: &[qyzmet_engine::record::NewEvent]) -> Vec<StoredE
             seq: event.seq,
             global_seq: index as u64 + 1,
             kind: event.kind.clone(),
-            payload: event.payload.clone(),
+            payload: event.payload.to_value(),
             at: event.at,
             prev_case_hash: String::new(),
             prev_global_hash: String::new(),

@@ -45,7 +45,8 @@ fn command(case_id: &str, stage: u64) -> Batch {
                 "officer": "officer-7",
                 "outcome": "approve",
                 "data": {"comment": "документы в порядке", "pages": 3}
-            }),
+            })
+            .into(),
             at: at(stage as i64 * 3600),
         })
         .collect();

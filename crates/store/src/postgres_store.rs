@@ -402,7 +402,7 @@ fn append_in_tx(
     let mut global_hash = head.hash.clone();
     for event in &batch.events {
         global_seq += 1;
-        let payload = to_json_text(&event.payload)?;
+        let payload = event.payload.as_str();
         if payload.len() > limits::PAYLOAD_BYTES_MAX {
             return Err(StoreError::Invalid(format!(
                 "case {} seq {}: payload of {} bytes (max {})",

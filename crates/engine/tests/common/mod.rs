@@ -139,7 +139,7 @@ impl MemoryStore {
                 seq: event.seq,
                 global_seq: self.global,
                 kind: event.kind.clone(),
-                payload: event.payload.clone(),
+                payload: event.payload.to_value(),
                 at: event.at,
                 prev_case_hash: String::new(),
                 prev_global_hash: String::new(),

@@ -28,7 +28,7 @@ pub fn append(store: &dyn Store, case_id: &str, after: u64, events: &[(&str, Val
             .map(|(i, (kind, payload))| NewEvent {
                 seq: after + 1 + i as u64,
                 kind: (*kind).to_owned(),
-                payload: payload.clone(),
+                payload: payload.clone().into(),
                 at: t0() + SignedDuration::from_mins((after + i as u64) as i64),
             })
             .collect(),

@@ -77,7 +77,7 @@ fn writer_batch(round: u64, i: u64, head: u64) -> Batch {
             } else {
                 "step_done".into()
             },
-            payload: json!({ "key": key, "n": n }),
+            payload: json!({ "key": key, "n": n }).into(),
             at: at(i),
         })
         .collect();
@@ -246,7 +246,7 @@ fn fire(
             events: vec![NewEvent {
                 seq: head + 1,
                 kind: "timer_fired".into(),
-                payload: json!({ "timer_id": timer.timer_id, "worker": worker_id }),
+                payload: json!({ "timer_id": timer.timer_id, "worker": worker_id }).into(),
                 at: now,
             }],
             ops: vec![ProjectionOp::CancelTimer {

@@ -150,7 +150,7 @@ pub fn event(seq: u64, kind: &str, payload: Value) -> NewEvent {
     NewEvent {
         seq,
         kind: kind.to_owned(),
-        payload,
+        payload: payload.into(),
         at: ts("2025-03-03T04:00:00Z"),
     }
 }

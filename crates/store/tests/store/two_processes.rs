@@ -27,7 +27,7 @@ fn two_workers_fire_each_timer_once() {
                 events: vec![NewEvent {
                     seq: 1,
                     kind: "case_submitted".into(),
-                    payload: json!({}),
+                    payload: json!({}).into(),
                     at: ts("2025-03-03T04:00:00Z"),
                 }],
                 ops: (0..TIMERS_PER_CASE)
