@@ -11,7 +11,7 @@ use std::process::Command;
 use qyzmet_core::{Lang, Unit};
 use qyzmet_regulation::ProcessModel;
 use qyzmet_regulation::render::{bpmn, mermaid, svg};
-use qyzmet_regulation::syntax::StepKind;
+use qyzmet_regulation::syntax::{OrgKind, StepKind};
 
 const LANGS: [Lang; 2] = [Lang::Kk, Lang::Ru];
 const BPMN_NS: &str = "http://www.omg.org/spec/BPMN/20100524/MODEL";
@@ -134,25 +134,50 @@ fn decode(text: &str) -> String {
 
 type Graph = (BTreeMap<String, String>, Vec<(String, String, String)>);
 
-fn kind_name(kind: StepKind) -> &'static str {
-    match kind {
-        StepKind::Task => "task",
-        StepKind::Decision => "decision",
-        StepKind::Auto => "auto",
-        StepKind::Wait => "wait",
-        StepKind::End => "end",
+/// The BPMN a step must be in the executable export: a person's step is a
+/// `userTask` (followed by a `serviceTask` when it asks state systems), an
+/// automatic one or one of the portal or an information system a
+/// `serviceTask`, a wait its role's `userTask`; a decision is that task
+/// followed by its `exclusiveGateway`.
+fn bpmn_kind(
+    model: &ProcessModel,
+    route: &qyzmet_regulation::syntax::Route,
+    node: &qyzmet_regulation::model::Node,
+) -> String {
+    let org = node
+        .role
+        .as_deref()
+        .and_then(|role| model.file.roles.iter().find(|r| r.id == role))
+        .map(|role| role.org);
+    let system = matches!(org, Some(OrgKind::Portal | OrgKind::InformationSystem));
+    let task = if system { "serviceTask" } else { "userTask" };
+    let step = route.steps.iter().find(|step| step.id == node.id);
+    match node.kind {
+        StepKind::Task if !system && step.is_some_and(|step| !step.calls.is_empty()) => {
+            "userTask+call".to_owned()
+        }
+        StepKind::Task => task.to_owned(),
+        StepKind::Auto => "serviceTask".to_owned(),
+        StepKind::Wait => "userTask".to_owned(),
+        StepKind::Decision
+            if step.is_some_and(|step| step.action.is_none()) && node.limit.is_none() =>
+        {
+            "exclusiveGateway".to_owned()
+        }
+        StepKind::Decision => format!("{task}+gateway"),
+        StepKind::End => "endEvent".to_owned(),
     }
 }
 
-/// The graph of one route as the model has it: step id → kind, and edges
-/// (source, target, `next` | `timeout` | outcome label).
+/// The graph of one route as the model has it: step id → BPMN kind, and
+/// edges (source, target, `next` | `timeout` | `outcome label [id]`).
 fn model_graph(model: &ProcessModel, index: usize, lang: Lang) -> Graph {
     let graph = &model.routes[index];
     let route = &model.file.routes[index];
     let nodes = graph
         .nodes
         .iter()
-        .map(|node| (node.id.clone(), kind_name(node.kind).to_owned()))
+        .map(|node| (node.id.clone(), bpmn_kind(model, route, node)))
         .collect();
     let mut edges = Vec::new();
     for node in &graph.nodes {
@@ -161,9 +186,11 @@ fn model_graph(model: &ProcessModel, index: usize, lang: Lang) -> Graph {
             let tag = if edge.timeout {
                 "timeout".to_owned()
             } else if let Some(outcome) = &edge.outcome {
-                step.and_then(|step| step.outcomes.iter().find(|o| &o.id == outcome))
+                let label = step
+                    .and_then(|step| step.outcomes.iter().find(|o| &o.id == outcome))
                     .map(|o| o.label.get(lang).trim().to_owned())
-                    .unwrap_or_else(|| outcome.clone())
+                    .unwrap_or_else(|| outcome.clone());
+                format!("{label} [{outcome}]")
             } else {
                 "next".to_owned()
             };
@@ -179,9 +206,10 @@ fn bpmn_graph(process: roxmltree::Node) -> Graph {
     let mut kinds: BTreeMap<String, String> = BTreeMap::new();
     let mut element_step: BTreeMap<String, (String, String)> = BTreeMap::new();
     let mut gateways = BTreeSet::new();
+    let mut calls = BTreeSet::new();
     for child in process.children().filter(|n| n.is_element()) {
         let tag = child.tag_name().name();
-        if matches!(tag, "laneSet" | "sequenceFlow") {
+        if matches!(tag, "laneSet" | "sequenceFlow" | "documentation") {
             continue;
         }
         let id = child.attribute("id").expect("flow node id");
@@ -193,32 +221,39 @@ fn bpmn_graph(process: roxmltree::Node) -> Graph {
         element_step.insert(id.to_owned(), (prefix.clone(), step.clone()));
         match prefix.as_str() {
             "Step" => {
-                let kind = match tag {
-                    "userTask" | "task" => "task",
-                    "serviceTask" => "auto",
-                    "exclusiveGateway" => "decision",
-                    "eventBasedGateway" | "intermediateCatchEvent" => "wait",
-                    "endEvent" => "end",
-                    other => panic!("unexpected step element {other}"),
-                };
-                kinds.insert(step, kind.to_owned());
+                assert!(
+                    matches!(
+                        tag,
+                        "userTask" | "serviceTask" | "exclusiveGateway" | "endEvent"
+                    ),
+                    "unexpected step element {tag}"
+                );
+                kinds.insert(step, tag.to_owned());
             }
             "Gateway" => {
                 assert_eq!(tag, "exclusiveGateway");
                 gateways.insert(step);
             }
             "Limit" => assert_eq!(tag, "boundaryEvent"),
-            "Event" | "Timer" => assert_eq!(tag, "intermediateCatchEvent"),
+            "Call" => {
+                assert_eq!(tag, "serviceTask");
+                calls.insert(step);
+            }
             other => panic!("unexpected id prefix {other}"),
         }
     }
     for step in gateways {
-        assert_eq!(
-            kinds.get(&step).map(String::as_str),
-            Some("task"),
-            "gateway of {step}"
+        let host = kinds.get(&step).cloned().unwrap_or_default();
+        assert!(
+            matches!(host.as_str(), "userTask" | "serviceTask"),
+            "gateway of {step} after {host}"
         );
-        kinds.insert(step, "decision".to_owned());
+        kinds.insert(step, format!("{host}+gateway"));
+    }
+    for step in calls {
+        let host = kinds.get(&step).cloned().unwrap_or_default();
+        assert_eq!(host, "userTask", "call of {step}");
+        kinds.insert(step, format!("{host}+call"));
     }
     let mut edges = Vec::new();
     for flow in process
@@ -237,8 +272,33 @@ fn bpmn_graph(process: roxmltree::Node) -> Graph {
             assert_eq!(source_step, target_step);
             continue;
         }
-        let tag = if matches!(source_prefix.as_str(), "Timer" | "Limit") {
+        let source_tag = process
+            .children()
+            .find(|n| n.attribute("id") == Some(source))
+            .map(|n| n.tag_name().name())
+            .unwrap_or_default();
+        // Out of an exclusive gateway: the condition on the outcome, in
+        // Python (executable by SpiffWorkflow).
+        let condition = flow
+            .children()
+            .find(|n| n.has_tag_name((BPMN_NS, "conditionExpression")))
+            .and_then(|n| n.text())
+            .map(|text| {
+                text.strip_prefix("outcome == \"")
+                    .and_then(|rest| rest.strip_suffix('"'))
+                    .unwrap_or_else(|| panic!("condition `{text}`"))
+                    .to_owned()
+            });
+        assert_eq!(
+            condition.is_some(),
+            source_tag == "exclusiveGateway",
+            "condition on {} from {source_tag}",
+            flow.attribute("id").unwrap_or_default()
+        );
+        let tag = if source_prefix == "Limit" {
             "timeout".to_owned()
+        } else if let Some(outcome) = condition {
+            format!("{} [{outcome}]", flow.attribute("name").unwrap_or_default())
         } else {
             flow.attribute("name").unwrap_or("next").to_owned()
         };
@@ -306,7 +366,7 @@ fn bpmn_parses_back_into_the_model_graph() {
                     && n.parent_element().is_some_and(|p| {
                         p.has_tag_name((BPMN_NS, "process")) || p.has_tag_name((BPMN_NS, "laneSet"))
                     })
-                    && n.tag_name().name() != "laneSet"
+                    && !matches!(n.tag_name().name(), "laneSet" | "documentation")
             }) {
                 let id = node.attribute("id").unwrap_or_default();
                 assert!(shapes.contains(id), "{name}: no DI for {id}");

@@ -1,23 +1,31 @@
 //! BPMN 2.0 XML of a compiled regulation, with a BPMNDI layout.
 //!
+//! The processes are executable (`isExecutable="true"`): SpiffWorkflow 3
+//! runs them (crates/engine/tests/bpmn_differential.rs checks that it takes
+//! the same steps as the engine; docs/interop.md has the mapping).
+//!
 //! One `collaboration` holds one participant (pool) per route; each pool's
 //! `process` has one lane per role the route uses. Steps map to BPMN as:
 //!
 //! | step kind  | BPMN                                                            |
 //! |------------|-----------------------------------------------------------------|
 //! | (start)    | `startEvent` `Start_R` before the route's first step            |
-//! | `task`     | `userTask` `Step_R..S`                                          |
+//! | `task`     | `userTask` `Step_R..S` with a `potentialOwner` `group(ROLE)`; a `serviceTask` when the role is the portal's or an information system's |
 //! | `auto`     | `serviceTask` `Step_R..S`                                       |
-//! | `decision` | `userTask` `Step_R..S` (the action) → `exclusiveGateway` `Gateway_R..S`; a decision with no action, limit or timeout is the gateway alone, `Step_R..S` |
-//! | `wait`     | with a timeout branch: `eventBasedGateway` `Step_R..S` → message `intermediateCatchEvent` `Event_R..S` (the awaited event) and timer `intermediateCatchEvent` `Timer_R..S` (the limit, leads to the timeout branch); without one: an `intermediateCatchEvent` `Step_R..S` (timer when it has a limit) |
+//! | `task` with `calls` | the user task, then a `serviceTask` `Call_R..S` (the requests to the state systems, sent when the person completes the task) |
+//! | `decision` | the task as above `Step_R..S` (the action) → `exclusiveGateway` `Gateway_R..S` whose flows have `conditionExpression`s `outcome == "ID"` (Python); a decision with no action, limit or timeout is the gateway alone, `Step_R..S` |
+//! | `wait`     | `userTask` `Step_R..S` of its role (who records the awaited event); its limit interrupts it and leads to the timeout branch |
 //! | `end`      | `endEvent` `Step_R..S`, named by the result's title             |
 //!
-//! A step's limit is a non-interrupting timer `boundaryEvent` `Limit_R..S`
-//! on its task (`timeDuration` in ISO 8601: `PT15M`, `PT2H`, `P3D`; working
-//! days are written `P3D` and the boundary's documentation says
-//! `3 working_days`). `R` and `S` are the route key and step id made safe for
-//! XML ids (see [`common::xml_id_part`]); every edge of the model is a
-//! `sequenceFlow` that ends at a `Step_` element.
+//! A step's limit is a timer `boundaryEvent` `Limit_R..S` on its task,
+//! non-interrupting unless it leads to a timeout branch (`timeDuration` in
+//! ISO 8601: `PT15M`, `PT2H`, `P3D`; working days are written `P3D` and the
+//! boundary's documentation says `3 working_days` and that BPMN has no
+//! working calendar). Provenance (the seed file, line and paragraph of
+//! every step, limit and term) is kept in `documentation` elements. `R` and
+//! `S` are the route key and step id made safe for XML ids (see
+//! [`common::xml_id_part`]); every edge of the model is a `sequenceFlow`
+//! that ends at a `Step_` element.
 //!
 //! The layout puts lanes under each other and steps left to right by their
 //! breadth-first depth from the start step (see [`common::layout`]).
@@ -29,7 +37,7 @@ use std::fmt::Write as _;
 use qyzmet_core::{Duration, Lang, Unit};
 
 use crate::model::{ProcessModel, RouteGraph};
-use crate::syntax::StepKind;
+use crate::syntax::{OrgKind, StepKind};
 
 use common::xml_escape;
 
@@ -51,6 +59,8 @@ const POOL_GAP: i64 = 60;
 const TASK_W: i64 = 150;
 const TASK_H: i64 = 90;
 const GATEWAY: i64 = 50;
+const CALL_W: i64 = 80;
+const CALL_H: i64 = 60;
 const EVENT: i64 = 36;
 const NAME_CHARS: usize = 90;
 
@@ -116,7 +126,6 @@ impl Bounds {
 enum Def {
     None,
     Timer(Option<Duration>),
-    Message,
 }
 
 #[derive(Debug)]
@@ -128,6 +137,10 @@ struct Element {
     def: Def,
     /// For a boundary event: the activity and whether it interrupts.
     attached: Option<(String, bool)>,
+    /// For a user task: the role (candidate group) id and its title.
+    performer: Option<(String, String)>,
+    /// For an exclusive gateway: its default (unconditioned) flow.
+    default_flow: Option<String>,
     bounds: Bounds,
     lane: usize,
     /// Gateways and events exit vertically towards a target in another row.
@@ -147,6 +160,8 @@ impl Element {
             docs: Vec::new(),
             def: Def::None,
             attached: None,
+            performer: None,
+            default_flow: None,
             bounds,
             lane,
             vertical_exit: external_label,
@@ -163,6 +178,9 @@ struct Flow {
     source: usize,
     target: usize,
     name: Option<String>,
+    docs: Vec<String>,
+    /// A Python expression on the process variable `outcome`.
+    condition: Option<String>,
     waypoints: Vec<(i64, i64)>,
 }
 
@@ -178,6 +196,7 @@ struct Lane {
 struct Pool {
     token: String,
     name: String,
+    docs: Vec<String>,
     bounds: Bounds,
     lanes: Vec<Lane>,
     elements: Vec<Element>,
@@ -308,6 +327,22 @@ fn build_pool(
             };
             Some(common::truncate(&text, NAME_CHARS))
         };
+        let org = node
+            .role
+            .as_deref()
+            .and_then(|role| model.file.roles.iter().find(|r| r.id == role))
+            .map(|role| role.org);
+        // Nobody of ours acts: an automatic step, or a step of the portal or
+        // an information system (a state-system call, a look-up).
+        let automatic = node.kind == StepKind::Auto
+            || matches!(org, Some(OrgKind::Portal | OrgKind::InformationSystem));
+        let owner = node
+            .role
+            .as_ref()
+            .map(|role| (role.clone(), common::role_title(model, role, lang)));
+        let performer = owner.clone().filter(|_| !automatic);
+        let task_tag = if automatic { "serviceTask" } else { "userTask" };
+        let seed = model.file.seed.file.as_str();
         let mut docs = Vec::new();
         if let Some(action) = &action {
             docs.push(action.clone());
@@ -318,7 +353,47 @@ fn build_pool(
                 docs.push(format!("→ {text}"));
             }
         }
-        let has_timeout = node.edges.iter().any(|edge| edge.timeout);
+        if let Some(step) = step {
+            if !step.calls.is_empty() {
+                let systems: Vec<&str> = step.calls.iter().map(|system| system.as_str()).collect();
+                let mut text = format!(
+                    "calls (e-government gateway): {}; the step is left when every system has answered",
+                    systems.join(", ")
+                );
+                if let Some(role) = &step.manual_check {
+                    let _ = write!(text, "; manual check: {role}");
+                }
+                docs.push(text);
+            }
+            if step.signs {
+                docs.push(
+                    "signs: signed with a digital signature (ЭЦҚ/ЭЦП); not carried by BPMN"
+                        .to_owned(),
+                );
+            }
+            if step.verifies.is_some() {
+                docs.push(
+                    "verifies: request_signature (the portal's check of the applicant's signature)"
+                        .to_owned(),
+                );
+            }
+            if node.kind == StepKind::Wait {
+                docs.push(
+                    "wait: the role completes the task when the awaited event has happened"
+                        .to_owned(),
+                );
+            }
+            docs.push(common::source_text(seed, &step.source));
+        }
+        let limit_source = step
+            .and_then(|step| step.limit.as_ref())
+            .map(|limit| common::source_text(seed, &limit.source));
+        let limit = Limit {
+            duration: node.limit,
+            source: limit_source,
+            interrupting: node.edges.iter().any(|edge| edge.timeout),
+        };
+        let has_timeout = limit.interrupting;
         let task_bounds = Bounds {
             x: cx,
             y: mid - TASK_H / 2,
@@ -333,22 +408,60 @@ fn build_pool(
         };
         let step_id = format!("Step_{key}");
         ports[index] = match node.kind {
-            StepKind::Task | StepKind::Auto => {
-                let tag = if node.kind == StepKind::Auto {
-                    "serviceTask"
-                } else {
+            StepKind::Task | StepKind::Auto | StepKind::Wait => {
+                // A wait is a task of its role too (the engine gives it one):
+                // completing it takes `next`, its limit's interrupting timer
+                // takes `on_timeout`.
+                let tag = if node.kind == StepKind::Wait {
                     "userTask"
+                } else {
+                    task_tag
                 };
                 let mut element = Element::new(step_id, tag, task_bounds, lane);
                 element.name = short_name;
                 element.docs = docs;
+                element.performer = if node.kind == StepKind::Wait {
+                    owner
+                } else {
+                    performer
+                };
+                let person = tag == "userTask";
                 elements.push(element);
                 let task = elements.len() - 1;
-                let timeout = add_limit(&mut elements, node.limit, has_timeout, task, &key, lang);
+                let timeout = add_limit(&mut elements, &limit, task, &key, lang);
+                // A person's task that asks state systems asks them when
+                // it is completed, and the step is left when they answered:
+                // a service task after the user task.
+                let calls = step.map(|step| step.calls.as_slice()).unwrap_or_default();
+                let exit = if person && node.kind == StepKind::Task && !calls.is_empty() {
+                    let mut call = Element::new(
+                        format!("Call_{key}"),
+                        "serviceTask",
+                        Bounds {
+                            x: cx + TASK_W + 30,
+                            y: mid - CALL_H / 2,
+                            w: CALL_W,
+                            h: CALL_H,
+                        },
+                        lane,
+                    );
+                    let systems: Vec<&str> = calls.iter().map(|system| system.as_str()).collect();
+                    call.name = Some(systems.join(", "));
+                    call.docs.push(
+                        "asks the state systems through the e-government gateway with what the task's person entered; the step is left when every system has answered"
+                            .to_owned(),
+                    );
+                    elements.push(call);
+                    let call = elements.len() - 1;
+                    internal.push((task, call));
+                    call
+                } else {
+                    task
+                };
                 Ports {
                     entry: task,
-                    exit: task,
-                    choice: task,
+                    exit,
+                    choice: exit,
                     timeout: timeout.unwrap_or(task),
                 }
             }
@@ -366,19 +479,24 @@ fn build_pool(
                     h: GATEWAY,
                 };
                 if with_task {
-                    let mut element = Element::new(step_id, "userTask", task_bounds, lane);
+                    let mut element = Element::new(step_id, task_tag, task_bounds, lane);
                     element.name = short_name;
                     element.docs = docs;
+                    element.performer = performer;
                     elements.push(element);
                     let task = elements.len() - 1;
-                    let timeout =
-                        add_limit(&mut elements, node.limit, has_timeout, task, &key, lang);
-                    elements.push(Element::new(
+                    let timeout = add_limit(&mut elements, &limit, task, &key, lang);
+                    let mut gateway = Element::new(
                         format!("Gateway_{key}"),
                         "exclusiveGateway",
                         gateway_bounds,
                         lane,
-                    ));
+                    );
+                    gateway.docs.push(
+                        "branches on the process variable `outcome`, the id of the outcome the step's task took"
+                            .to_owned(),
+                    );
+                    elements.push(gateway);
                     let gateway = elements.len() - 1;
                     internal.push((task, gateway));
                     Ports {
@@ -392,6 +510,10 @@ fn build_pool(
                         Element::new(step_id, "exclusiveGateway", gateway_bounds, lane);
                     element.name = label.clone();
                     element.docs = docs;
+                    element.docs.push(
+                        "branches on the process variable `outcome` as the step before left it"
+                            .to_owned(),
+                    );
                     elements.push(element);
                     let gateway = elements.len() - 1;
                     Ports {
@@ -402,83 +524,6 @@ fn build_pool(
                     }
                 }
             }
-            StepKind::Wait if has_timeout => {
-                let gateway_bounds = Bounds {
-                    x: cx,
-                    y: mid - GATEWAY / 2,
-                    w: GATEWAY,
-                    h: GATEWAY,
-                };
-                let mut element = Element::new(step_id, "eventBasedGateway", gateway_bounds, lane);
-                element.name = short_name;
-                element.docs = docs;
-                elements.push(element);
-                let entry = elements.len() - 1;
-                let mut event = Element::new(
-                    format!("Event_{key}"),
-                    "intermediateCatchEvent",
-                    Bounds {
-                        x: cx + 120,
-                        y: mid - 35 - EVENT / 2,
-                        w: EVENT,
-                        h: EVENT,
-                    },
-                    lane,
-                );
-                event.def = Def::Message;
-                event.name = step
-                    .and_then(|step| step.hands_on.as_ref())
-                    .map(|text| common::truncate(text.get(lang), NAME_CHARS))
-                    .filter(|text| !text.is_empty());
-                elements.push(event);
-                let event = elements.len() - 1;
-                let mut timer = Element::new(
-                    format!("Timer_{key}"),
-                    "intermediateCatchEvent",
-                    Bounds {
-                        x: cx + 120,
-                        y: mid + 35 - EVENT / 2,
-                        w: EVENT,
-                        h: EVENT,
-                    },
-                    lane,
-                );
-                timer.def = Def::Timer(node.limit);
-                if let Some(limit) = node.limit {
-                    timer.name = Some(common::duration_text(limit, lang));
-                    timer.docs.push(limit.to_string());
-                }
-                elements.push(timer);
-                let timer = elements.len() - 1;
-                internal.push((entry, event));
-                internal.push((entry, timer));
-                Ports {
-                    entry,
-                    exit: event,
-                    choice: event,
-                    timeout: timer,
-                }
-            }
-            StepKind::Wait => {
-                let mut element =
-                    Element::new(step_id, "intermediateCatchEvent", event_bounds, lane);
-                element.name = short_name;
-                element.docs = docs;
-                if let Some(limit) = node.limit {
-                    element.docs.push(limit.to_string());
-                    element.def = Def::Timer(Some(limit));
-                } else {
-                    element.def = Def::Message;
-                }
-                elements.push(element);
-                let entry = elements.len() - 1;
-                Ports {
-                    entry,
-                    exit: entry,
-                    choice: entry,
-                    timeout: entry,
-                }
-            }
             StepKind::End => {
                 let mut element = Element::new(step_id, "endEvent", event_bounds, lane);
                 element.name = node
@@ -486,6 +531,9 @@ fn build_pool(
                     .as_deref()
                     .map(|result| common::result_title(model, result, lang))
                     .filter(|name| !name.is_empty());
+                if let Some(result) = &node.result {
+                    docs.insert(0, format!("result: {result}"));
+                }
                 element.docs = docs;
                 elements.push(element);
                 let entry = elements.len() - 1;
@@ -501,12 +549,12 @@ fn build_pool(
 
     // Sequence flows: the start flow, the steps' internal flows, then every
     // edge of the model in node order.
-    let mut links: Vec<(usize, usize, Option<String>)> = Vec::new();
+    let mut links: Vec<Link> = Vec::new();
     if let (Some(start), Some(first)) = (start, ports.get(graph.start)) {
-        links.push((start, first.entry, None));
+        links.push(Link::plain(start, first.entry));
     }
     for (from, to) in internal {
-        links.push((from, to, None));
+        links.push(Link::plain(from, to));
     }
     for (index, node) in graph.nodes.iter().enumerate() {
         let step = common::step_def(route, &node.id);
@@ -515,30 +563,63 @@ fn build_pool(
                 continue;
             };
             let source = &ports[index];
-            let (from, name) = if edge.timeout {
-                (source.timeout, None)
+            let link = if edge.timeout {
+                let mut link = Link::plain(source.timeout, target.entry);
+                link.docs.push(
+                    "on_timeout: the step's limit passed without the awaited event".to_owned(),
+                );
+                link
             } else if let Some(outcome) = &edge.outcome {
-                (
-                    source.choice,
-                    Some(common::outcome_label(step, outcome, lang)),
-                )
+                let mut link = Link::plain(source.choice, target.entry);
+                link.name = Some(common::outcome_label(step, outcome, lang));
+                link.docs.push(format!("outcome: {outcome}"));
+                if let Some(def) =
+                    step.and_then(|step| step.outcomes.iter().find(|o| &o.id == outcome))
+                {
+                    if let Some(when) = &def.when {
+                        link.docs
+                            .push(format!("when (CEL, evaluated by Qyzmet): {when}"));
+                    }
+                    if !def.answers.is_empty() {
+                        let answers: Vec<&str> = def.answers.iter().map(|a| a.as_str()).collect();
+                        link.docs.push(format!(
+                            "answers (of the state systems the step before asked): {}",
+                            answers.join(", ")
+                        ));
+                    }
+                }
+                if elements[source.choice].tag == "exclusiveGateway" {
+                    link.condition = Some(format!("outcome == {}", common::python_str(outcome)));
+                }
+                link
             } else {
-                (source.exit, None)
+                Link::plain(source.exit, target.entry)
             };
-            links.push((from, target.entry, name));
+            links.push(link);
         }
     }
     let mut flows = Vec::new();
-    for (number, (source, target, name)) in links.into_iter().enumerate() {
+    for (number, link) in links.into_iter().enumerate() {
         let id = unique(&mut used, format!("Flow_{token}..{}", number + 1), "..flow");
+        let (source, target) = (link.from, link.to);
         let waypoints = route_edge(&elements[source], &elements[target]);
         elements[source].outgoing.push(id.clone());
         elements[target].incoming.push(id.clone());
+        // An unconditioned flow out of an exclusive gateway (only a model
+        // that broke the compiler's guarantees has one) is its default.
+        if elements[source].tag == "exclusiveGateway"
+            && link.condition.is_none()
+            && elements[source].default_flow.is_none()
+        {
+            elements[source].default_flow = Some(id.clone());
+        }
         flows.push(Flow {
             id,
             source,
             target,
-            name: name.filter(|name| !name.is_empty()),
+            name: link.name.filter(|name| !name.is_empty()),
+            docs: link.docs,
+            condition: link.condition,
             waypoints,
         });
     }
@@ -550,9 +631,34 @@ fn build_pool(
             lane.members.push(index);
         }
     }
+    let mut docs = vec![format!("route: {}", graph.key)];
+    if let Some(term) = route.and_then(|route| route.term.as_ref()) {
+        let mut text = format!("term: {}", term.duration());
+        if term.acceptance_day_not_counted {
+            text.push_str(" (the day of acceptance not counted)");
+        }
+        if let Some(extension) = &term.extension {
+            let _ = write!(
+                text,
+                "; extension: {}",
+                Duration::new(extension.amount, extension.unit)
+            );
+        }
+        let _ = write!(
+            text,
+            "; {}",
+            common::source_text(&model.file.seed.file, &term.source)
+        );
+        docs.push(text);
+    }
+    docs.push(
+        "conditions are Python expressions (SpiffWorkflow's evaluator) over the process variable `outcome`"
+            .to_owned(),
+    );
     Pool {
         token: token.to_owned(),
         name,
+        docs,
         bounds,
         lanes,
         elements,
@@ -560,17 +666,48 @@ fn build_pool(
     }
 }
 
+/// A sequence flow before it has an id and waypoints.
+struct Link {
+    from: usize,
+    to: usize,
+    name: Option<String>,
+    condition: Option<String>,
+    docs: Vec<String>,
+}
+
+impl Link {
+    fn plain(from: usize, to: usize) -> Link {
+        Link {
+            from,
+            to,
+            name: None,
+            condition: None,
+            docs: Vec::new(),
+        }
+    }
+}
+
+/// A step's limit as its boundary timer carries it.
+struct Limit {
+    duration: Option<Duration>,
+    /// Where the seed gives it.
+    source: Option<String>,
+    /// The limit's passing takes the step's timeout branch.
+    interrupting: bool,
+}
+
 /// Adds the timer boundary event of a task's limit (or of its timeout
-/// branch) and returns its index.
+/// branch) and returns its index. The limit of a task without a timeout
+/// branch does not interrupt it (Qyzmet escalates an overdue task to the
+/// head and the task stays open); a wait's limit with `on_timeout` does.
 fn add_limit(
     elements: &mut Vec<Element>,
-    limit: Option<Duration>,
-    has_timeout: bool,
+    limit: &Limit,
     task: usize,
     key: &str,
     lang: Lang,
 ) -> Option<usize> {
-    if limit.is_none() && !has_timeout {
+    if limit.duration.is_none() && !limit.interrupting {
         return None;
     }
     let host = &elements[task];
@@ -581,14 +718,41 @@ fn add_limit(
         h: EVENT,
     };
     let mut element = Element::new(format!("Limit_{key}"), "boundaryEvent", bounds, host.lane);
-    element.attached = Some((host.id.clone(), has_timeout));
-    element.def = Def::Timer(limit);
-    if let Some(limit) = limit {
-        element.name = Some(common::duration_text(limit, lang));
-        element.docs.push(limit.to_string());
+    element.attached = Some((host.id.clone(), limit.interrupting));
+    element.def = Def::Timer(limit.duration);
+    if let Some(duration) = limit.duration {
+        element.name = Some(common::duration_text(duration, lang));
+        element.docs.push(duration.to_string());
+        element.docs.push(calendar_note(duration));
+        element.docs.push(if limit.interrupting {
+            "on expiry: the task is cancelled and the route takes on_timeout".to_owned()
+        } else {
+            "on expiry: Qyzmet escalates to the head (step_overdue); the task stays open".to_owned()
+        });
+    }
+    if let Some(source) = &limit.source {
+        element.docs.push(source.clone());
     }
     elements.push(element);
     Some(elements.len() - 1)
+}
+
+/// What a timer's ISO 8601 duration does not say: BPMN has no working
+/// calendar (docs/legal-time.md has Qyzmet's counting).
+fn calendar_note(duration: Duration) -> String {
+    let n = duration.amount;
+    let iso = iso_duration(duration);
+    match duration.unit {
+        Unit::WorkingDays => format!(
+            "{n} working days, not {iso}: BPMN has no working calendar; Qyzmet's deadline is closing time on the last of {n} working days counted after the start (Kazakhstan production calendar, weekends and holidays skipped), an engine reading timeDuration literally waits {n} × 24 hours"
+        ),
+        Unit::Minutes | Unit::Hours => format!(
+            "working time, not {iso}: Qyzmet counts minutes and hours only inside the provider's office hours on working days; timeDuration is wall-clock time"
+        ),
+        Unit::CalendarDays | Unit::Months => format!(
+            "{iso} in calendar time; Qyzmet's deadline is closing time of the last day, moved to the next working day when that is a day off"
+        ),
+    }
 }
 
 /// Orthogonal waypoints from one element to another.
@@ -710,6 +874,9 @@ fn write_document(model: &ProcessModel, pools: &[Pool]) -> String {
         ],
     );
     w.open("bpmn:collaboration", &[("id", "Collaboration_1")]);
+    for doc in provenance(model) {
+        w.text("bpmn:documentation", &[], &doc);
+    }
     for pool in pools {
         w.empty(
             "bpmn:participant",
@@ -741,15 +908,39 @@ fn write_document(model: &ProcessModel, pools: &[Pool]) -> String {
     w.out
 }
 
+/// The regulation's provenance, on the collaboration.
+fn provenance(model: &ProcessModel) -> Vec<String> {
+    let file = &model.file;
+    let act = &file.act;
+    vec![
+        format!("regulation: {} ({})", model.id, model.hash),
+        format!(
+            "act: {} No {} of {} ({})",
+            act.issuer.get(Lang::Kk).trim(),
+            act.number,
+            act.date.0,
+            act.region
+        ),
+        format!(
+            "seed: {}, lines {}–{}",
+            file.seed.file, file.seed.lines[0], file.seed.lines[1]
+        ),
+        common::source_text(&file.seed.file, &act.source),
+    ]
+}
+
 fn write_process(w: &mut Writer, pool: &Pool) {
     w.open(
         "bpmn:process",
         &[
             ("id", &format!("Process_{}", pool.token)),
             ("name", &pool.name),
-            ("isExecutable", "false"),
+            ("isExecutable", "true"),
         ],
     );
+    for doc in &pool.docs {
+        w.text("bpmn:documentation", &[], doc);
+    }
     if !pool.lanes.is_empty() {
         w.open(
             "bpmn:laneSet",
@@ -782,6 +973,9 @@ fn write_process(w: &mut Writer, pool: &Pool) {
             attrs.push(("cancelActivity", interrupting.to_string()));
             attrs.push(("attachedToRef", host.clone()));
         }
+        if let Some(flow) = &element.default_flow {
+            attrs.push(("default", flow.clone()));
+        }
         let attrs: Vec<(&str, &str)> = attrs.iter().map(|(k, v)| (*k, v.as_str())).collect();
         w.open(&tag, &attrs);
         for doc in &element.docs {
@@ -793,10 +987,30 @@ fn write_process(w: &mut Writer, pool: &Pool) {
         for flow in &element.outgoing {
             w.text("bpmn:outgoing", &[], flow);
         }
+        if let Some((role, title)) = &element.performer {
+            // The standard BPMN way to name candidate groups (Camunda 7
+            // and Flowable read `group(...)`; SpiffWorkflow uses the lane).
+            let owner = format!("{}_owner", element.id);
+            let mut attrs = vec![("id", owner.as_str())];
+            if !title.is_empty() {
+                attrs.push(("name", title.as_str()));
+            }
+            w.open("bpmn:potentialOwner", &attrs);
+            w.open(
+                "bpmn:resourceAssignmentExpression",
+                &[("id", &format!("{owner}_expr"))],
+            );
+            w.text(
+                "bpmn:formalExpression",
+                &[("id", &format!("{owner}_group"))],
+                &format!("group({role})"),
+            );
+            w.close("bpmn:resourceAssignmentExpression");
+            w.close("bpmn:potentialOwner");
+        }
         let def_id = format!("{}_def", element.id);
         match &element.def {
             Def::None => {}
-            Def::Message => w.empty("bpmn:messageEventDefinition", &[("id", &def_id)]),
             Def::Timer(None) => w.empty("bpmn:timerEventDefinition", &[("id", &def_id)]),
             Def::Timer(Some(limit)) => {
                 w.open("bpmn:timerEventDefinition", &[("id", &def_id)]);
@@ -819,7 +1033,25 @@ fn write_process(w: &mut Writer, pool: &Pool) {
         }
         attrs.push(("sourceRef", source));
         attrs.push(("targetRef", target));
-        w.empty("bpmn:sequenceFlow", &attrs);
+        if flow.docs.is_empty() && flow.condition.is_none() {
+            w.empty("bpmn:sequenceFlow", &attrs);
+            continue;
+        }
+        w.open("bpmn:sequenceFlow", &attrs);
+        for doc in &flow.docs {
+            w.text("bpmn:documentation", &[], doc);
+        }
+        if let Some(condition) = &flow.condition {
+            w.text(
+                "bpmn:conditionExpression",
+                &[
+                    ("xsi:type", "bpmn:tFormalExpression"),
+                    ("language", "python"),
+                ],
+                condition,
+            );
+        }
+        w.close("bpmn:sequenceFlow");
     }
     w.close("bpmn:process");
 }
@@ -938,7 +1170,7 @@ pub(super) mod common {
     use qyzmet_core::{Duration, Lang};
 
     use crate::model::{ProcessModel, RouteGraph};
-    use crate::syntax::{Route, Step};
+    use crate::syntax::{Route, Source, Step};
 
     /// The file's route a graph was compiled from: the one at the same index
     /// when its key matches, else the first with the graph's key.
@@ -971,6 +1203,31 @@ pub(super) mod common {
 
     pub fn result_title(model: &ProcessModel, id: &str, lang: Lang) -> String {
         model.result_title(id, lang)
+    }
+
+    /// Where the seed says something: `source: FILE, line N, paragraph P`.
+    pub fn source_text(seed: &str, source: &Source) -> String {
+        match &source.para {
+            Some(para) => format!("source: {seed}, line {}, paragraph {para}", source.line),
+            None => format!("source: {seed}, line {}", source.line),
+        }
+    }
+
+    /// A Python string literal of `text` (double-quoted; backslashes,
+    /// quotes and control characters escaped).
+    pub fn python_str(text: &str) -> String {
+        let mut out = String::with_capacity(text.len() + 2);
+        out.push('"');
+        for c in text.chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '"' => out.push_str("\\\""),
+                c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
     }
 
     pub fn outcome_label(step: Option<&Step>, outcome: &str, lang: Lang) -> String {
@@ -1502,9 +1759,10 @@ mod tests {
             r#"<bpmn:exclusiveGateway id="Gateway_provider_office.2Fa.2Fb.20c..check.2F2""#
         ));
         assert!(xml.contains(r#"<bpmn:serviceTask id="Step_provider_office.2Fa.2Fb.20c..lookup""#));
-        assert!(
-            xml.contains(r#"<bpmn:eventBasedGateway id="Step_provider_office.2Fa.2Fb.20c..wait""#)
-        );
+        // A wait is its role's task; its limit interrupts it and leads to
+        // the timeout branch.
+        assert!(xml.contains(r#"<bpmn:userTask id="Step_provider_office.2Fa.2Fb.20c..wait""#));
+        assert!(xml.contains(r#"<bpmn:boundaryEvent id="Limit_provider_office.2Fa.2Fb.20c..wait" name="20 жұмыс күні" cancelActivity="true" attachedToRef="Step_provider_office.2Fa.2Fb.20c..wait""#));
         assert!(xml.contains(r#"<bpmn:boundaryEvent id="Limit_provider_office.2Fa.2Fb.20c..check.2F2" name="3 жұмыс күні" cancelActivity="false""#));
         assert!(xml.contains(">P3D</bpmn:timeDuration>"));
         assert!(xml.contains(">P20D</bpmn:timeDuration>"));
@@ -1520,7 +1778,47 @@ mod tests {
         ));
         // A role-less decision with no action is a bare gateway.
         assert!(xml.contains(r#"<bpmn:exclusiveGateway id="Step_portal..p2""#));
-        assert!(xml.contains(r#"<bpmn:intermediateCatchEvent id="Step_portal..p1""#));
+        assert!(xml.contains(r#"<bpmn:userTask id="Step_portal..p1""#));
+    }
+
+    #[test]
+    fn is_executable_with_owners_conditions_and_provenance() {
+        let xml = render(&sample(), Lang::Kk);
+        assert!(xml.contains(r#"isExecutable="true""#));
+        assert!(!xml.contains(r#"isExecutable="false""#));
+        // Candidate groups: the role, the standard way.
+        assert!(xml.contains(
+            r#"<bpmn:potentialOwner id="Step_provider_office.2Fa.2Fb.20c..check.2F2_owner" name="қызметкер &lt;&amp;&gt; &quot;x&quot;">"#
+        ));
+        assert!(xml.contains(r#">group(clerk)</bpmn:formalExpression>"#));
+        // The system's automatic step is a service task without an owner.
+        assert!(!xml.contains("Step_provider_office.2Fa.2Fb.20c..lookup_owner"));
+        // Every outcome flow is conditioned on `outcome`, in Python.
+        for outcome in ["yes", "again", "no"] {
+            assert!(
+                xml.contains(&format!(
+                    r#"<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression" language="python">outcome == &quot;{outcome}&quot;</bpmn:conditionExpression>"#
+                )),
+                "{outcome}"
+            );
+        }
+        assert!(xml.contains("outcome == &quot;x&quot;"));
+        // Working days are said to be working days; sources are kept.
+        assert!(xml.contains("3 working days, not P3D: BPMN has no working calendar"));
+        assert!(
+            xml.contains("<bpmn:documentation>source: sample.txt, line 1</bpmn:documentation>")
+        );
+        assert!(
+            xml.contains("<bpmn:documentation>seed: sample.txt, lines 1–2</bpmn:documentation>")
+        );
+        assert!(xml.contains("<bpmn:documentation>regulation: test/2020-1/sample (sha256:"));
+    }
+
+    #[test]
+    fn python_strings_are_escaped() {
+        assert_eq!(common::python_str("a"), r#""a""#);
+        assert_eq!(common::python_str(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(common::python_str("a\u{1}"), r#""a\u0001""#);
     }
 
     #[test]
