@@ -93,7 +93,12 @@ impl From<rusqlite::Error> for StoreError {
 
 impl From<postgres::Error> for StoreError {
     fn from(error: postgres::Error) -> Self {
-        StoreError::Backend(format!("postgres: {error}"))
+        // The driver's message names only the kind ("db error", "error
+        // connecting to server"); the cause says what happened.
+        match std::error::Error::source(&error) {
+            Some(cause) => StoreError::Backend(format!("postgres: {error}: {cause}")),
+            None => StoreError::Backend(format!("postgres: {error}")),
+        }
     }
 }
 

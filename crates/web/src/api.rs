@@ -1094,15 +1094,45 @@ pub fn act(
     expected_version: Option<u64>,
     now: jiff::Timestamp,
 ) -> Result<Case, AppError> {
+    act_once(
+        runtime,
+        account,
+        case_id,
+        action,
+        expected_version,
+        None,
+        now,
+    )
+}
+
+/// [`act`] under the client's idempotency key: a retry with the key (after
+/// a lost answer, say) changes nothing and answers the case as it is. Keys
+/// are per case (stored as `api:<case>:<key>`).
+pub fn act_once(
+    runtime: &Runtime,
+    account: &Account,
+    case_id: &str,
+    action: Action,
+    expected_version: Option<u64>,
+    idempotency_key: Option<&str>,
+    now: jiff::Timestamp,
+) -> Result<Case, AppError> {
     let (_case, _model) = load_case(runtime, account, case_id)?;
     let command = Command {
         case_id: case_id.to_owned(),
         actor: account.actor(),
-        idempotency_key: None,
+        idempotency_key: idempotency_key.map(|key| format!("api:{case_id}:{key}")),
         expected_version,
         action,
     };
     let outcome = runtime.run(&command, None, now)?;
+    if outcome.case.case_id != case_id {
+        return Err(AppError::new(
+            StatusCode::CONFLICT,
+            "idempotency_key_reused",
+            "the idempotency key was used for another case",
+        ));
+    }
     tracing::info!(case = %case_id, action = command.action.name(), version = outcome.case.version, "command done");
     Ok(outcome.case)
 }
@@ -1116,13 +1146,21 @@ pub fn case_of_task(runtime: &Runtime, task_id: &str) -> Result<String, AppError
         .ok_or_else(|| AppError::not_found("unknown_task", format!("no task `{task_id}`")))
 }
 
+/// What a client may add to a command: the case version it saw, and its
+/// idempotency key.
+#[derive(Default)]
+struct Guard {
+    expected_version: Option<u64>,
+    idempotency_key: Option<String>,
+}
+
 async fn run_action(
     state: AppState,
     account: Account,
     case_id: Option<String>,
     task_id: Option<String>,
     action: Action,
-    expected_version: Option<u64>,
+    guard: Guard,
     lang: Lang,
 ) -> AppResult {
     let now = state.now();
@@ -1138,7 +1176,15 @@ async fn run_action(
                 (None, Some(task_id)) => case_of_task(runtime, &task_id)?,
                 (None, None) => return Err(AppError::internal("no case")),
             };
-            let case = act(runtime, &account, &case_id, action, expected_version, now)?;
+            let case = act_once(
+                runtime,
+                &account,
+                &case_id,
+                action,
+                guard.expected_version,
+                guard.idempotency_key.as_deref(),
+                now,
+            )?;
             let model = pinned_model(runtime, &case.regulation_hash)?;
             Ok(view::case_view(runtime, &case, &model, lang, now))
         })
@@ -1169,7 +1215,7 @@ async fn claim(
         None,
         Some(task_id),
         action,
-        None,
+        Guard::default(),
         params.lang(),
     )
     .await
@@ -1187,6 +1233,10 @@ pub struct CompleteRequest {
     /// The case version seen; another current version is `stale_version`.
     #[serde(default)]
     pub expected_version: Option<u64>,
+    /// Retrying with the same key (per case) changes nothing: the answer is
+    /// the case as it is.
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/tasks/{task_id}/complete", request_body = CompleteRequest, params(("task_id" = String, Path), LangParam),
@@ -1209,7 +1259,10 @@ async fn complete(
         None,
         Some(task_id),
         action,
-        body.expected_version,
+        Guard {
+            expected_version: body.expected_version,
+            idempotency_key: body.idempotency_key,
+        },
         params.lang(),
     )
     .await
@@ -1245,7 +1298,10 @@ async fn assign(
         Some(case_id),
         None,
         action,
-        body.expected_version,
+        Guard {
+            expected_version: body.expected_version,
+            idempotency_key: None,
+        },
         params.lang(),
     )
     .await
@@ -1278,7 +1334,10 @@ async fn extend(
         Some(case_id),
         None,
         Action::Extend { reason },
-        body.expected_version,
+        Guard {
+            expected_version: body.expected_version,
+            idempotency_key: None,
+        },
         params.lang(),
     )
     .await
@@ -1302,7 +1361,10 @@ async fn withdraw(
         Some(case_id),
         None,
         action,
-        body.expected_version,
+        Guard {
+            expected_version: body.expected_version,
+            idempotency_key: None,
+        },
         params.lang(),
     )
     .await

@@ -318,7 +318,19 @@ pub fn submit_draft(
             format!("a signature has at most {SIGNATURE_MAX_BYTES} bytes"),
         ));
     }
-    let draft = load_draft(runtime, account, draft_id, now)?;
+    let draft = match load_draft(runtime, account, draft_id, now) {
+        Ok(draft) => draft,
+        // Gone because it was filed (the answer to the first post was lost,
+        // say): the draft id is the command's idempotency key, so a retry
+        // answers the case it filed.
+        Err(error) if error.status == StatusCode::NOT_FOUND => {
+            return match filed_case(runtime, account, draft_id)? {
+                Some(case) => Ok(case),
+                None => Err(error),
+            };
+        }
+        Err(error) => return Err(error),
+    };
     let content = draft.content_bytes()?;
     let iin = Iin::parse(&account.login)
         .map_err(|error| AppError::bad_request("invalid_iin", error.to_string()))?;
@@ -337,6 +349,24 @@ pub fn submit_draft(
     api::attach(runtime, &case.case_id, &draft.attachments)?;
     runtime.store.delete_doc(DRAFTS, &draft.id)?;
     Ok(case)
+}
+
+/// The case the account filed from draft `draft_id`, once the draft is gone.
+fn filed_case(
+    runtime: &Runtime,
+    account: &Account,
+    draft_id: &str,
+) -> Result<Option<Case>, AppError> {
+    if draft_id.is_empty() || draft_id.len() > 64 {
+        return Ok(None);
+    }
+    let Some(applied) = runtime.store.idempotency(draft_id)? else {
+        return Ok(None);
+    };
+    let events = runtime.store.case_events(&applied.case_id)?;
+    let case =
+        qyzmet_engine::replay(&events).map_err(|error| AppError::internal(error.to_string()))?;
+    Ok(case.filter(|case| case.applicant.id == account.login))
 }
 
 /// The evidence kept for a case's signed request: the signed bytes and the
