@@ -1,19 +1,24 @@
 //! `qyzmet bench engine`: full cases through the engine and a durable store.
 //!
 //! A window of in-flight cases advances in rounds: each round decides the
-//! next command of every case in the window (a submission, then each open
-//! task completed in turn) with the real engine and appends all of them in
-//! one group commit (`Store::append_many`, a savepoint per command). Cases
-//! that close leave the window and new ones enter, so memory holds only the
-//! window, whatever the number of cases.
+//! next command of every case in the window (a submission, each state
+//! system's answer, each open task completed in turn) with the real engine
+//! and appends all of them in one group commit (`Store::append_many`; a
+//! failing command fails alone). Cases that close leave the window and new
+//! ones enter, so memory holds only the window, whatever the number of
+//! cases. With `pipeline`, two windows alternate: the engine decides one
+//! while a committer thread appends the other, as a server's request
+//! threads overlap; a case's next command is still decided only after its
+//! previous one is durable.
 
 use std::time::{Duration as WallDuration, Instant};
 
 use jiff::{Timestamp, ToSpan};
 use qyzmet_calendar::{Calendar, Schedule};
+use qyzmet_engine::record::Batch;
 use qyzmet_engine::{Action, Actor, Applicant, Case, Command, Context, Grant, Provider};
 use qyzmet_regulation::ProcessModel;
-use qyzmet_store::Store;
+use qyzmet_store::{Appended, Store, StoreError};
 use serde::Serialize;
 
 #[derive(Clone, Debug)]
@@ -24,17 +29,27 @@ pub struct BenchConfig {
     pub route: String,
     /// Case ids are `<prefix><n>` so that runs against one database differ.
     pub prefix: String,
+    /// Two windows: the engine decides one while the store commits the
+    /// other (else one window, decided and committed in turn).
+    pub pipeline: bool,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct BenchReport {
     pub regulation: String,
     pub route: String,
+    /// Whether deciding and committing overlapped (`BenchConfig::pipeline`).
+    pub pipelined: bool,
     pub cases: u64,
     pub commands: u64,
     pub events: u64,
     pub commits: u64,
     pub seconds: f64,
+    /// Time spent deciding commands (the engine: decide, apply, project,
+    /// serialize) and appending groups (the store, to the durable commit).
+    /// With the pipeline they overlap, so the larger of the two bounds the run.
+    pub engine_seconds: f64,
+    pub store_seconds: f64,
     pub cases_per_second: f64,
     pub events_per_second: f64,
     pub commands_per_second: f64,
@@ -153,6 +168,16 @@ fn next_command(model: &ProcessModel, route: &str, slot: &Slot) -> Option<Comman
     }
 }
 
+/// One half of the bench's cases: a window decided together and committed
+/// as one group.
+struct Side {
+    slots: Vec<Slot>,
+    /// The cases as they will be once the group in flight commits.
+    targets: Vec<(usize, Case)>,
+    decided_at: Instant,
+    in_flight: bool,
+}
+
 pub fn bench_engine(
     store: &dyn Store,
     model: &ProcessModel,
@@ -166,6 +191,7 @@ pub fn bench_engine(
     let mut report = BenchReport {
         regulation: model.id.clone(),
         route: config.route.clone(),
+        pipelined: config.pipeline,
         ..BenchReport::default()
     };
     if store.put_regulation(&model.hash, &model.id, text).is_err() {
@@ -175,82 +201,127 @@ pub fn bench_engine(
         .parse()
         .unwrap_or(Timestamp::UNIX_EPOCH);
     let mut admitted = 0u64;
-    let mut window: Vec<Slot> = Vec::with_capacity(config.window);
     let mut latencies: Vec<u32> = Vec::new();
     let started = Instant::now();
     let window_size = config.window.max(1);
-    // Bounded: each round either advances every case in the window or
-    // retires it; a case needs a bounded number of commands.
-    let rounds_max = config.cases.saturating_mul(64).max(64);
-    for _round in 0..rounds_max {
-        while window.len() < window_size && admitted < config.cases {
-            admitted += 1;
-            window.push(Slot {
-                case_id: format!("{}{admitted}", config.prefix),
-                case: None,
-                stuck: false,
-            });
-        }
-        if window.is_empty() {
-            break;
-        }
-        now = now.checked_add(1.second()).unwrap_or(now);
-        let context = Context {
-            now,
-            model,
-            calendar,
-            schedule: &schedule,
-            registries: &registries,
-        };
-        let round_start = Instant::now();
-        let mut batches = Vec::with_capacity(window.len());
-        let mut targets = Vec::with_capacity(window.len());
-        for (index, slot) in window.iter_mut().enumerate() {
-            let Some(command) = next_command(model, &config.route, slot) else {
-                // An open case with nothing to do: the route waits on
-                // something the bench does not drive. Counted and retired,
-                // so that the run ends and says so.
-                report.stuck += 1;
-                slot.stuck = true;
-                continue;
-            };
-            match qyzmet_engine::execute(slot.case.as_ref(), &command, &context) {
-                Ok(executed) => {
-                    report.events += executed.batch.events.len() as u64;
-                    batches.push(executed.batch);
-                    targets.push((index, executed.case));
+    let sides_count = if config.pipeline { 2 } else { 1 };
+    let mut sides: Vec<Side> = (0..sides_count)
+        .map(|_| Side {
+            slots: Vec::with_capacity(window_size),
+            targets: Vec::new(),
+            decided_at: Instant::now(),
+            in_flight: false,
+        })
+        .collect();
+    // The committer: appends the groups it is handed, in order, on a thread
+    // of its own, so that the engine decides one side's commands while the
+    // store commits the other's — as a server's request threads do. A
+    // case's next command is decided only after its previous one is durable.
+    let (to_store, groups) = std::sync::mpsc::sync_channel::<Vec<Batch>>(1);
+    let (committed, from_store) =
+        std::sync::mpsc::sync_channel::<(Vec<Result<Appended, StoreError>>, WallDuration)>(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for batches in groups {
+                let start = Instant::now();
+                let results = store.append_many(&batches);
+                if committed.send((results, start.elapsed())).is_err() {
+                    return;
                 }
-                Err(_) => report.errors += 1,
+            }
+        });
+        // Bounded: each round either advances every case of a side or
+        // retires it; a case needs a bounded number of commands.
+        let rounds_max = config.cases.saturating_mul(64).max(64);
+        'rounds: for _round in 0..rounds_max {
+            for side in sides.iter_mut() {
+                if side.in_flight {
+                    side.in_flight = false;
+                    let Ok((results, appending)) = from_store.recv() else {
+                        report.errors += 1;
+                        break 'rounds;
+                    };
+                    report.store_seconds += appending.as_secs_f64();
+                    let latency = side.decided_at.elapsed();
+                    let closed = settle(side, results, latency, &mut report, &mut latencies);
+                    if closed > 0 {
+                        report.cases += closed;
+                        progress(report.cases);
+                        if report.peak_rss_kib_half.is_none() && report.cases >= config.cases / 2 {
+                            report.peak_rss_kib_half = peak_rss_kib();
+                        }
+                    }
+                }
+                while side.slots.len() < window_size && admitted < config.cases {
+                    admitted += 1;
+                    side.slots.push(Slot {
+                        case_id: format!("{}{admitted}", config.prefix),
+                        case: None,
+                        stuck: false,
+                    });
+                }
+                if side.slots.is_empty() {
+                    continue;
+                }
+                now = now.checked_add(1.second()).unwrap_or(now);
+                let context = Context {
+                    now,
+                    model,
+                    calendar,
+                    schedule: &schedule,
+                    registries: &registries,
+                };
+                side.decided_at = Instant::now();
+                let deciding = Instant::now();
+                let mut batches = Vec::with_capacity(side.slots.len());
+                for (index, slot) in side.slots.iter_mut().enumerate() {
+                    let Some(command) = next_command(model, &config.route, slot) else {
+                        // An open case with nothing to do: the route waits on
+                        // something the bench does not drive. Counted and
+                        // retired, so that the run ends and says so.
+                        report.stuck += 1;
+                        slot.stuck = true;
+                        continue;
+                    };
+                    match qyzmet_engine::execute(slot.case.as_ref(), &command, &context) {
+                        Ok(executed) => {
+                            report.events += executed.batch.events.len() as u64;
+                            batches.push(executed.batch);
+                            side.targets.push((index, executed.case));
+                        }
+                        Err(_) => report.errors += 1,
+                    }
+                }
+                report.engine_seconds += deciding.elapsed().as_secs_f64();
+                if batches.is_empty() {
+                    side.slots.retain(|slot| !slot.stuck);
+                    continue;
+                }
+                if to_store.send(batches).is_err() {
+                    report.errors += 1;
+                    break 'rounds;
+                }
+                report.commits += 1;
+                side.in_flight = true;
+            }
+            if sides
+                .iter()
+                .all(|side| side.slots.is_empty() && !side.in_flight)
+                || report.errors > 1000
+            {
+                break;
             }
         }
-        let results = store.append_many(&batches);
-        report.commits += 1;
-        let latency = round_start.elapsed();
-        for ((index, case), result) in targets.into_iter().zip(results) {
-            report.commands += 1;
-            latencies.push(latency.as_micros().min(u128::from(u32::MAX)) as u32);
-            match result {
-                Ok(_) => window[index].case = Some(case),
-                Err(_) => report.errors += 1,
+        // Collect what is still in flight before the committer is told to stop.
+        for side in sides.iter_mut().filter(|side| side.in_flight) {
+            if let Ok((results, appending)) = from_store.recv() {
+                report.store_seconds += appending.as_secs_f64();
+                let latency = side.decided_at.elapsed();
+                report.cases += settle(side, results, latency, &mut report, &mut latencies);
             }
         }
-        let closed = window
-            .iter()
-            .filter(|slot| slot.case.as_ref().is_some_and(Case::is_closed))
-            .count() as u64;
-        window
-            .retain(|slot| !slot.stuck && slot.case.as_ref().is_none_or(|case| !case.is_closed()));
-        if closed > 0 {
-            report.cases += closed;
-            progress(report.cases);
-            if report.peak_rss_kib_half.is_none() && report.cases >= config.cases / 2 {
-                report.peak_rss_kib_half = peak_rss_kib();
-            }
-        }
-        if report.errors > 1000 {
-            break;
-        }
-    }
+        drop(to_store);
+    });
     let elapsed = started
         .elapsed()
         .max(WallDuration::from_micros(1))
@@ -271,4 +342,31 @@ pub fn bench_engine(
     report.latency_p99_ms = quantile(0.99);
     report.peak_rss_kib_end = peak_rss_kib();
     report
+}
+
+/// Takes a side's committed group back: the cases move on, closed and stuck
+/// ones leave the window. Returns how many closed.
+fn settle(
+    side: &mut Side,
+    results: Vec<Result<Appended, StoreError>>,
+    latency: WallDuration,
+    report: &mut BenchReport,
+    latencies: &mut Vec<u32>,
+) -> u64 {
+    for ((index, case), result) in side.targets.drain(..).zip(results) {
+        report.commands += 1;
+        latencies.push(latency.as_micros().min(u128::from(u32::MAX)) as u32);
+        match result {
+            Ok(_) => side.slots[index].case = Some(case),
+            Err(_) => report.errors += 1,
+        }
+    }
+    let closed = side
+        .slots
+        .iter()
+        .filter(|slot| slot.case.as_ref().is_some_and(Case::is_closed))
+        .count() as u64;
+    side.slots
+        .retain(|slot| !slot.stuck && slot.case.as_ref().is_none_or(|case| !case.is_closed()));
+    closed
 }

@@ -106,7 +106,17 @@ pub struct Runtime {
     /// idempotent, but reading a whole regulation text back on every
     /// submission is not free.
     pinned: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// The state of recently run cases, so that a command does not replay
+    /// its case's whole log. A stale entry (another process moved the case
+    /// on) is harmless: the command is decided on it with its version as
+    /// `expected_seq`, the store refuses it with a conflict, and the case is
+    /// replayed from the log. Per process; restart after restoring the
+    /// database to an earlier point.
+    cases: std::sync::Mutex<lru::LruCache<String, qyzmet_engine::Case>>,
 }
+
+/// Cases whose state [`Runtime`] keeps between commands.
+const CASES_CACHED: usize = 10_000;
 
 impl Runtime {
     pub fn new(store: Box<dyn Store>, catalog: Catalog, calendar: Calendar) -> Runtime {
@@ -116,7 +126,36 @@ impl Runtime {
             calendar,
             schedules: BTreeMap::new(),
             pinned: Default::default(),
+            cases: std::sync::Mutex::new(lru::LruCache::new(
+                std::num::NonZeroUsize::new(CASES_CACHED).unwrap_or(std::num::NonZeroUsize::MIN),
+            )),
         }
+    }
+
+    fn cached_case(&self, case_id: &str) -> Option<qyzmet_engine::Case> {
+        self.cases.lock().ok()?.get(case_id).cloned()
+    }
+
+    fn cache_case(&self, case: &qyzmet_engine::Case) {
+        if let Ok(mut cases) = self.cases.lock() {
+            cases.put(case.case_id.clone(), case.clone());
+        }
+    }
+
+    fn forget_case(&self, case_id: &str) {
+        if let Ok(mut cases) = self.cases.lock() {
+            cases.pop(case_id);
+        }
+    }
+
+    /// The case as the store holds it, replayed from its log.
+    fn replayed(&self, case_id: &str) -> Result<Option<qyzmet_engine::Case>, RuntimeError> {
+        let case = qyzmet_engine::replay(&self.store.case_events(case_id)?)?;
+        match &case {
+            Some(case) => self.cache_case(case),
+            None => self.forget_case(case_id),
+        }
+        Ok(case)
     }
 
     fn schedule(&self, provider_id: &str) -> Schedule {
@@ -175,9 +214,17 @@ impl Runtime {
                 duplicate: true,
             });
         }
-        for _attempt in 0..CONFLICT_RETRIES_MAX {
-            let stored = self.store.case_events(&command.case_id)?;
-            let state = qyzmet_engine::replay(&stored)?;
+        for attempt in 0..CONFLICT_RETRIES_MAX {
+            let cached = if attempt == 0 {
+                self.cached_case(&command.case_id)
+            } else {
+                None
+            };
+            let from_cache = cached.is_some();
+            let state = match cached {
+                Some(case) => Some(case),
+                None => self.replayed(&command.case_id)?,
+            };
             let model = match (&state, &command.action, regulation_id) {
                 (None, Action::Submit { .. }, Some(id)) => {
                     let entry = self
@@ -226,13 +273,22 @@ impl Runtime {
                 registries: &registries,
             };
             let Executed { case, batch, .. } =
-                qyzmet_engine::execute(state.as_ref(), command, &context)?;
+                match qyzmet_engine::execute(state.as_ref(), command, &context) {
+                    Ok(executed) => executed,
+                    // Refused on a remembered state that may be stale: decide
+                    // again on the log before saying no.
+                    Err(_) if from_cache => {
+                        self.forget_case(&command.case_id);
+                        continue;
+                    }
+                    Err(error) => return Err(error.into()),
+                };
             match self.store.append(&batch) {
                 Ok(appended) => {
                     let case = if appended.duplicate {
-                        qyzmet_engine::replay(&self.store.case_events(&command.case_id)?)?
-                            .unwrap_or(case)
+                        self.replayed(&command.case_id)?.unwrap_or(case)
                     } else {
+                        self.cache_case(&case);
                         case
                     };
                     return Ok(Outcome {
@@ -245,8 +301,14 @@ impl Runtime {
                         duplicate: appended.duplicate,
                     });
                 }
-                Err(StoreError::Conflict { .. }) => continue,
-                Err(error) => return Err(error.into()),
+                Err(StoreError::Conflict { .. }) => {
+                    self.forget_case(&command.case_id);
+                    continue;
+                }
+                Err(error) => {
+                    self.forget_case(&command.case_id);
+                    return Err(error.into());
+                }
             }
         }
         Err(RuntimeError::TooManyConflicts {

@@ -9,7 +9,7 @@ use qyzmet_runtime::Catalog;
 use qyzmet_runtime::bench::{BenchConfig, bench_engine};
 use qyzmet_store::CaseQuery;
 
-fn run(regulation: &str, route: &str, cases: u64, window: usize) {
+fn run(regulation: &str, route: &str, cases: u64, window: usize, pipeline: bool) {
     let calendar = Calendar::kazakhstan();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../regulations");
     let catalog = Catalog::from_dir(&root, &calendar).unwrap();
@@ -21,6 +21,7 @@ fn run(regulation: &str, route: &str, cases: u64, window: usize) {
         window,
         route: route.into(),
         prefix: "b-".into(),
+        pipeline,
     };
     let report = bench_engine(
         store.as_ref(),
@@ -55,6 +56,7 @@ fn the_default_bench_case_closes_with_its_state_system_answers() {
         "provider_office",
         70,
         32,
+        true,
     );
 }
 
@@ -65,5 +67,6 @@ fn a_service_centre_route_closes_too() {
         "service_centre",
         20,
         8,
+        false,
     );
 }

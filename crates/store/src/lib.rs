@@ -16,6 +16,7 @@
 
 mod audit;
 mod chain;
+mod commit_queue;
 mod convert;
 mod group;
 pub mod notifications;

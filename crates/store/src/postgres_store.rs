@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use crate::audit::{CasePass, GlobalPass, RawEvent, RawFields};
 use crate::chain::{EventHashInput, event_hash};
+use crate::commit_queue::CommitQueue;
 use crate::convert::*;
 use crate::group::{Head, append_group};
 use crate::notifications::{cut_error, delivery_id, validate_notifications};
@@ -284,24 +285,11 @@ fn connect_one(url: &str) -> Result<Conn, StoreError> {
 /// The PostgreSQL store.
 pub struct PostgresStore {
     pool: Pool,
-    group: GroupCommit,
+    /// Concurrent appends share one transaction (`commit_queue.rs`).
+    queue: CommitQueue,
 }
 
-/// Appends from concurrent callers share one transaction: the first caller
-/// to find no commit running becomes the leader and commits everything
-/// queued (through `append_many`, a batch failing alone), the others wait for
-/// their result. One appender alone still commits at once; many appenders
-/// pay for one chain-head lock and one fsync per group instead of one each.
-#[derive(Default)]
-struct GroupCommit {
-    queue: Mutex<Vec<Waiting>>,
-    leader: Mutex<()>,
-}
-
-/// A batch waiting for a group commit, and where its outcome goes.
-type Waiting = (Batch, std::sync::mpsc::Sender<Result<Appended, StoreError>>);
-
-/// The most batches committed in one group.
+/// The most batches committed in one group of concurrent appends.
 const GROUP_MAX: usize = 256;
 
 impl PostgresStore {
@@ -322,7 +310,7 @@ impl PostgresStore {
         };
         Ok(PostgresStore {
             pool,
-            group: GroupCommit::default(),
+            queue: CommitQueue::default(),
         })
     }
 }
@@ -843,44 +831,9 @@ fn append_many_per_batch(
 
 impl Store for PostgresStore {
     fn append(&self, batch: &Batch) -> Result<Appended, StoreError> {
-        use std::sync::mpsc::{RecvTimeoutError, TryRecvError};
         validate_batch(batch)?;
-        let (sender, receiver) = std::sync::mpsc::channel();
-        lock(&self.group.queue).push((batch.clone(), sender));
-        loop {
-            if let Ok(_leading) = self.group.leader.try_lock() {
-                loop {
-                    let work: Vec<_> = {
-                        let mut queue = lock(&self.group.queue);
-                        let take = queue.len().min(GROUP_MAX);
-                        queue.drain(..take).collect()
-                    };
-                    if work.is_empty() {
-                        break;
-                    }
-                    let batches: Vec<Batch> = work.iter().map(|(batch, _)| batch.clone()).collect();
-                    let results = self.append_many(&batches);
-                    for ((_, sender), result) in work.into_iter().zip(results) {
-                        // A waiter that gave up is gone; nothing to tell.
-                        let _ = sender.send(result);
-                    }
-                    match receiver.try_recv() {
-                        Ok(result) => return result,
-                        Err(TryRecvError::Empty) => continue,
-                        Err(TryRecvError::Disconnected) => break,
-                    }
-                }
-            }
-            match receiver.recv_timeout(Duration::from_millis(1)) {
-                Ok(result) => return result,
-                Err(RecvTimeoutError::Timeout) => continue,
-                Err(RecvTimeoutError::Disconnected) => {
-                    return Err(StoreError::Backend(
-                        "the group commit ended without an outcome for the batch".into(),
-                    ));
-                }
-            }
-        }
+        self.queue
+            .append(batch, GROUP_MAX, |batches| self.append_many(batches))
     }
 
     fn append_many(&self, batches: &[Batch]) -> Vec<Result<Appended, StoreError>> {

@@ -18,6 +18,7 @@ use rusqlite::{
 use serde_json::Value;
 
 use crate::audit::{CasePass, GlobalPass, RawEvent, RawFields};
+use crate::commit_queue::CommitQueue;
 use crate::convert::*;
 use crate::group::{
     CaseVals, Chunk, GroupBackend, Head, Known, OutboxVals, RegistryVals, StagedOp, TaskVals,
@@ -27,7 +28,7 @@ use crate::notifications::{cut_error, delivery_id, validate_notifications};
 use crate::{
     Appended, AuditReport, CaseQuery, CaseStat, DeliveryClaim, DeliveryRow, NewNotification,
     NotificationPage, NotificationRow, OutboxBacklog, RebuildReport, Store, StoreError, TaskQuery,
-    cap_limit, check_id, limits,
+    cap_limit, check_id, limits, validate_batch,
 };
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -64,7 +65,13 @@ pub struct SqliteStore {
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     checkpointer: Checkpointer,
+    /// Concurrent appends share one transaction and one fsync
+    /// (`commit_queue.rs`).
+    queue: CommitQueue,
 }
+
+/// The most batches committed in one group of concurrent appends.
+const GROUP_MAX: usize = 256;
 
 /// How often the checkpointer looks for committed WAL frames to copy back.
 const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(250);
@@ -180,6 +187,7 @@ impl SqliteStore {
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
             checkpointer,
+            queue: CommitQueue::default(),
         })
     }
 
@@ -827,13 +835,9 @@ const RAW_COLUMNS: &str =
 
 impl Store for SqliteStore {
     fn append(&self, batch: &Batch) -> Result<Appended, StoreError> {
-        self.append_many(std::slice::from_ref(batch))
-            .pop()
-            .unwrap_or_else(|| {
-                Err(StoreError::Backend(
-                    "sqlite: no outcome for the batch".into(),
-                ))
-            })
+        validate_batch(batch)?;
+        self.queue
+            .append(batch, GROUP_MAX, |batches| self.append_many(batches))
     }
 
     fn append_many(&self, batches: &[Batch]) -> Vec<Result<Appended, StoreError>> {

@@ -37,6 +37,10 @@ pub enum BenchCommand {
         regulation: String,
         #[arg(long, default_value = "provider_office")]
         route: String,
+        /// Decide and commit in turn, on one thread (by default the engine
+        /// decides one window while the store commits another).
+        #[arg(long)]
+        no_pipeline: bool,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -72,6 +76,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             window,
             regulation,
             route,
+            no_pipeline,
             json,
         } => {
             let calendar = Calendar::kazakhstan();
@@ -93,6 +98,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
                 window,
                 route,
                 prefix: format!("bench-{}-", jiff::Timestamp::now().as_millisecond()),
+                pipeline: !no_pipeline,
             };
             let step = (cases / 10).max(1);
             let mut next = step;
@@ -124,11 +130,24 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
                 );
                 outln!("regulation:       {} / {}", report.regulation, report.route);
                 outln!(
+                    "pipeline:         {}",
+                    if report.pipelined {
+                        "decide one window while the other commits"
+                    } else {
+                        "off (decide, then commit)"
+                    }
+                );
+                outln!(
                     "cases:            {} complete in {:.2} s",
                     report.cases,
                     report.seconds
                 );
                 outln!("cases/s:          {:.0}", report.cases_per_second);
+                outln!(
+                    "time in engine:   {:.2} s; in store.append_many: {:.2} s",
+                    report.engine_seconds,
+                    report.store_seconds
+                );
                 outln!(
                     "events/s:         {:.0} ({} events)",
                     report.events_per_second,
