@@ -406,7 +406,7 @@ fn append_in_tx(
             seq: event.seq,
             global_seq,
             kind: &event.kind,
-            payload_json: &payload,
+            payload_json: payload,
             at: &at,
             prev_case_hash: &case_hash,
             prev_global_hash: &global_hash,
