@@ -9,6 +9,7 @@
 
 pub mod diag;
 pub mod expr;
+pub mod import;
 pub mod lint;
 pub mod model;
 pub mod render;
