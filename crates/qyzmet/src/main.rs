@@ -61,6 +61,9 @@ enum Command {
     Show(cmd::show::ShowArgs),
     /// Render a regulation as BPMN 2.0, an SVG swimlane diagram or Mermaid.
     Render(cmd::render::RenderArgs),
+    /// Import a process drawn elsewhere (`import bpmn FILE`) as a regulation
+    /// file skeleton (see docs/interop.md).
+    Import(cmd::import::ImportArgs),
     /// Print the JSON Schema of regulation files.
     Schema(cmd::schema::SchemaArgs),
     /// Drive cases from the shell: submit, show, tasks, claim, complete, …
@@ -86,6 +89,9 @@ enum Command {
     Calendar(cmd::calendar::CalendarArgs),
     /// Compute a legal deadline on the working calendar.
     Deadline(cmd::deadline::DeadlineArgs),
+    /// The language server for regulation files: diagnostics as you type,
+    /// completion, go-to-definition, hover with the seed line (docs/authoring.md).
+    Lsp(cmd::lsp::LspArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -96,6 +102,7 @@ fn main() -> std::process::ExitCode {
         Command::List(args) => cmd::list::run(args),
         Command::Show(args) => cmd::show::run(args),
         Command::Render(args) => cmd::render::run(args),
+        Command::Import(args) => cmd::import::run(args),
         Command::Schema(args) => cmd::schema::run(args),
         Command::Case(args) => cmd::case::run(*args),
         Command::Audit(args) => cmd::audit::run(args),
@@ -107,6 +114,7 @@ fn main() -> std::process::ExitCode {
         Command::Pki(args) => cmd::pki::run(args),
         Command::Calendar(args) => cmd::calendar::run(args),
         Command::Deadline(args) => cmd::deadline::run(args),
+        Command::Lsp(args) => cmd::lsp::run(args),
     };
     match result {
         Ok(code) => code,
