@@ -10,8 +10,9 @@
 //! 2. The page has NCALayer sign both files (CMS, detached) with the key
 //!    whose certificate carries the person's IIN, and posts the signatures
 //!    to `POST /tasks/{task}/sign-result`.
-//! 3. The server renders the same PDFs again (rendering is deterministic
-//!    for the same issue instant), verifies each signature over them with
+//! 3. The server takes the same PDFs (kept from step 1 for the same case
+//!    version, signer, issue instant and base URL, else rendered again:
+//!    rendering is deterministic for the same issue instant), verifies each signature over them with
 //!    `qyzmet-pki` (chain, validity, revocation, key usage for signing, the
 //!    signer's IIN), keeps the PDFs (blobs) and the signatures (directory
 //!    collection [`SIGNED_RESULTS`], by case id), and completes the task.
@@ -97,8 +98,33 @@ pub fn signs_result(model: &ProcessModel, route: &str, step_id: &str) -> Option<
 struct ToSign {
     case: Case,
     result: String,
-    files: Vec<(Lang, Vec<u8>)>,
+    files: std::sync::Arc<Vec<(Lang, Vec<u8>)>>,
 }
+
+/// What a rendered result depends on besides the regulation edition (which
+/// the case pins).
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct RenderKey {
+    case_id: String,
+    version: u64,
+    task_id: String,
+    login: String,
+    base_url: String,
+    issued_at: i64,
+}
+
+/// Results rendered for signing, kept for the signing round trip (a few
+/// hundred KiB each, so a few; a miss — another server, a restart — only
+/// renders again).
+const RENDERED_KEPT: usize = 64;
+
+type Rendered = lru::LruCache<RenderKey, std::sync::Arc<Vec<(Lang, Vec<u8>)>>>;
+
+static RENDERED: std::sync::LazyLock<std::sync::Mutex<Rendered>> = std::sync::LazyLock::new(|| {
+    std::sync::Mutex::new(lru::LruCache::new(
+        std::num::NonZeroUsize::new(RENDERED_KEPT).unwrap_or(std::num::NonZeroUsize::MIN),
+    ))
+});
 
 /// The task's case, checked: open, this person may complete the task, the
 /// task signs a result; and that result rendered for `issued_at`.
@@ -147,12 +173,38 @@ fn prepare(
         name: display_name(runtime, &account.login),
         position,
     };
-    let document = document_for(runtime, &case, &model, base_url, &result, issued_at, signer)?
-        .ok_or_else(|| AppError::internal("the regulation names no such result"))?;
-    let files = PRINT_LANGS
-        .iter()
-        .map(|lang| Ok((*lang, render(&document, *lang)?)))
-        .collect::<Result<Vec<_>, AppError>>()?;
+    // The same case version, result, signer, issue instant and base URL
+    // render the same bytes: what `result-to-sign` rendered is what
+    // `sign-result` verifies, without rendering it again.
+    let key = RenderKey {
+        case_id: case.case_id.clone(),
+        version: case.version,
+        task_id: task_id.to_owned(),
+        login: account.login.clone(),
+        base_url: base_url.to_owned(),
+        issued_at: issued_at.as_second(),
+    };
+    let cached = RENDERED
+        .lock()
+        .ok()
+        .and_then(|mut rendered| rendered.get(&key).cloned());
+    let files = match cached {
+        Some(files) => files,
+        None => {
+            let document =
+                document_for(runtime, &case, &model, base_url, &result, issued_at, signer)?
+                    .ok_or_else(|| AppError::internal("the regulation names no such result"))?;
+            let files = PRINT_LANGS
+                .iter()
+                .map(|lang| Ok((*lang, render(&document, *lang)?)))
+                .collect::<Result<Vec<_>, AppError>>()?;
+            let files = std::sync::Arc::new(files);
+            if let Ok(mut rendered) = RENDERED.lock() {
+                rendered.put(key, files.clone());
+            }
+            files
+        }
+    };
     Ok(ToSign {
         case,
         result,
