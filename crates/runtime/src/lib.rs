@@ -115,6 +115,13 @@ pub struct Runtime {
     cases: std::sync::Mutex<lru::LruCache<String, qyzmet_engine::Case>>,
 }
 
+/// How long a worker holds the timers it claimed. Firing is idempotent (the
+/// key `timer:{id}`), so the lease only keeps two workers from doing the
+/// same work; it is short so that timers claimed by a worker that died (or
+/// lost its database in a failover) fire soon after. Firing a claim of 100
+/// takes well under a second.
+const TIMER_LEASE: SignedDuration = SignedDuration::from_secs(10);
+
 /// Cases whose state [`Runtime`] keeps between commands.
 const CASES_CACHED: usize = 10_000;
 
@@ -325,9 +332,9 @@ impl Runtime {
         worker_id: &str,
         limit: usize,
     ) -> Result<usize, RuntimeError> {
-        let timers =
-            self.store
-                .claim_due_timers(now, limit, worker_id, SignedDuration::from_secs(60))?;
+        let timers = self
+            .store
+            .claim_due_timers(now, limit, worker_id, TIMER_LEASE)?;
         let mut fired = 0;
         for timer in timers {
             let command = Command {

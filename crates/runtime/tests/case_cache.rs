@@ -4,51 +4,12 @@
 //! stand for two `qyzmet serve` processes.
 
 use jiff::{Timestamp, ToSpan};
-use qyzmet_calendar::Calendar;
-use qyzmet_engine::{Action, Actor, Applicant, Case, Command, Grant, Provider};
-use qyzmet_runtime::{Catalog, Runtime};
+use qyzmet_engine::{Action, Actor, Case, Command, Grant};
+use qyzmet_runtime::Runtime;
 
-const REGULATION: &str = "kyzylorda/2015-141/unemployed-registration";
+mod office;
 
-fn runtime(path: &std::path::Path) -> Runtime {
-    let calendar = Calendar::kazakhstan();
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../regulations");
-    let catalog = Catalog::from_dir(&root, &calendar).unwrap();
-    let store = qyzmet_store::open(path.to_str().unwrap()).unwrap();
-    Runtime::new(store, catalog, calendar)
-}
-
-fn submit(runtime: &Runtime, case_id: &str, at: Timestamp) -> Case {
-    let model = &runtime.catalog.by_id(REGULATION).unwrap().model;
-    let command = Command {
-        case_id: case_id.into(),
-        actor: Actor {
-            user_id: "applicant".into(),
-            grants: vec![],
-        },
-        idempotency_key: None,
-        expected_version: None,
-        action: Action::Submit {
-            route: "provider_office".into(),
-            applicant: Applicant {
-                id: "900101300037".into(),
-                region: "kyzylorda".into(),
-                ..Applicant::default()
-            },
-            form: serde_json::json!({}),
-            documents: Default::default(),
-            provider: Provider {
-                id: "p1".into(),
-                region: "kyzylorda".into(),
-                units: qyzmet_runtime::default_units(model, "p1"),
-            },
-            checks: Default::default(),
-            signature: None,
-            representative: None,
-        },
-    };
-    runtime.run(&command, Some(REGULATION), at).unwrap().case
-}
+use office::{APPLICANT, REGULATION, runtime, submit};
 
 /// The next command of `case` as the caller sees it: a state system's
 /// positive answer to a pending request, else the first open task completed
@@ -145,7 +106,7 @@ fn a_state_another_process_moved_past_does_not_decide() {
         case_id: "c1".into(),
         actor: Actor {
             // The applicant withdraws: their user id is their IIN.
-            user_id: "900101300037".into(),
+            user_id: APPLICANT.into(),
             grants: vec![],
         },
         idempotency_key: None,

@@ -2,51 +2,16 @@
 //! head; a timer whose step was finished in time leaves nothing to fire.
 
 use jiff::{Timestamp, ToSpan};
-use qyzmet_calendar::Calendar;
-use qyzmet_engine::{Action, Actor, Applicant, Command, Grant, Provider};
-use qyzmet_runtime::{Catalog, Runtime};
+use qyzmet_engine::{Action, Actor, Command, Grant};
+use qyzmet_runtime::Runtime;
 use qyzmet_store::TaskQuery;
 
-const REGULATION: &str = "kyzylorda/2015-141/unemployed-registration";
+mod office;
+
+use office::submit;
 
 fn runtime(dir: &tempfile::TempDir) -> Runtime {
-    let calendar = Calendar::kazakhstan();
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../regulations");
-    let catalog = Catalog::from_dir(&root, &calendar).unwrap();
-    let store = qyzmet_store::open(dir.path().join("t.db").to_str().unwrap()).unwrap();
-    Runtime::new(store, catalog, calendar)
-}
-
-fn submit(runtime: &Runtime, case_id: &str, at: Timestamp) -> qyzmet_engine::Case {
-    let model = &runtime.catalog.by_id(REGULATION).unwrap().model;
-    let command = Command {
-        case_id: case_id.into(),
-        actor: Actor {
-            user_id: "applicant".into(),
-            grants: vec![],
-        },
-        idempotency_key: None,
-        expected_version: None,
-        action: Action::Submit {
-            route: "provider_office".into(),
-            applicant: Applicant {
-                id: "900101300037".into(),
-                region: "kyzylorda".into(),
-                ..Applicant::default()
-            },
-            form: serde_json::json!({}),
-            documents: Default::default(),
-            provider: Provider {
-                id: "p1".into(),
-                region: "kyzylorda".into(),
-                units: qyzmet_runtime::default_units(model, "p1"),
-            },
-            checks: Default::default(),
-            signature: None,
-            representative: None,
-        },
-    };
-    runtime.run(&command, Some(REGULATION), at).unwrap().case
+    office::runtime(&dir.path().join("t.db"))
 }
 
 #[test]

@@ -17,7 +17,6 @@ use qyzmet_engine::record::{
 use serde_json::Value;
 
 use crate::audit::{CasePass, GlobalPass, RawEvent, RawFields};
-use crate::chain::{EventHashInput, event_hash};
 use crate::commit_queue::CommitQueue;
 use crate::convert::*;
 use crate::group::{Head, append_group};
@@ -60,11 +59,8 @@ const MIGRATION_LOCK_KEY: i64 = 0x7179_7a6d_6574; // "qyzmet"
 
 struct Statements {
     idempotency_get: Statement,
-    idempotency_put: Statement,
     case_last: Statement,
     head_lock: Statement,
-    head_set: Statement,
-    event_insert: Statement,
     put_case: Statement,
     put_task: Statement,
     put_registry: Statement,
@@ -82,17 +78,8 @@ impl Statements {
             idempotency_get: client.prepare(
                 "SELECT case_id, last_seq, events, last_global_seq, last_hash FROM idempotency WHERE key = $1",
             )?,
-            idempotency_put: client.prepare(
-                "INSERT INTO idempotency (key, case_id, last_seq, events, last_global_seq, last_hash)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )?,
             case_last: client.prepare("SELECT seq, hash FROM events WHERE case_id = $1 ORDER BY seq DESC LIMIT 1")?,
             head_lock: client.prepare("SELECT global_seq, hash FROM chain_head WHERE id = 1 FOR UPDATE")?,
-            head_set: client.prepare("UPDATE chain_head SET global_seq = $1, hash = $2 WHERE id = 1")?,
-            event_insert: client.prepare(
-                "INSERT INTO events (global_seq, case_id, seq, kind, payload, at, prev_case_hash, prev_global_hash, hash)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )?,
             put_case: client.prepare(
                 "INSERT INTO cases (case_id, regulation_id, regulation_hash, service_id, route, provider_id,
                     applicant_id, status, current_steps, submitted_at, due, closed_at, result, version)
@@ -349,115 +336,6 @@ fn migrate(client: &mut Client) -> Result<(), StoreError> {
 fn get<'a, T: postgres::types::FromSql<'a>>(row: &'a Row, index: usize) -> Result<T, StoreError> {
     row.try_get(index)
         .map_err(|e| StoreError::Corrupt(format!("postgres: column {index}: {e}")))
-}
-
-fn unique_to_conflict(error: postgres::Error, batch: &Batch, actual: u64) -> StoreError {
-    if error.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) {
-        return StoreError::Conflict {
-            case_id: batch.case_id.clone(),
-            expected: batch.expected_seq,
-            actual,
-        };
-    }
-    StoreError::from(error)
-}
-
-fn append_in_tx(
-    tx: &mut impl GenericClient,
-    stmts: &Statements,
-    batch: &Batch,
-    head: &mut Head,
-) -> Result<Appended, StoreError> {
-    if let Some(key) = &batch.idempotency_key
-        && let Some(row) = tx.query_opt(&stmts.idempotency_get, &[key])?
-    {
-        return idempotency_from_row(&row);
-    }
-
-    let (case_seq, mut case_hash) = match tx.query_opt(&stmts.case_last, &[&batch.case_id])? {
-        Some(row) => (i64_to_u64(get(&row, 0)?)?, get::<String>(&row, 1)?),
-        None => (0, String::new()),
-    };
-    if case_seq != batch.expected_seq {
-        return Err(StoreError::Conflict {
-            case_id: batch.case_id.clone(),
-            expected: batch.expected_seq,
-            actual: case_seq,
-        });
-    }
-
-    let mut global_seq = head.global_seq;
-    let mut global_hash = head.hash.clone();
-    for event in &batch.events {
-        global_seq += 1;
-        let payload = event.payload.as_str();
-        if payload.len() > limits::PAYLOAD_BYTES_MAX {
-            return Err(StoreError::Invalid(format!(
-                "case {} seq {}: payload of {} bytes (max {})",
-                batch.case_id,
-                event.seq,
-                payload.len(),
-                limits::PAYLOAD_BYTES_MAX
-            )));
-        }
-        let at = event.at.to_string();
-        let hash = event_hash(&EventHashInput {
-            case_id: &batch.case_id,
-            seq: event.seq,
-            global_seq,
-            kind: &event.kind,
-            payload_json: payload,
-            at: &at,
-            prev_case_hash: &case_hash,
-            prev_global_hash: &global_hash,
-        });
-        tx.execute(
-            &stmts.event_insert,
-            &[
-                &u64_to_i64(global_seq)?,
-                &batch.case_id,
-                &u64_to_i64(event.seq)?,
-                &event.kind,
-                &payload,
-                &at,
-                &case_hash,
-                &global_hash,
-                &hash,
-            ],
-        )
-        .map_err(|e| unique_to_conflict(e, batch, case_seq))?;
-        case_hash = hash.clone();
-        global_hash = hash;
-    }
-
-    for op in &batch.ops {
-        apply_op(tx, stmts, op)?;
-    }
-
-    let appended = Appended {
-        case_id: batch.case_id.clone(),
-        last_seq: batch.expected_seq + batch.events.len() as u64,
-        events: batch.events.len() as u64,
-        last_global_seq: global_seq,
-        last_hash: global_hash.clone(),
-        duplicate: false,
-    };
-    if let Some(key) = &batch.idempotency_key {
-        tx.execute(
-            &stmts.idempotency_put,
-            &[
-                key,
-                &appended.case_id,
-                &u64_to_i64(appended.last_seq)?,
-                &u64_to_i64(appended.events)?,
-                &u64_to_i64(appended.last_global_seq)?,
-                &appended.last_hash,
-            ],
-        )?;
-    }
-    head.global_seq = global_seq;
-    head.hash = global_hash;
-    Ok(appended)
 }
 
 fn apply_op(
@@ -798,30 +676,35 @@ fn append_many_per_batch(
     let outcome = (|| -> Result<Vec<Result<Appended, StoreError>>, StoreError> {
         let mut tx = client.transaction()?;
         let mut head = lock_head(&mut tx, stmts)?;
-        let before = head.global_seq;
         let mut results = Vec::with_capacity(batches.len());
         for batch in batches {
             if let Err(error) = validate_batch(batch) {
                 results.push(Err(error));
                 continue;
             }
+            // The same decisions as the fast path, one batch at a time: the
+            // batch the database refuses rolls back to its savepoint alone.
             let mut savepoint = tx.savepoint("batch")?;
-            match append_in_tx(&mut savepoint, stmts, batch, &mut head) {
-                Ok(appended) => {
+            let kept = head.clone();
+            let mut backend = PgGroup {
+                tx: &mut savepoint,
+                stmts: &stmts.group,
+            };
+            match append_group(&mut backend, std::slice::from_ref(batch), &mut head) {
+                Ok(mut one) => {
                     savepoint.commit()?;
-                    results.push(Ok(appended));
+                    results.push(one.pop().unwrap_or_else(|| {
+                        Err(StoreError::Backend(
+                            "postgres: no outcome for the batch".into(),
+                        ))
+                    }));
                 }
                 Err(error) => {
                     savepoint.rollback()?;
+                    head = kept;
                     results.push(Err(error));
                 }
             }
-        }
-        if head.global_seq != before {
-            tx.execute(
-                &stmts.head_set,
-                &[&u64_to_i64(head.global_seq)?, &head.hash],
-            )?;
         }
         tx.commit()?;
         Ok(results)
