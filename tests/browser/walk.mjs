@@ -22,6 +22,8 @@ const OPERATOR = 'kyzylorda-city.sc';
 const EXECUTOR = 'kyzylorda-city.executor';
 const HEAD = 'kyzylorda-city.head';
 const SUPERVISOR = 'supervisor';
+// g. the authoring page (docs/authoring.md).
+const ANALYST = 'analyst';
 const PASSWORD = 'demo';
 // f. the appeal: a West Kazakhstan case (the region whose regulations
 // refer to appeals; docs/appeals.md).
@@ -594,6 +596,106 @@ async function walk(browser) {
     problems(person, 'end of walk');
     await person.context.close();
   }
+
+  await authoring(browser);
+}
+
+/**
+ * Waits until the authoring form's last check has answered (`ready`) and
+ * `condition(arg)` holds in the page.
+ */
+async function authoringSettled(page, condition, arg, what) {
+  try {
+    await page.waitForFunction(
+      ([source, value]) => {
+        const form = document.getElementById('authoring-form');
+        if (!form || form.dataset.state !== 'ready') return false;
+        const checks = {
+          any: () => true,
+          diagnostic: (code) => document.querySelector(`#diagnostics li.error[data-code="${code}"]`) !== null,
+          noErrors: () => document.querySelectorAll('#diagnostics li.error').length === 0,
+          steps: (words) => document.getElementById('preview-steps').textContent.includes(words),
+        };
+        return checks[source](value);
+      },
+      [condition, arg],
+      { timeout: 15_000 },
+    );
+  } catch (error) {
+    const state = await page.evaluate(() => document.getElementById('authoring-form')?.dataset.state);
+    fail(`analyst: ${what} (form state ${state}): ${error.message.split('\n')[0]}`);
+  }
+}
+
+/**
+ * g. the analyst (docs/authoring.md): on the authoring page an error typed
+ * into the regulation file shows as a diagnostic on its line, fixing it and
+ * editing a step's text updates the step table, and the text is saved as a
+ * new draft edition that is not live.
+ */
+async function authoring(browser) {
+  const analyst = await actor(browser, 'analyst');
+  const { page } = analyst;
+  await signIn(analyst, ANALYST, '/authoring');
+  const open = page.locator(`#authoring-regulations a[data-id="${REG}"]`);
+  expect((await open.count()) === 1, `analyst: /authoring does not list ${REG}`);
+  await follow(analyst, 'authoring-editor', () => open.click());
+  expect(pathOf(analyst) === `/authoring/${REG}`, `analyst: the editor link led to ${page.url()}`);
+  await authoringSettled(page, 'any', null, 'the editor does not start');
+  const liveHash = (await page.locator('#live-hash').innerText()).trim();
+  const text = page.locator('#text');
+  const original = await text.inputValue();
+  expect(original.includes(`id: ${REG}`), 'analyst: the editor does not hold the regulation file');
+  const putCaret = async (offset) => {
+    await text.focus();
+    await text.evaluate((area, at) => area.setSelectionRange(at, at), offset);
+  };
+
+  // An error: the executor's step leads to a step that does not exist.
+  const link = 'next: po-2';
+  const at = original.indexOf(link) + link.length;
+  const line = original.slice(0, at).split('\n').length;
+  await putCaret(at);
+  await page.keyboard.type('9');
+  const unknown = page.locator('#diagnostics li.error[data-code="unknown-step"]');
+  await authoringSettled(page, 'diagnostic', 'unknown-step', 'no unknown-step diagnostic after typing po-29');
+  expect((await unknown.getAttribute('data-line')) === String(line), `analyst: unknown-step on line ${await unknown.getAttribute('data-line')}, expected ${line}`);
+  expect((await unknown.innerText()).includes('po-29'), `analyst: the diagnostic does not name po-29: ${await unknown.innerText()}`);
+  expect(await page.locator('#save-edition').isDisabled(), 'analyst: saving is offered for a text with errors');
+  expect((await page.locator(`#gutter span:nth-of-type(${line})`).getAttribute('class')) === 'error', `analyst: line ${line} is not marked in the gutter`);
+  expect(!(await page.locator('#preview-stale').isHidden()), 'analyst: the step table is not marked as the last valid one');
+  await snap(analyst, 'authoring-error', `unknown-step on line ${line}`);
+
+  // Fixed, then the executor's step reads the documents carefully: the
+  // step table follows.
+  await page.keyboard.press('Backspace');
+  await authoringSettled(page, 'noErrors', null, 'the diagnostic stays after the fix');
+  const words = 'құжаттарды қарайды';
+  await putCaret(original.indexOf(words) + 'құжаттарды'.length);
+  await page.keyboard.type(' мұқият');
+  const carefully = 'құжаттарды мұқият қарайды';
+  await authoringSettled(page, 'steps', carefully, 'the step table does not show the edited step');
+  expect(await page.locator('#preview-stale').isHidden(), 'analyst: the valid text\'s tables are marked stale');
+  expect(!(await page.locator('#save-edition').isDisabled()), 'analyst: saving is not offered for a valid text');
+  expect((await page.locator('#preview-diagram svg').count()) === 1, 'analyst: no swimlane diagram');
+  const hash = (await page.locator('#text-hash').innerText()).trim();
+  expect(hash.startsWith('sha256:') && hash !== liveHash, `analyst: the edited text's hash ${hash} (live ${liveHash})`);
+  await page.locator('#preview-steps td', { hasText: carefully }).first().scrollIntoViewIfNeeded();
+  await snap(analyst, 'authoring-fixed', 'step table updated');
+
+  // Saved as a new edition: a draft, listed, not live.
+  await follow(analyst, 'authoring-saved', () => page.click('#save-edition'));
+  const saved = page.locator('#saved-edition');
+  expect((await saved.count()) === 1, 'analyst: no notice of the saved edition');
+  expect((await saved.getAttribute('data-hash')) === hash, `analyst: saved ${await saved.getAttribute('data-hash')}, expected ${hash}`);
+  expect((await page.locator(`#editions tr.edition[data-hash="${hash}"]`).count()) === 1, `analyst: edition ${hash} is not listed`);
+  expect((await text.inputValue()).includes(carefully), 'analyst: the saved draft is not in the editor');
+  console.log(`draft edition saved: ${hash}`);
+  await go(analyst, 'regulation-still-live', `/regulations/${REG}`);
+  expect(!(await page.locator('main').innerText()).includes('мұқият'), 'analyst: the draft went live on the regulation page');
+  await signOut(analyst);
+  problems(analyst, 'end of walk');
+  await analyst.context.close();
 }
 
 async function main() {

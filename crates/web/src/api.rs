@@ -72,7 +72,12 @@ pub const ATTACHMENT_TYPES: &[&str] = &["application/pdf", "image/jpeg", "image/
         crate::pages::api_verify_file,
         crate::monitoring::api,
         crate::notifications::api_list,
-        crate::notifications::api_read
+        crate::notifications::api_read,
+        crate::authoring::api_check,
+        crate::authoring::api_preview,
+        crate::authoring::api_save,
+        crate::authoring::api_editions,
+        crate::authoring::api_edition
     ),
     components(schemas(
         SignIn,
@@ -86,7 +91,10 @@ pub const ATTACHMENT_TYPES: &[&str] = &["application/pdf", "image/jpeg", "image/
         AssignRequest,
         ReasonRequest,
         ErrorBody,
-        ErrorDetail
+        ErrorDetail,
+        crate::authoring::AuthoringText,
+        crate::authoring::DiagnosticView,
+        crate::authoring::EditionRecord
     ))
 )]
 pub struct ApiDoc;
@@ -134,6 +142,19 @@ pub fn routes() -> axum::Router<AppState> {
         .route(
             "/api/notifications/{id}/read",
             post(crate::notifications::api_read),
+        )
+        .route("/api/authoring/check", post(crate::authoring::api_check))
+        .route(
+            "/api/authoring/preview",
+            post(crate::authoring::api_preview),
+        )
+        .route(
+            "/api/authoring/editions",
+            get(crate::authoring::api_editions).post(crate::authoring::api_save),
+        )
+        .route(
+            "/api/authoring/editions/{hash}",
+            get(crate::authoring::api_edition),
         )
         .route(
             "/api/verify/{case_id}",
@@ -314,6 +335,7 @@ pub fn account_json(account: &Account, csrf: &str) -> Value {
         "name": account.name,
         "grants": account.grants,
         "supervisor": account.supervisor,
+        "analyst": account.analyst,
         "csrf": csrf,
     })
 }

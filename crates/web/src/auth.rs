@@ -69,6 +69,10 @@ pub struct Account {
     /// May see every provider's figures and verify the audit chain.
     #[serde(default)]
     pub supervisor: bool,
+    /// Writes regulations: the authoring page (`/authoring`), checking and
+    /// saving draft editions (docs/authoring.md).
+    #[serde(default)]
+    pub analyst: bool,
     /// Region slug (citizen: registered address; staff: their provider's).
     #[serde(default)]
     pub region: String,

@@ -17,6 +17,8 @@ use crate::auth::{Account, AccountKind, hash_password, save_account};
 
 pub const PASSWORD: &str = "demo";
 pub const PROVIDERS: &str = "providers";
+/// The demo analyst's login (the authoring page).
+pub const ANALYST: &str = "analyst";
 
 /// A provider of services: a district or city department.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -269,6 +271,7 @@ pub fn install(runtime: &Runtime) -> Result<Created, AppError> {
                     password: hash.clone(),
                     grants,
                     supervisor: false,
+                    analyst: false,
                     region: (*region).to_owned(),
                     iin: staff_iin(&login),
                 },
@@ -285,6 +288,24 @@ pub fn install(runtime: &Runtime) -> Result<Created, AppError> {
             password: hash.clone(),
             grants: Vec::new(),
             supervisor: true,
+            analyst: false,
+            region: String::new(),
+            iin: None,
+        },
+    )?;
+    created.accounts += 1;
+    // The analyst who writes regulations (the authoring page): no grants,
+    // no cases, every regulation of the catalogue.
+    save_account(
+        store,
+        &Account {
+            login: ANALYST.into(),
+            kind: AccountKind::Staff,
+            name: "Аналитик — регламенттер".into(),
+            password: hash.clone(),
+            grants: Vec::new(),
+            supervisor: false,
+            analyst: true,
             region: String::new(),
             iin: None,
         },
@@ -315,6 +336,7 @@ pub fn install(runtime: &Runtime) -> Result<Created, AppError> {
                 password: hash.clone(),
                 grants: Vec::new(),
                 supervisor: false,
+                analyst: false,
                 region: (*region).to_owned(),
                 iin: None,
             },
@@ -336,6 +358,7 @@ pub fn install(runtime: &Runtime) -> Result<Created, AppError> {
         "kyzylorda-city.head",
         "wko-uralsk.office-clerk",
         "supervisor",
+        ANALYST,
     ]
     .into_iter()
     .filter(|login| example(login))

@@ -1313,6 +1313,7 @@ static INDEX: std::sync::LazyLock<
     MESSAGES
         .iter()
         .chain(crate::signing::MESSAGES)
+        .chain(crate::authoring::MESSAGES)
         .map(|(key, texts)| (*key, texts))
         .collect()
 });
@@ -1340,6 +1341,7 @@ pub fn keys() -> impl Iterator<Item = &'static str> {
     MESSAGES
         .iter()
         .chain(crate::signing::MESSAGES)
+        .chain(crate::authoring::MESSAGES)
         .map(|(key, _)| *key)
 }
 

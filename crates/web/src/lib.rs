@@ -20,6 +20,7 @@
 pub mod api;
 pub mod appeals;
 pub mod auth;
+pub mod authoring;
 mod cache;
 pub mod demo;
 pub mod demo_pki;
@@ -154,6 +155,7 @@ pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .merge(api::routes())
         .merge(pages::routes())
+        .merge(authoring::routes())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .route("/readyz", axum::routing::get(readyz))
         .route("/metrics", axum::routing::get(metrics::handler))

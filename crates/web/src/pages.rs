@@ -52,6 +52,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/monitoring.html"),
     ),
     ("verify.html", include_str!("../templates/verify.html")),
+    (
+        "authoring.html",
+        include_str!("../templates/authoring.html"),
+    ),
 ];
 
 const STYLE: &str = include_str!("../static/style.css");
@@ -200,6 +204,7 @@ impl Page {
                 "staff": account.is_staff(),
                 "operator": account.is_operator(),
                 "supervisor": account.supervisor,
+                "analyst": account.analyst,
                 "monitoring": crate::monitoring::may_monitor(account),
             })
         });
@@ -381,6 +386,7 @@ async fn login(
     let target = match account.kind {
         AccountKind::Citizen => "/cabinet",
         AccountKind::Staff if account.supervisor => "/supervisor",
+        AccountKind::Staff if account.analyst => "/authoring",
         AccountKind::Staff if account.is_operator() => "/centre",
         AccountKind::Staff => "/desk",
     };

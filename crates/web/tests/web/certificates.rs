@@ -31,6 +31,7 @@ fn app_with_pki() -> (TestApp, DemoPki) {
             password: String::new(),
             grants: Vec::new(),
             supervisor: false,
+            analyst: false,
             region: "kyzylorda".into(),
             iin: None,
         },

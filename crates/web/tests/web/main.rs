@@ -1,6 +1,7 @@
 //! API and page tests through `app(state)`, without a socket.
 
 mod appeals;
+mod authoring;
 mod certificates;
 mod common;
 mod gateway;
@@ -566,6 +567,10 @@ async fn openapi_documents_every_api_route() {
         "/api/monitoring",
         "/api/notifications",
         "/api/notifications/{id}/read",
+        "/api/authoring/check",
+        "/api/authoring/preview",
+        "/api/authoring/editions",
+        "/api/authoring/editions/{hash}",
     ] {
         assert!(paths.contains_key(path), "{path} undocumented");
     }
@@ -617,9 +622,10 @@ async fn every_page_renders_in_every_language() {
     let mut executor = app.client("kyzylorda-city.executor").await;
     let mut operator = app.client("kyzylorda-city.sc").await;
     let mut supervisor = app.client("supervisor").await;
+    let mut analyst = app.client(qyzmet_web::demo::ANALYST).await;
     let mut anonymous = app.anonymous();
     for lang in ["kk", "ru", "en"] {
-        let checks: [(&str, String); 11] = [
+        let checks: [(&str, String); 13] = [
             ("anonymous", "/".into()),
             ("anonymous", "/login".into()),
             ("anonymous", format!("/regulations/{REG}")),
@@ -631,6 +637,8 @@ async fn every_page_renders_in_every_language() {
             ("operator", "/centre".into()),
             ("operator", format!("/apply/{REG}")),
             ("supervisor", "/supervisor".into()),
+            ("analyst", "/authoring".into()),
+            ("analyst", format!("/authoring/{REG}")),
         ];
         for (who, path) in checks {
             let client = match who {
@@ -638,6 +646,7 @@ async fn every_page_renders_in_every_language() {
                 "citizen" => &mut citizen,
                 "executor" => &mut executor,
                 "operator" => &mut operator,
+                "analyst" => &mut analyst,
                 _ => &mut supervisor,
             };
             let reply = client.get(&format!("{path}?lang={lang}")).await;

@@ -28,6 +28,7 @@ async fn citizen(app: &TestApp, iin: &str, region: &str) -> Client {
             password: hash_password("demo").unwrap(),
             grants: Vec::new(),
             supervisor: false,
+            analyst: false,
             region: region.into(),
             iin: None,
         },
