@@ -22,6 +22,43 @@ pub struct EventHashInput<'a> {
 
 /// `sha256:<lowercase hex>` of the length-prefixed fields.
 pub fn event_hash(input: &EventHashInput<'_>) -> String {
+    event_hash_text(input).as_str().to_owned()
+}
+
+/// An event hash as text (`sha256:` and 64 hex digits) without a heap
+/// allocation, or the empty text that stands before a chain's first event:
+/// the write path makes and copies three of them per event.
+#[derive(Clone, Copy)]
+pub(crate) struct HashText {
+    len: u8,
+    bytes: [u8; HASH_TEXT_LEN],
+}
+
+const HASH_TEXT_LEN: usize = 7 + 64;
+
+impl HashText {
+    /// `text` when it is an empty or a well-formed hash text, else `None`.
+    pub(crate) fn parse(text: &str) -> Option<HashText> {
+        if !text.is_empty() && text.len() != HASH_TEXT_LEN {
+            return None;
+        }
+        let mut bytes = [0; HASH_TEXT_LEN];
+        bytes[..text.len()].copy_from_slice(text.as_bytes());
+        Some(HashText {
+            len: text.len() as u8,
+            bytes,
+        })
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // Only ASCII is ever stored (`parse` takes a `&str` of the exact
+        // length or nothing; `event_hash_text` writes ASCII).
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")
+    }
+}
+
+/// [`event_hash`] into a [`HashText`].
+pub(crate) fn event_hash_text(input: &EventHashInput<'_>) -> HashText {
     let mut hasher = Sha256::new();
     put_bytes(&mut hasher, DOMAIN_TAG);
     put_bytes(&mut hasher, input.case_id.as_bytes());
@@ -33,11 +70,14 @@ pub fn event_hash(input: &EventHashInput<'_>) -> String {
     put_bytes(&mut hasher, input.prev_case_hash.as_bytes());
     put_bytes(&mut hasher, input.prev_global_hash.as_bytes());
     let digest = hasher.finalize();
-    let mut out = String::with_capacity(7 + 64);
-    out.push_str("sha256:");
-    for byte in digest {
-        out.push(char::from(HEX[usize::from(byte >> 4)]));
-        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    let mut out = HashText {
+        len: HASH_TEXT_LEN as u8,
+        bytes: [0; HASH_TEXT_LEN],
+    };
+    out.bytes[..7].copy_from_slice(b"sha256:");
+    for (index, byte) in digest.iter().enumerate() {
+        out.bytes[7 + 2 * index] = HEX[usize::from(byte >> 4)];
+        out.bytes[8 + 2 * index] = HEX[usize::from(byte & 0x0f)];
     }
     out
 }

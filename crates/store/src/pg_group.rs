@@ -157,13 +157,13 @@ fn write_chunk(
         idem_events.push(u64_to_i64(appended.events)?);
         idem_global.push(u64_to_i64(appended.last_global_seq)?);
     }
-    let cases: Vec<(&String, &CaseVals)> = chunk
+    let cases: Vec<(&&str, &CaseVals)> = chunk
         .cases
         .rows
         .iter()
         .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
         .collect();
-    let tasks: Vec<(&String, &TaskVals)> = chunk
+    let tasks: Vec<(&&str, &TaskVals)> = chunk
         .tasks
         .rows
         .iter()
@@ -213,10 +213,10 @@ fn write_chunk(
     let head_seq = u64_to_i64(head.global_seq)?;
     let params: [&(dyn ToSql + Sync); 63] = [
         &column!(events, |e| e.global_seq),
-        &column!(events, |e| e.case_id.as_str()),
+        &column!(events, |e| e.case_id),
         &column!(events, |e| e.seq),
-        &column!(events, |e| e.kind.as_str()),
-        &column!(events, |e| e.payload.as_str()),
+        &column!(events, |e| e.kind),
+        &column!(events, |e| e.payload),
         &column!(events, |e| e.at.as_str()),
         &column!(events, |e| e.prev_case_hash.as_str()),
         &column!(events, |e| e.prev_global_hash.as_str()),
@@ -227,32 +227,32 @@ fn write_chunk(
         &idem_events,
         &idem_global,
         &column!(idem, |r| r.1.last_hash.as_str()),
-        &column!(cases, |r| r.0.as_str()),
-        &column!(cases, |r| r.1.regulation_id.as_str()),
-        &column!(cases, |r| r.1.regulation_hash.as_str()),
-        &column!(cases, |r| r.1.service_id.as_str()),
-        &column!(cases, |r| r.1.route.as_str()),
-        &column!(cases, |r| r.1.provider_id.as_str()),
-        &column!(cases, |r| r.1.applicant_id.as_str()),
+        &column!(cases, |r| *r.0),
+        &column!(cases, |r| r.1.row.regulation_id.as_str()),
+        &column!(cases, |r| r.1.row.regulation_hash.as_str()),
+        &column!(cases, |r| r.1.row.service_id.as_str()),
+        &column!(cases, |r| r.1.row.route.as_str()),
+        &column!(cases, |r| r.1.row.provider_id.as_str()),
+        &column!(cases, |r| r.1.row.applicant_id.as_str()),
         &column!(cases, |r| r.1.status),
         &column!(cases, |r| r.1.current_steps.as_str()),
         &column!(cases, |r| r.1.submitted_at),
         &column!(cases, |r| r.1.due),
         &column!(cases, |r| r.1.closed_at),
-        &column!(cases, |r| r.1.result.as_deref()),
+        &column!(cases, |r| r.1.row.result.as_deref()),
         &column!(cases, |r| r.1.version),
-        &column!(tasks, |r| r.0.as_str()),
-        &column!(tasks, |r| r.1.case_id.as_str()),
-        &column!(tasks, |r| r.1.step_id.as_str()),
-        &column!(tasks, |r| r.1.role.as_str()),
-        &column!(tasks, |r| r.1.unit.as_str()),
-        &column!(tasks, |r| r.1.assignee.as_deref()),
+        &column!(tasks, |r| *r.0),
+        &column!(tasks, |r| r.1.row.case_id.as_str()),
+        &column!(tasks, |r| r.1.row.step_id.as_str()),
+        &column!(tasks, |r| r.1.row.role.as_str()),
+        &column!(tasks, |r| r.1.row.unit.as_str()),
+        &column!(tasks, |r| r.1.row.assignee.as_deref()),
         &column!(tasks, |r| r.1.status),
         &column!(tasks, |r| r.1.is_open),
         &column!(tasks, |r| r.1.created_at),
         &column!(tasks, |r| r.1.due),
         &column!(tasks, |r| r.1.due_key),
-        &column!(tasks, |r| r.1.escalation),
+        &column!(tasks, |r| r.1.row.escalation),
         &column!(reg_put, |r| r.0.0.as_str()),
         &column!(reg_put, |r| r.0.1.as_str()),
         &column!(reg_put, |r| r.1.region.as_str()),
@@ -268,7 +268,7 @@ fn write_chunk(
         &column!(timer_cancel, |r| r.as_str()),
         &head_seq,
         &head.hash,
-        &column!(tasks, |r| r.1.check.as_deref()),
+        &column!(tasks, |r| r.1.row.check.as_deref()),
         &column!(outbox_put, |r| r.0.as_str()),
         &column!(outbox_put, |r| r.1.case_id.as_str()),
         &column!(outbox_put, |r| r.1.system.as_str()),

@@ -376,9 +376,9 @@ impl GroupBackend for SqliteGroup<'_> {
                     &e.kind,
                     &e.payload,
                     &e.at,
-                    &e.prev_case_hash,
-                    &e.prev_global_hash,
-                    &e.hash
+                    e.prev_case_hash.as_str(),
+                    e.prev_global_hash.as_str(),
+                    e.hash.as_str()
                 ])?;
             }
         }
@@ -437,18 +437,18 @@ fn put_case(conn: &Connection, case_id: &str, case: &CaseVals) -> Result<(), Sto
     )?
     .execute(params![
         case_id,
-        &case.regulation_id,
-        &case.regulation_hash,
-        &case.service_id,
-        &case.route,
-        &case.provider_id,
-        &case.applicant_id,
+        &case.row.regulation_id,
+        &case.row.regulation_hash,
+        &case.row.service_id,
+        &case.row.route,
+        &case.row.provider_id,
+        &case.row.applicant_id,
         case.status,
         &case.current_steps,
         case.submitted_at,
         case.due,
         case.closed_at,
-        &case.result,
+        &case.row.result,
         case.version
     ])?;
     Ok(())
@@ -468,18 +468,18 @@ fn put_task(conn: &Connection, task_id: &str, task: &TaskVals) -> Result<(), Sto
     )?
     .execute(params![
         task_id,
-        &task.case_id,
-        &task.step_id,
-        &task.role,
-        &task.unit,
-        &task.assignee,
+        &task.row.case_id,
+        &task.row.step_id,
+        &task.row.role,
+        &task.row.unit,
+        &task.row.assignee,
         task.status,
         task.is_open,
         task.created_at,
         task.due,
         task.due_key,
-        task.escalation,
-        &task.check
+        task.row.escalation,
+        &task.row.check
     ])?;
     Ok(())
 }
@@ -561,8 +561,8 @@ fn put_outbox(
 /// row writers.
 fn apply_op(conn: &Connection, op: &ProjectionOp) -> Result<(), StoreError> {
     match stage_op(op)? {
-        StagedOp::Case(key, vals) => put_case(conn, &key, &vals),
-        StagedOp::Task(key, vals) => put_task(conn, &key, &vals),
+        StagedOp::Case(key, vals) => put_case(conn, key, &vals),
+        StagedOp::Task(key, vals) => put_task(conn, key, &vals),
         StagedOp::Registry(key, vals) => put_registry(conn, &key, vals.as_ref()),
         StagedOp::Timer(key, vals) => put_timer(conn, &key, vals.as_ref()),
         StagedOp::Outbox(key, vals) => put_outbox(conn, &key, vals.as_ref()),
