@@ -4,7 +4,7 @@
 //! `qyzmet check` accepts, with diagnostics for what cannot be carried.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use qyzmet_calendar::Calendar;
 use qyzmet_core::{Duration, Lang, Unit};
@@ -15,49 +15,9 @@ use qyzmet_regulation::{Diagnostic, ProcessModel, Severity};
 
 const LANGS: [Lang; 2] = [Lang::Kk, Lang::Ru];
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod catalog;
 
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        if path.is_dir() {
-            yaml_files(&path, out);
-        } else if path
-            .extension()
-            .is_some_and(|ext| ext == "yaml" || ext == "yml")
-        {
-            out.push(path);
-        }
-    }
-}
-
-/// Every regulation that parses, compiled: the catalog `tests/render.rs`
-/// renders.
-fn models() -> Vec<(String, ProcessModel)> {
-    let mut paths = Vec::new();
-    yaml_files(&workspace_root().join("regulations"), &mut paths);
-    let mut models = Vec::new();
-    for path in paths {
-        let text = std::fs::read_to_string(&path).expect("readable regulation file");
-        let parsed = qyzmet_regulation::parse(&text);
-        if let Some(file) = parsed.file {
-            let name = path
-                .strip_prefix(workspace_root())
-                .unwrap_or(&path)
-                .display()
-                .to_string();
-            models.push((name, qyzmet_regulation::compile(file, &text)));
-        }
-    }
-    assert!(models.len() >= 18, "the regulations in regulations/ parse");
-    models
-}
+use catalog::models;
 
 /// One step as the round trip must keep it: its kind (a `task` of the
 /// portal or an information system and an `auto` step are both service
