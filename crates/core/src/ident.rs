@@ -64,7 +64,6 @@ impl Iin {
         Ok(Iin(digits))
     }
 
-    /// The birth year encoded in the number.
     /// The IIN that `first_eleven` digits make with their check digit, if
     /// they have one and encode a possible birth date (test and demo data).
     pub fn complete(first_eleven: &str) -> Option<Iin> {
@@ -80,6 +79,7 @@ impl Iin {
         Iin::parse(&format!("{first_eleven}{check}")).ok()
     }
 
+    /// The birth year encoded in the number.
     pub fn birth_year(&self) -> u16 {
         let century = match self.0[6] {
             1 | 2 => 1800,
@@ -156,23 +156,33 @@ mod tests {
 
     #[test]
     fn second_weights_are_used_when_first_sum_is_ten() {
-        // 00000000001 weighted 1..11 gives 11 mod 11 = 0; search a prefix whose
-        // first sum is 10 and check that the number is accepted with the
-        // second-weights digit.
-        let prefix = (0..100_000u32)
-            .map(|n| format!("8501013{n:04}"))
-            .find(|p| {
-                let sum: u32 = p
-                    .bytes()
-                    .enumerate()
-                    .map(|(i, b)| u32::from(b - b'0') * (i as u32 + 1))
-                    .sum();
-                sum % 11 == 10
-            })
-            .unwrap();
-        if let Some(full) = complete(&prefix) {
-            assert!(Iin::parse(&full).is_ok());
+        // Every stem 8501013nnnn whose first weighted sum is 10 mod 11 takes
+        // its check digit from the second weights (written out here, not
+        // taken from `check_digit`), or has none when that is 10 as well.
+        const SECOND: [u32; 11] = [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2];
+        let weighted = |p: &str, weights: &dyn Fn(usize) -> u32| -> u32 {
+            p.bytes()
+                .enumerate()
+                .map(|(i, b)| u32::from(b - b'0') * weights(i))
+                .sum::<u32>()
+                % 11
+        };
+        let mut accepted = 0;
+        for n in 0..10_000u32 {
+            let prefix = format!("8501013{n:04}");
+            if weighted(&prefix, &|i| i as u32 + 1) != 10 {
+                continue;
+            }
+            let second = weighted(&prefix, &|i| SECOND[i]);
+            let completed = Iin::complete(&prefix).map(|iin| iin.to_string());
+            if second == 10 {
+                assert_eq!(completed, None, "{prefix}");
+            } else {
+                assert_eq!(completed, Some(format!("{prefix}{second}")), "{prefix}");
+                accepted += 1;
+            }
         }
+        assert!(accepted > 0, "the search met a second-weights number");
     }
 
     #[test]
@@ -189,6 +199,164 @@ mod tests {
     fn rejects_impossible_birth_date() {
         let bad_month = complete("85130130001").unwrap();
         assert_eq!(Iin::parse(&bad_month), Err(IdentError::BirthDate));
+    }
+
+    // Numbers published outside this code base, each with its source. They
+    // are checked against `parse`, never built with `complete`, so a wrong
+    // algorithm (for example the two weight sequences swapped) fails here.
+    // The column "weights" says which sequence yields the check digit, as
+    // recomputed by hand below for a few and by an independent script
+    // (Python, written for this review) for all.
+
+    /// Valid IINs: (number, birth year, male, which weights decide).
+    const PUBLISHED_VALID_IINS: &[(&str, u16, bool, &str)] = &[
+        // tlgtaa/py-kz-validators, tests/test_iin_validator.py
+        // (`test_validate_iin_success`) and README.md.
+        ("791028302728", 1979, true, "first"),
+        // ZhymabekRoman/kz-iin-validator, README.md (usage example).
+        ("061211600012", 2006, false, "second"),
+        // valery1707/kaz-person-id,
+        // src/test/java/name/valery1707/kazPersonId/PrivatePersonIdTest.java
+        // (`testPublicIds`, numbers from https://serj.ws/salyk).
+        ("871008401427", 1987, false, "first"),
+        ("760212350620", 1976, true, "first"),
+        ("800416300257", 1980, true, "first"),
+        ("680503450037", 1968, false, "first"),
+        // Same file, `testCenturyBit` (19th century, digit 7 is 1 or 2).
+        ("800416100254", 1880, true, "first"),
+        ("680503250034", 1868, false, "first"),
+    ];
+
+    /// Valid BINs: (number, which weights decide).
+    const PUBLISHED_VALID_BINS: &[(&str, &str)] = &[
+        // valery1707/kaz-person-id,
+        // src/test/java/name/valery1707/kazPersonId/JuridicalPersonIdTest.java
+        // (`testPublicIds`, Halyk Bank branches from
+        // http://www.halykbank.kz/ru/requisites/affiliates).
+        ("940140000385", "first"),
+        ("950341000052", "first"),
+        ("961141000023", "second"),
+        ("070941024691", "first"),
+    ];
+
+    /// Numbers published as invalid, with the reason.
+    const PUBLISHED_INVALID: &[(&str, &str)] = &[
+        // tlgtaa/py-kz-validators, tests/test_iin_validator.py
+        // (`test_validate_iin_failure`: "invalid control digit"; 5 is right).
+        ("010101600586", "wrong check digit"),
+        // valery1707/kaz-person-id, BasePersonIdTest.java (`testIsValid`:
+        // pattern valid, CRC invalid; 940140000385 is the real one).
+        ("940140000380", "wrong check digit"),
+        // ZhymabekRoman/kz-iin-validator, tests/test_basic.py
+        // (`test_non_valid_iin`): both sums are 10 mod 11, so no check digit
+        // exists and the number is never issued (derivation below).
+        ("821214240092", "check value 10"),
+    ];
+
+    #[test]
+    fn published_valid_iins_are_accepted() {
+        for &(text, year, male, _) in PUBLISHED_VALID_IINS {
+            let iin = Iin::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(iin.to_string(), text);
+            assert_eq!(iin.birth_year(), year, "{text}");
+            assert_eq!(iin.is_male(), male, "{text}");
+            // A BIN has the same check digit, so it parses as one too.
+            assert!(Bin::parse(text).is_ok(), "{text} as a BIN");
+        }
+    }
+
+    #[test]
+    fn published_valid_bins_are_accepted() {
+        for &(text, _) in PUBLISHED_VALID_BINS {
+            let bin = Bin::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(bin.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn published_vectors_cover_both_weight_sequences() {
+        // The vectors marked "second" must really need the second sequence:
+        // their first weighted sum is 10 mod 11. Computed here with weights
+        // written out, not with `check_digit`.
+        const FIRST: [u32; 11] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+        let first_sum = |text: &str| -> u32 {
+            text.bytes()
+                .zip(FIRST)
+                .map(|(b, w)| u32::from(b - b'0') * w)
+                .sum::<u32>()
+                % 11
+        };
+        let vectors = PUBLISHED_VALID_IINS
+            .iter()
+            .map(|&(t, _, _, w)| (t, w))
+            .chain(PUBLISHED_VALID_BINS.iter().copied());
+        let mut seen = [false; 2];
+        for (text, weights) in vectors {
+            let needs_second = first_sum(text) == 10;
+            assert_eq!(needs_second, weights == "second", "{text}");
+            seen[usize::from(needs_second)] = true;
+        }
+        assert_eq!(seen, [true, true], "both sequences are exercised");
+    }
+
+    #[test]
+    fn published_invalid_numbers_are_rejected() {
+        for &(text, reason) in PUBLISHED_INVALID {
+            assert_eq!(
+                Iin::parse(text),
+                Err(IdentError::CheckDigit),
+                "{text}: {reason}"
+            );
+            assert_eq!(
+                Bin::parse(text),
+                Err(IdentError::CheckDigit),
+                "{text}: {reason}"
+            );
+        }
+        // A never-issued stem has no completion at all.
+        assert_eq!(Iin::complete("82121424009"), None);
+        // Every other last digit of a valid published number is rejected,
+        // for a first-sequence and a second-sequence number alike.
+        for valid in ["791028302728", "061211600012", "961141000023"] {
+            for digit in (b'0'..=b'9').filter(|&d| d != valid.as_bytes()[11]) {
+                let wrong = format!("{}{}", &valid[..11], char::from(digit));
+                assert_eq!(Bin::parse(&wrong), Err(IdentError::CheckDigit), "{wrong}");
+            }
+        }
+    }
+
+    /// Independent derivations by hand (Decree No 406: weights 1..11, then
+    /// 3,4,5,6,7,8,9,10,11,1,2 when the first remainder is 10).
+    ///
+    /// 791028302728, digits 7 9 1 0 2 8 3 0 2 7 2:
+    ///   7·1 + 9·2 + 1·3 + 0·4 + 2·5 + 8·6 + 3·7 + 0·8 + 2·9 + 7·10 + 2·11
+    ///   = 7 + 18 + 3 + 0 + 10 + 48 + 21 + 0 + 18 + 70 + 22 = 217;
+    ///   217 mod 11 = 8 (217 = 19·11 + 8) → check digit 8.
+    ///
+    /// 061211600012, digits 0 6 1 2 1 1 6 0 0 0 1:
+    ///   first: 0 + 12 + 3 + 8 + 5 + 6 + 42 + 0 + 0 + 0 + 11 = 87;
+    ///   87 mod 11 = 10 → second weights:
+    ///   0·3 + 6·4 + 1·5 + 2·6 + 1·7 + 1·8 + 6·9 + 0·10 + 0·11 + 0·1 + 1·2
+    ///   = 0 + 24 + 5 + 12 + 7 + 8 + 54 + 0 + 0 + 0 + 2 = 112;
+    ///   112 mod 11 = 2 → check digit 2.
+    ///
+    /// 821214240092, digits 8 2 1 2 1 4 2 4 0 0 9:
+    ///   first: 8 + 4 + 3 + 8 + 5 + 24 + 14 + 32 + 0 + 0 + 99 = 197;
+    ///   197 mod 11 = 10 → second:
+    ///   24 + 8 + 5 + 12 + 7 + 32 + 18 + 40 + 0 + 0 + 18 = 164;
+    ///   164 mod 11 = 10 → no check digit; never issued.
+    #[test]
+    fn hand_derived_check_digits() {
+        let digits = |text: &str| -> [u8; 12] {
+            let mut out = [0u8; 12];
+            for (d, b) in out.iter_mut().zip(text.bytes()) {
+                *d = b - b'0';
+            }
+            out
+        };
+        assert_eq!(check_digit(&digits("791028302728")), Some(8));
+        assert_eq!(check_digit(&digits("061211600012")), Some(2));
+        assert_eq!(check_digit(&digits("821214240092")), None);
     }
 
     proptest::proptest! {

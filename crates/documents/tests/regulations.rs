@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use qyzmet_documents::{DocumentKind, Lang, ReferralKind, Text};
-use qyzmet_regulation::syntax::{RefusalKind, ResultKind};
+use qyzmet_regulation::model::{RefusalKind, ResultKind};
 
 fn regulation_files() -> Vec<std::path::PathBuf> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../regulations");

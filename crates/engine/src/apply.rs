@@ -5,7 +5,7 @@
 
 use crate::case::{Case, GatewayRequest, RequestStatus, StepVisit, Task, Timer};
 use crate::event::{Event, EventData};
-use crate::record::{CaseStatus, TaskStatus};
+use qyzmet_storage::record::{CaseStatus, TaskStatus};
 
 pub fn apply(state: Option<Case>, event: &Event) -> Case {
     let mut case = state.unwrap_or_default();

@@ -4,11 +4,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 use qyzmet_core::{Answer, System};
-use qyzmet_regulation::syntax::Channel;
+use qyzmet_regulation::model::Channel;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::record::{CaseStatus, RegistryRow, TaskStatus};
+use qyzmet_storage::record::{CaseStatus, RegistryRow, TaskStatus};
 
 /// Whether the applicant is a person (IIN) or an organisation (BIN).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 
-use crate::record::CaseStatus;
+use qyzmet_storage::record::CaseStatus;
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum EngineError {

@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
-use qyzmet_regulation::syntax::Channel;
+use qyzmet_regulation::model::Channel;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::case::{Applicant, Provider, Representative, RequestSignature, TimerKind};
-use crate::record::{CaseStatus, RegistryRow};
 use qyzmet_core::{Answer, System};
+use qyzmet_storage::record::{CaseStatus, RegistryRow};
 
 /// An event with the instant it happened (the caller's `now`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -8,7 +8,7 @@ use crate::decide::{Context, decide};
 use crate::error::EngineError;
 use crate::event::{Event, EventData};
 use crate::project::{final_projections, project};
-use crate::record::{Batch, NewEvent, Payload, ProjectionOp, StoredEvent};
+use qyzmet_storage::record::{Batch, NewEvent, Payload, ProjectionOp, StoredEvent};
 
 /// The outcome of one command.
 #[derive(Clone, Debug, PartialEq)]
@@ -52,6 +52,7 @@ pub fn execute(
             idempotency_key: command.idempotency_key.clone(),
             events: new_events,
             ops: compact(ops),
+            evidence: Vec::new(),
         },
         events,
         case,

@@ -18,7 +18,6 @@ mod error;
 mod event;
 mod execute;
 mod project;
-pub mod record;
 mod rules;
 
 pub use apply::apply;
@@ -27,7 +26,7 @@ pub use case::{
     RequestStatus, Task, Timer, TimerKind,
 };
 pub use command::{Action, Actor, Command, Grant};
-pub use decide::{Context, MAX_TRANSITIONS, decide, head_role};
+pub use decide::{Context, MAX_TRANSITIONS, decide};
 pub use error::EngineError;
 pub use event::{Event, EventData};
 pub use execute::{Executed, execute, project_all, replay};

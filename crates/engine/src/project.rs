@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::case::{Case, GatewayRequest, RequestStatus, Task};
 use crate::event::{Event, EventData};
-use crate::record::{CaseRow, OutboxRow, ProjectionOp, TaskRow, TimerRow};
+use qyzmet_storage::record::{CaseRow, OutboxRow, ProjectionOp, TaskRow, TimerRow};
 
 /// The case view of `case`.
 pub fn case_row(case: &Case) -> CaseRow {

@@ -14,11 +14,11 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use qyzmet_regulation::ProcessModel;
 use qyzmet_regulation::expr::REGISTRIES;
-use qyzmet_regulation::syntax::FieldType;
+use qyzmet_regulation::model::FieldType;
 use serde_json::Value as Json;
 
 use crate::case::{ApplicantKind, Case};
-use crate::record::{ProjectionOp, RegistryRow};
+use qyzmet_storage::record::{ProjectionOp, RegistryRow};
 
 /// Read access to the registries (the store's projection of issued results).
 pub trait Registries {
@@ -121,8 +121,7 @@ impl RuleEnv {
         }
 
         let field_types: HashMap<&str, FieldType> = model
-            .file
-            .form
+            .form()
             .iter()
             .map(|field| (field.id.as_str(), field.ty))
             .collect();
@@ -130,8 +129,7 @@ impl RuleEnv {
         // not sent), so `form.x` never fails on it; other types stay
         // absent, for `has(form.x)`.
         let mut form: HashMap<String, cel::Value> = model
-            .file
-            .form
+            .form()
             .iter()
             .filter(|field| field.ty == FieldType::Bool)
             .map(|field| (field.id.clone(), cel::Value::Bool(false)))
@@ -151,8 +149,7 @@ impl RuleEnv {
         // Every document the regulation names is in the map (false unless
         // handed in), so `documents["x"]` never fails on a declared id.
         let mut documents: HashMap<String, cel::Value> = model
-            .file
-            .documents
+            .documents()
             .iter()
             .map(|document| (document.id.clone(), cel::Value::Bool(false)))
             .collect();

@@ -22,14 +22,14 @@ use std::process::{Command as Process, Stdio};
 use jiff::{Timestamp, ToSpan};
 use qyzmet_calendar::{Calendar, Schedule};
 use qyzmet_core::{Answer, Lang, System};
-use qyzmet_engine::record::RegistryRow;
 use qyzmet_engine::{
     Action, Actor, Applicant, ApplicantKind, Case, Command, Context, Grant, MemoryRegistries,
     Provider, RequestStatus, TimerKind,
 };
 use qyzmet_regulation::ProcessModel;
+use qyzmet_regulation::model::{FieldType, OrgKind, RouteGraph, Step, StepKind};
 use qyzmet_regulation::render::bpmn;
-use qyzmet_regulation::syntax::{FieldType, OrgKind, Route, Step, StepKind};
+use qyzmet_storage::record::RegistryRow;
 use serde_json::{Value, json};
 
 /// The SpiffWorkflow version `tests/spiff/requirements.txt` pins.
@@ -151,12 +151,7 @@ fn is_staff(org: Option<OrgKind>) -> bool {
 
 fn org_of(model: &ProcessModel, step: &Step) -> Option<OrgKind> {
     let role = step.role.as_deref()?;
-    model
-        .file
-        .roles
-        .iter()
-        .find(|r| r.id == role)
-        .map(|r| r.org)
+    model.role(role).map(|r| r.org)
 }
 
 /// Whether the step's BPMN element is a user task (a person acts): the
@@ -173,17 +168,17 @@ fn is_user_task(model: &ProcessModel, step: &Step) -> bool {
 }
 
 /// Steps from each step to the nearest end, not counting timeouts.
-fn distances(route: &Route) -> HashMap<String, usize> {
+fn distances(route: &RouteGraph) -> HashMap<String, usize> {
     let mut dist: HashMap<String, usize> = HashMap::new();
-    for step in &route.steps {
+    for step in route.steps() {
         if step.kind == StepKind::End {
             dist.insert(step.id.clone(), 0);
         }
     }
     // Bellman-Ford style relaxation, bounded by the number of steps.
-    for _ in 0..route.steps.len() {
+    for _ in 0..route.steps().len() {
         let mut changed = false;
-        for step in &route.steps {
+        for step in route.steps() {
             let targets = step
                 .next
                 .iter()
@@ -216,9 +211,9 @@ fn progress(step: &Step, dist: &HashMap<String, usize>) -> Option<String> {
 
 /// A form with every field filled; a boolean is true exactly when the
 /// policy picks an outcome whose `when` is that field.
-fn form(model: &ProcessModel, route: &Route, policy: &Policy) -> Value {
+fn form(model: &ProcessModel, route: &RouteGraph, policy: &Policy) -> Value {
     let mut chosen_when = BTreeSet::new();
-    for step in &route.steps {
+    for step in route.steps() {
         if let Some(Choice::Outcome(outcome)) = policy.get(&step.id)
             && let Some(when) = step
                 .outcomes
@@ -230,7 +225,7 @@ fn form(model: &ProcessModel, route: &Route, policy: &Policy) -> Value {
         }
     }
     let mut form = serde_json::Map::new();
-    for field in &model.file.form {
+    for field in model.form() {
         let value = match field.ty {
             FieldType::Enum => json!(field.values.first().cloned().unwrap_or_default()),
             FieldType::String => json!("x"),
@@ -269,7 +264,7 @@ fn answers_for(calls: &[System], wanted: &[Answer]) -> Option<BTreeMap<System, A
 /// in the BPMN: a rule's refusal would be a jump no flow has.)
 fn registries(model: &ProcessModel) -> MemoryRegistries {
     let mut registries = MemoryRegistries::default();
-    let region = model.file.act.region.clone();
+    let region = model.region().to_owned();
     for (registry, record) in [
         ("unemployed", json!({"active": true})),
         (
@@ -291,7 +286,7 @@ fn registries(model: &ProcessModel) -> MemoryRegistries {
 struct Driver<'a> {
     model: &'a ProcessModel,
     registries: MemoryRegistries,
-    route: &'a Route,
+    route: &'a RouteGraph,
     calendar: &'a Calendar,
     schedule: &'a Schedule,
     dist: HashMap<String, usize>,
@@ -300,7 +295,7 @@ struct Driver<'a> {
 impl Driver<'_> {
     fn step(&self, id: &str) -> Result<&Step, String> {
         self.route
-            .steps
+            .steps()
             .iter()
             .find(|s| s.id == id)
             .ok_or_else(|| format!("no step {id}"))
@@ -336,12 +331,11 @@ impl Driver<'_> {
     /// Drives one case to its end under `policy`.
     fn run(&self, case_id: &str, policy: &Policy) -> Result<Case, String> {
         let model = self.model;
-        let file = &model.file;
         let route = self.route;
         // Decisions nobody of ours takes, without `when` or `answers`, take
         // the outcome the submission reports for them.
         let checks = route
-            .steps
+            .steps()
             .iter()
             .filter(|s| {
                 s.kind == StepKind::Decision
@@ -355,8 +349,8 @@ impl Driver<'_> {
                 _ => None,
             })
             .collect();
-        let units = file
-            .roles
+        let units = model
+            .roles()
             .iter()
             .filter_map(|role| {
                 let org = serde_json::to_value(role.org).ok()?.as_str()?.to_owned();
@@ -370,23 +364,23 @@ impl Driver<'_> {
             .collect();
         let mut now: Timestamp = "2019-02-04T04:00:00Z".parse().expect("instant");
         let submit = Action::Submit {
-            route: route.key(),
+            route: route.key.clone(),
             applicant: Applicant {
                 id: IIN.into(),
                 kind: ApplicantKind::Individual,
-                region: file.act.region.clone(),
+                region: model.region().to_owned(),
                 ..Applicant::default()
             },
             form: form(model, route, policy),
-            documents: file
-                .documents
+            documents: model
+                .documents()
                 .iter()
                 .filter(|d| d.channels.contains(&route.channel))
                 .map(|d| (d.id.clone(), true))
                 .collect(),
             provider: Provider {
                 id: "p1".into(),
-                region: file.act.region.clone(),
+                region: model.region().to_owned(),
                 units,
             },
             checks,
@@ -572,7 +566,7 @@ fn spiffworkflow_takes_the_engines_steps_on_every_route() {
 
         // The engine: a worklist of policies per route.
         let mut runs: Vec<Run> = Vec::new();
-        for (route_index, route) in model.file.routes.iter().enumerate() {
+        for (route_index, route) in model.routes().iter().enumerate() {
             total_routes += 1;
             let token = processes[route_index]
                 .strip_prefix("Process_")
@@ -587,7 +581,7 @@ fn spiffworkflow_takes_the_engines_steps_on_every_route() {
                 dist: distances(route),
             };
             let mut wanted: BTreeSet<(String, String)> = BTreeSet::new();
-            for step in &route.steps {
+            for step in route.steps() {
                 for outcome in &step.outcomes {
                     wanted.insert((step.id.clone(), outcome.id.clone()));
                 }
@@ -603,14 +597,14 @@ fn spiffworkflow_takes_the_engines_steps_on_every_route() {
             while let Some(policy) = queue.pop_front() {
                 count += 1;
                 if count > MAX_RUNS {
-                    failures.push(format!("{id} {}: more than {MAX_RUNS} cases", route.key()));
+                    failures.push(format!("{id} {}: more than {MAX_RUNS} cases", route.key));
                     break;
                 }
                 let case_id = format!("diff-{index}-{route_index}-{count}");
                 let case = match driver.run(&case_id, &policy) {
                     Ok(case) => case,
                     Err(error) => {
-                        failures.push(format!("{id} {} {policy:?}: {error}", route.key()));
+                        failures.push(format!("{id} {} {policy:?}: {error}", route.key));
                         continue;
                     }
                 };
@@ -618,7 +612,7 @@ fn spiffworkflow_takes_the_engines_steps_on_every_route() {
                     // A rule's refusal jumps to an end: no BPMN flow has it.
                     failures.push(format!(
                         "{id} {} {policy:?}: refused by rule {rule}; the test's case must pass the rules",
-                        route.key()
+                        route.key
                     ));
                     continue;
                 }
@@ -697,7 +691,7 @@ fn spiffworkflow_takes_the_engines_steps_on_every_route() {
             if !missing.is_empty() {
                 failures.push(format!(
                     "{id} {}: branches never taken: {missing:?}",
-                    route.key()
+                    route.key
                 ));
             }
         }
@@ -737,20 +731,20 @@ fn spiffworkflow_takes_the_engines_steps_on_every_route() {
         });
         assert_eq!(results.len(), runs.len(), "{id}: one result per case");
         for (run, result) in runs.iter().zip(&results) {
-            let route = &model.file.routes[run.route];
+            let route = &model.routes()[run.route];
             let token = processes[run.route]
                 .strip_prefix("Process_")
                 .unwrap_or_default();
             if let Some(error) = result.get("error") {
                 failures.push(format!(
                     "{id} {}: SpiffWorkflow: {error}\n  choices {}",
-                    route.key(),
+                    route.key,
                     Value::Array(run.choices.clone())
                 ));
                 continue;
             }
             let by_element: BTreeMap<String, &Step> = route
-                .steps
+                .steps()
                 .iter()
                 .map(|s| (element_id(token, &s.id), s))
                 .collect();
@@ -772,7 +766,7 @@ fn spiffworkflow_takes_the_engines_steps_on_every_route() {
             if spiff_steps != run.steps {
                 failures.push(format!(
                     "{id} {}: steps differ\n  engine:         {:?}\n  SpiffWorkflow:  {:?}\n  choices {}",
-                    route.key(),
+                    route.key,
                     run.steps,
                     spiff_steps,
                     Value::Array(run.choices.clone())
@@ -801,7 +795,7 @@ fn spiffworkflow_takes_the_engines_steps_on_every_route() {
                 if !ok {
                     failures.push(format!(
                         "{id} {}: `{element}` after {before:?} (calls)",
-                        route.key()
+                        route.key
                     ));
                 }
                 if element.starts_with(&call_prefix) {
@@ -833,7 +827,7 @@ fn spiffworkflow_takes_the_engines_steps_on_every_route() {
             if lanes != expected {
                 failures.push(format!(
                     "{id} {}: user tasks and lanes differ\n  expected {expected:?}\n  got      {lanes:?}",
-                    route.key()
+                    route.key
                 ));
             }
         }

@@ -11,12 +11,12 @@ mod common;
 use common::{Patch, actor, load_model};
 use jiff::Timestamp;
 use qyzmet_calendar::{Calendar, Schedule};
-use qyzmet_engine::record::StoredEvent;
 use qyzmet_engine::{
     Action, Applicant, Case, Command, Context, EngineError, NoRegistries, Provider, decide,
     execute, replay,
 };
 use qyzmet_regulation::ProcessModel;
+use qyzmet_storage::record::StoredEvent;
 use serde_json::json;
 
 const CERTIFICATE: &str = "kyzylorda/2015-141/unemployed-certificate";
@@ -312,7 +312,7 @@ fn batch_numbers_events_after_the_state() {
     assert_eq!(second.batch.events[0].seq, first.case.version + 1);
 }
 
-fn stored(case: &str, events: &[qyzmet_engine::record::NewEvent]) -> Vec<StoredEvent> {
+fn stored(case: &str, events: &[qyzmet_storage::record::NewEvent]) -> Vec<StoredEvent> {
     events
         .iter()
         .enumerate()

@@ -50,11 +50,10 @@ fn run(model_pick: usize, route_pick: usize, documents: bool, ops: &[(u8, u8, u1
     let mut cases: BTreeMap<String, Case> = BTreeMap::new();
     let mut now: Timestamp = "2025-06-02T09:30:00+05:00".parse().unwrap();
     let legal_entity = model
-        .file
-        .service
+        .service()
         .recipients
         .iter()
-        .all(|r| matches!(r, qyzmet_regulation::syntax::Recipient::LegalEntities))
+        .all(|r| matches!(r, qyzmet_regulation::model::Recipient::LegalEntities))
         || model.id.contains("foreign-labour");
     let applicant_id = if legal_entity {
         "123450500805"
@@ -78,14 +77,13 @@ fn run(model_pick: usize, route_pick: usize, documents: bool, ops: &[(u8, u8, u1
                 region: "r".into(),
                 ..Applicant::default()
             },
-            form: if model.file.form.is_empty() {
+            form: if model.form().is_empty() {
                 json!({})
             } else {
                 json!({"measure": "job_placement"})
             },
             documents: model
-                .file
-                .documents
+                .documents()
                 .iter()
                 .map(|d| (d.id.clone(), documents))
                 .collect(),

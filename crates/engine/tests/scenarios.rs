@@ -13,11 +13,11 @@ use std::collections::BTreeMap;
 use common::{MemoryStore, Patch, load_model};
 use jiff::Timestamp;
 use qyzmet_calendar::{Calendar, Schedule};
-use qyzmet_engine::record::{RegistryRow, TaskStatus};
 use qyzmet_engine::{
     Action, Actor, Applicant, Case, Command, Context, EventData, Grant, Provider, execute,
 };
 use qyzmet_regulation::ProcessModel;
+use qyzmet_storage::record::{RegistryRow, TaskStatus};
 use serde::Deserialize;
 use serde_json::{Value, json};
 

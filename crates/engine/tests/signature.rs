@@ -8,12 +8,12 @@ mod common;
 use common::{actor, load_model};
 use jiff::Timestamp;
 use qyzmet_calendar::{Calendar, Schedule};
-use qyzmet_engine::record::CaseStatus;
 use qyzmet_engine::{
     Action, Applicant, Case, Command, Context, EngineError, NoRegistries, Provider,
     RequestSignature, execute,
 };
 use qyzmet_regulation::ProcessModel;
+use qyzmet_storage::record::CaseStatus;
 use serde_json::json;
 
 const WITH_BRANCH: &str = "west-kazakhstan/2016-122/unemployed-certificate";

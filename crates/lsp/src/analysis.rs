@@ -11,7 +11,7 @@ use lsp_types::{
 };
 use qyzmet_calendar::Calendar;
 use qyzmet_core::{Answer, System, Unit};
-use qyzmet_regulation::syntax::{Channel, StepKind};
+use qyzmet_regulation::model::{Channel, StepKind};
 use qyzmet_regulation::yaml::{self, SpanMap};
 use qyzmet_regulation::{Severity, Span};
 use serde_json::Value;

@@ -117,17 +117,16 @@ struct Slot {
 }
 
 fn submit(model: &ProcessModel, slot: &Slot) -> Command {
-    let route_def = model.file.routes.iter().find(|r| r.key() == slot.route);
+    let route_def = model.route(&slot.route);
     let documents = model
-        .file
-        .documents
+        .documents()
         .iter()
         .filter(|d| route_def.is_some_and(|r| d.channels.contains(&r.channel)))
         .map(|d| (d.id.clone(), true))
         .collect();
     let mut form = serde_json::Map::new();
-    for field in &model.file.form {
-        use qyzmet_regulation::syntax::FieldType;
+    for field in model.form() {
+        use qyzmet_regulation::model::FieldType;
         let value = match field.ty {
             FieldType::Enum => serde_json::json!(field.values.first().cloned().unwrap_or_default()),
             FieldType::String => serde_json::json!("x"),
@@ -149,14 +148,14 @@ fn submit(model: &ProcessModel, slot: &Slot) -> Command {
             route: slot.route.clone(),
             applicant: Applicant {
                 id: applicant_iin(slot.number),
-                region: model.file.act.region.clone(),
+                region: model.region().to_owned(),
                 ..Applicant::default()
             },
             form: serde_json::Value::Object(form),
             documents,
             provider: Provider {
                 id: slot.provider.clone(),
-                region: model.file.act.region.clone(),
+                region: model.region().to_owned(),
                 units: qyzmet_runtime::default_units(model, &slot.provider),
             },
             checks: BTreeMap::new(),
@@ -218,12 +217,7 @@ fn next_command(
         ));
     }
     if let Some(task) = case.open_tasks().next() {
-        let step = model
-            .file
-            .routes
-            .iter()
-            .find(|r| r.key() == case.route)
-            .and_then(|r| r.steps.iter().find(|s| s.id == task.step));
+        let step = model.step(&case.route, &task.step);
         let outcome = step.filter(|_| !task.escalation).and_then(|step| {
             let first = step.outcomes.first()?;
             if step.outcomes.len() > 1 && rng.unit() < config.refusal_rate {
@@ -285,7 +279,11 @@ pub fn fill(
         report.errors += 1;
     }
     let routes: Vec<String> = if config.routes.is_empty() {
-        model.file.routes.iter().map(|route| route.key()).collect()
+        model
+            .routes()
+            .iter()
+            .map(|route| route.key.clone())
+            .collect()
     } else {
         config.routes.clone()
     };

@@ -27,7 +27,7 @@ pub use monitor::{Monitor, MonitorStats};
 pub use report::{Figures, Group, Query, Report, Row, StepRow, WeekRow};
 pub use svg::{StepLabels, TrendLabels, slowest_steps_svg, weekly_trend_svg};
 
-pub use qyzmet_engine::record::StoredEvent;
+pub use qyzmet_storage::record::StoredEvent;
 
 /// The service key of appeal cases (`case_submitted.service_id`).
 pub const APPEAL_SERVICE: &str = "appeal";

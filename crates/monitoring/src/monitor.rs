@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use jiff::Timestamp;
 use qyzmet_calendar::{Calendar, LegalClock, Schedule};
-use qyzmet_engine::record::StoredEvent;
+use qyzmet_storage::record::StoredEvent;
 use serde::Serialize;
 use serde_json::Value;
 

@@ -3,13 +3,16 @@
 //! from `events_since`, and checked against the store's own case views
 //! (`case_stats`, `cases`).
 
+#[path = "../../../tests/support/pg.rs"]
+mod pg;
+
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use qyzmet_calendar::{Calendar, Schedule};
-use qyzmet_engine::record::CaseStatus;
 use qyzmet_monitoring::fill::{FillConfig, fill};
 use qyzmet_monitoring::{Monitor, Query};
+use qyzmet_storage::record::CaseStatus;
 use qyzmet_store::{CaseQuery, Store};
 
 fn model(id: &str) -> (qyzmet_regulation::ProcessModel, String) {
@@ -198,12 +201,7 @@ fn sqlite_log_matches_case_views() {
 
 #[test]
 fn postgres_log_matches_case_views() {
-    // Like the store's own PostgreSQL tests: no server is a failure, not a
-    // skip (scripts/test starts one).
-    let url = std::env::var("QYZMET_TEST_PG")
-        .ok()
-        .filter(|url| !url.is_empty())
-        .expect("QYZMET_TEST_PG must name a PostgreSQL server (scripts/pg-test-cluster)");
+    let Some(url) = pg::server_url() else { return };
     let database = format!("qyzmet_monitoring_{}", std::process::id());
     let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     admin

@@ -1,6 +1,9 @@
 //! The `qyzmet case` commands run a regulation end to end from the shell, on
 //! a SQLite file and on PostgreSQL, and `qyzmet audit verify` passes after.
 
+#[path = "../../../tests/support/pg.rs"]
+mod pg;
+
 use std::process::Command;
 
 use serde_json::Value;
@@ -52,10 +55,13 @@ fn run_end_to_end(db: &str) {
     ]);
     assert_eq!(submitted["case_id"], "CLI-1");
     let mut minutes = 0;
+    let mut signing_steps: Vec<String> = Vec::new();
     for _ in 0..20 {
         let case = json(&["case", "--db", db, "show", "CLI-1"]);
         if case["status"] == "completed" {
             assert_eq!(case["result"], "notice");
+            // Exactly the step the regulation has sign the notice.
+            assert_eq!(signing_steps, ["sc-4-sign"]);
             let (code, stdout, stderr) = qyzmet(&["audit", "--db", db, "verify"]);
             assert_eq!(code, 0, "{stdout}{stderr}");
             // The work list is empty once the case is closed.
@@ -109,7 +115,19 @@ fn run_end_to_end(db: &str) {
         if tasks[0]["step_id"] == "sc-2" {
             args.extend(["--outcome", "accepted"]);
         }
-        json(&args);
+        // The head signs the notice: refused unsigned unless asked for
+        // (the application layer's rule, the same as on the server).
+        let step = tasks[0]["step_id"].as_str().unwrap().to_owned();
+        let (code, _, stderr) = qyzmet(&args);
+        if code != 0 {
+            assert!(
+                stderr.contains("signature_required") && stderr.contains("--unsigned-result"),
+                "{step}: {stderr}"
+            );
+            signing_steps.push(step);
+            args.push("--unsigned-result");
+            json(&args);
+        }
     }
     panic!("the case did not complete");
 }
@@ -123,8 +141,7 @@ fn a_case_runs_end_to_end_on_sqlite() {
 
 #[test]
 fn a_case_runs_end_to_end_on_postgres() {
-    let url = std::env::var("QYZMET_TEST_PG")
-        .expect("QYZMET_TEST_PG must name a PostgreSQL server (scripts/pg-test-cluster)");
+    let Some(url) = pg::server_url() else { return };
     let database = format!("qyzmet_cli_{}", std::process::id());
     let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     admin

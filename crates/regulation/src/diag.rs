@@ -10,6 +10,93 @@ pub enum Severity {
     Error,
 }
 
+/// Every code `check` (parse, lint, compile) can give, in the order of the
+/// table in docs/regulation-format.md. `tests/malformed.rs` keeps this list
+/// equal to the codes written in the source and checks that each has a case
+/// in `tests/malformed/`. The BPMN importer's codes (`import::bpmn`) are not
+/// here: `check` never gives them.
+pub const CODES: &[&str] = &[
+    // The text is not the YAML we read.
+    "file-too-large",
+    "yaml-syntax",
+    "yaml-tag",
+    "yaml-alias",
+    "yaml-alias-key",
+    "yaml-too-large",
+    "yaml-too-deep",
+    "yaml-multiple-documents",
+    "yaml-complex-key",
+    "duplicate-key",
+    "not-a-mapping",
+    // Shape.
+    "unknown-field",
+    "missing-field",
+    "wrong-type",
+    "unknown-variant",
+    // Header, texts, ids, heads.
+    "format-version",
+    "id-shape",
+    "seed-lines",
+    "no-routes",
+    "missing-kazakh",
+    "duplicate-id",
+    "no-head",
+    "duplicate-head",
+    "head-not-staff",
+    // Legal life and sources.
+    "in-force-before-act",
+    "repeal-before-force",
+    "edition-before-act",
+    "edition-after-repeal",
+    "source-out-of-range",
+    // Who does what, references.
+    "unknown-role",
+    "missing-role",
+    "missing-action",
+    "unknown-step",
+    "unknown-result",
+    "unknown-refusal",
+    "unknown-ground",
+    "unknown-variant-ref",
+    "unknown-conflict-target",
+    // Step shape and the graph.
+    "decision-without-outcomes",
+    "decision-with-next",
+    "outcomes-without-decision",
+    "end-continues",
+    "dead-end",
+    "wait-without-limit",
+    "timeout-without-wait",
+    "result-not-at-end",
+    "missing-result",
+    "empty-variant",
+    "unreachable-step",
+    "no-result",
+    "misplaced-verification",
+    // Rules.
+    "expr-syntax",
+    "expr-type",
+    // State information systems.
+    "misplaced-calls",
+    "duplicate-call",
+    "missing-manual-check",
+    "manual-check-not-staff",
+    "manual-check-without-calls",
+    "answers-without-calls",
+    "answers-with-condition",
+    "outcome-without-answers",
+    "duplicate-answer",
+    "impossible-answer",
+    "answer-not-covered",
+    // Warnings.
+    "single-outcome",
+    "zero-limit",
+    "document-channel-without-route",
+    "answer-never-taken",
+    "seed-conflict",
+    "term-exceeded",
+];
+
 /// A byte range in the regulation file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Span {

@@ -45,6 +45,7 @@ pub fn lint(file: &RegulationFile, spans: &SpanMap, calendar: &Calendar) -> Vec<
     header(&mut lint, file);
     kazakh_texts(&mut lint, file);
     duplicate_ids(&mut lint, file);
+    heads(&mut lint, file);
     legal_life(&mut lint, file);
     sources(&mut lint, file);
     documents(&mut lint, file);
@@ -275,6 +276,78 @@ fn duplicate_ids(lint: &mut Lint<'_>, file: &RegulationFile) {
                 }),
             );
         }
+    }
+}
+
+/// The head of each organisation is written in the file, never guessed
+/// (the engine sends it assignments, term extensions and escalations): a
+/// role marked `head: true`, else a role with id `head`
+/// (`crate::model::heads`). At most one role per organisation is marked;
+/// only an organisation whose people take tasks has a head; and a provider
+/// with several roles names its head: with a single role there is nobody
+/// to direct, and that role takes its own escalations.
+fn heads(lint: &mut Lint<'_>, file: &RegulationFile) {
+    let mut marked: Vec<OrgKind> = Vec::new();
+    for (i, role) in file.roles.iter().enumerate() {
+        if !role.head {
+            continue;
+        }
+        let path = format!("roles[{i}].head");
+        if !is_staff(role.org) {
+            lint.push(
+                Diagnostic::error(
+                    "head-not-staff",
+                    lint.at(&path),
+                    format!(
+                        "role `{}` is marked `head`, but `{}` has no people who take tasks",
+                        role.id,
+                        org_name(role.org)
+                    ),
+                )
+                .with_hint("mark the head of the provider, the service centre, the rural akimat or another staffed organisation"),
+            );
+        } else if marked.contains(&role.org) {
+            lint.push(
+                Diagnostic::error(
+                    "duplicate-head",
+                    lint.at(&path),
+                    format!(
+                        "role `{}` is the second role of `{}` marked `head`",
+                        role.id,
+                        org_name(role.org)
+                    ),
+                )
+                .with_hint("an organisation has one head: keep `head: true` on the role the regulation names as its head"),
+            );
+        } else {
+            marked.push(role.org);
+        }
+    }
+    let provider: BTreeMap<&str, usize> = file
+        .roles
+        .iter()
+        .enumerate()
+        .filter(|(_, role)| role.org == OrgKind::Provider)
+        .map(|(i, role)| (role.id.as_str(), i))
+        .collect();
+    let has_head = crate::model::heads(&file.roles)
+        .iter()
+        .any(|(org, _)| *org == OrgKind::Provider);
+    if provider.len() > 1
+        && !has_head
+        && let Some(first) = provider.values().min()
+    {
+        lint.push(
+            Diagnostic::warning(
+                "no-head",
+                lint.at(&format!("roles[{first}]")),
+                format!(
+                    "the provider has {} roles and none is marked `head`",
+                    provider.len()
+                ),
+            )
+            .with_hint("mark the role the regulation names as the provider's head (басшы) with `head: true`, citing its paragraph in `source`; without a head, escalations go to the overdue step's own role and any of the provider's staff may extend the term"),
+        );
     }
 }
 
@@ -922,7 +995,7 @@ fn is_staff(org: OrgKind) -> bool {
 }
 
 /// `calls`, `manual_check` and `answers` as the engine runs them
-/// (crates/engine/src/decide.rs `ask`, `answered`, `automatic_outcome`):
+/// (crates/engine/src/decide/gateway.rs `ask`, `answered`; route.rs `automatic_outcome`):
 ///
 /// - entering a step with `calls` asks the systems and, once they have
 ///   answered, goes on through the step's `next`, so only `auto` and `task`

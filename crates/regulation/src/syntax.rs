@@ -428,6 +428,11 @@ pub struct Role {
     pub title: Text,
     /// The organisation the role belongs to.
     pub org: OrgKind,
+    /// The role heads its organisation (басшы, әкім): it assigns the
+    /// executor, extends the term and receives escalations. Without a role
+    /// marked so, a role with id `head` heads its organisation.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub head: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
 }
@@ -449,6 +454,22 @@ pub enum OrgKind {
     InformationSystem,
     /// Another organisation (pension payment centre, bank, commission …).
     Other,
+}
+
+impl OrgKind {
+    /// The kind as the file writes it (`provider`, `service_centre`, …):
+    /// the key of a provider's unit for it (`provider.units`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgKind::Applicant => "applicant",
+            OrgKind::Provider => "provider",
+            OrgKind::ServiceCentre => "service_centre",
+            OrgKind::RuralAkimat => "rural_akimat",
+            OrgKind::Portal => "portal",
+            OrgKind::InformationSystem => "information_system",
+            OrgKind::Other => "other",
+        }
+    }
 }
 
 /// A field of the application form.

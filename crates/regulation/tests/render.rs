@@ -545,3 +545,174 @@ fn rendering_is_deterministic() {
         }
     }
 }
+
+/// Where each step of a route sits in a drawing: (lane index from the top,
+/// column rank from the left, row rank inside its lane), by step id.
+type Cells = BTreeMap<String, (usize, usize, usize)>;
+
+/// Ranks the centres into (lane, column, row): the lane is the band
+/// (top, height) holding the centre, the column the rank of its x among
+/// the route's distinct x centres, the row the rank of its y among the
+/// distinct y centres of its lane.
+fn cells(centres: &BTreeMap<String, (f64, f64)>, lanes: &[(f64, f64)]) -> Cells {
+    let rank = |values: Vec<f64>, value: f64| {
+        let mut values = values;
+        values.sort_by(f64::total_cmp);
+        values.dedup();
+        values.iter().position(|v| *v == value).unwrap()
+    };
+    let lane_of = |y: f64| {
+        lanes
+            .iter()
+            .position(|(top, h)| *top <= y && y < top + h)
+            .unwrap_or(usize::MAX)
+    };
+    let xs: Vec<f64> = centres.values().map(|c| c.0).collect();
+    centres
+        .iter()
+        .map(|(step, &(x, y))| {
+            let lane = lane_of(y);
+            let ys: Vec<f64> = centres
+                .values()
+                .filter(|c| lane_of(c.1) == lane)
+                .map(|c| c.1)
+                .collect();
+            (step.clone(), (lane, rank(xs.clone(), x), rank(ys, y)))
+        })
+        .collect()
+}
+
+fn number(node: roxmltree::Node, name: &str) -> f64 {
+    node.attribute(name).unwrap().parse().unwrap()
+}
+
+/// The BPMN DI of one route: its `Step_` shapes' centres and its lanes.
+fn bpmn_cells(doc: &roxmltree::Document, route: &str) -> Cells {
+    let bounds: BTreeMap<&str, (f64, f64, f64, f64)> = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "BPMNShape")
+        .filter_map(|shape| {
+            let b = shape.children().find(|n| n.tag_name().name() == "Bounds")?;
+            let rect = (
+                number(b, "x"),
+                number(b, "y"),
+                number(b, "width"),
+                number(b, "height"),
+            );
+            Some((shape.attribute("bpmnElement")?, rect))
+        })
+        .collect();
+    let mut centres = BTreeMap::new();
+    let mut process = None;
+    for node in doc.descendants() {
+        let Some(id) = node.attribute("id") else {
+            continue;
+        };
+        if let Some((prefix, r, step)) = decode_id(id)
+            && prefix == "Step"
+            && r == route
+            && node
+                .parent()
+                .is_some_and(|parent| parent.has_tag_name((BPMN_NS, "process")))
+        {
+            let Some(&(x, y, w, h)) = bounds.get(id) else {
+                panic!(
+                    "no DI shape for {id}: {:?}",
+                    bounds.keys().take(5).collect::<Vec<_>>()
+                )
+            };
+            centres.insert(step, (x + w / 2.0, y + h / 2.0));
+            process = node
+                .ancestors()
+                .find(|n| n.has_tag_name((BPMN_NS, "process")));
+        }
+    }
+    let mut lanes: Vec<(f64, f64)> = process
+        .unwrap()
+        .descendants()
+        .filter(|n| n.has_tag_name((BPMN_NS, "lane")))
+        .map(|lane| {
+            let (_, y, _, h) = bounds[lane.attribute("id").unwrap()];
+            (y, h)
+        })
+        .collect();
+    lanes.sort_by(|a, b| a.0.total_cmp(&b.0));
+    cells(&centres, &lanes)
+}
+
+/// The SVG band of one route: its step groups' first shapes and its lanes.
+fn svg_cells(doc: &roxmltree::Document, route: &str) -> Cells {
+    let band = doc
+        .descendants()
+        .find(|n| n.attribute("class") == Some("route") && n.attribute("data-route") == Some(route))
+        .unwrap();
+    let lanes: Vec<(f64, f64)> = band
+        .children()
+        .filter(|n| n.attribute("class") == Some("lane"))
+        .map(|lane| (number(lane, "y"), number(lane, "height")))
+        .collect();
+    let mut centres = BTreeMap::new();
+    for group in band
+        .children()
+        .filter(|n| n.attribute("class") == Some("step"))
+    {
+        let shape = group
+            .children()
+            .find(|n| matches!(n.tag_name().name(), "rect" | "circle" | "path"))
+            .unwrap();
+        let centre = match shape.tag_name().name() {
+            "rect" => (
+                number(shape, "x") + number(shape, "width") / 2.0,
+                number(shape, "y") + number(shape, "height") / 2.0,
+            ),
+            "circle" => (number(shape, "cx"), number(shape, "cy")),
+            // A diamond `M top L right L bottom L left z`: x of the top
+            // vertex, y of the right one.
+            _ => {
+                let d = shape.attribute("d").unwrap();
+                let points: Vec<(f64, f64)> = d
+                    .split(|c: char| c.is_ascii_alphabetic())
+                    .filter_map(|p| {
+                        let (x, y) = p.trim().split_once(',')?;
+                        Some((x.parse().ok()?, y.parse().ok()?))
+                    })
+                    .collect();
+                (points[0].0, points[1].1)
+            }
+        };
+        centres.insert(group.attribute("data-step").unwrap().to_owned(), centre);
+    }
+    cells(&centres, &lanes)
+}
+
+#[test]
+fn bpmn_di_and_svg_place_every_step_in_the_same_lane_column_and_row() {
+    let mut routes = 0;
+    for (name, model) in models() {
+        let bpmn_text = bpmn::render(&model, Lang::Kk);
+        let svg_text = svg::render(&model, Lang::Kk);
+        let bpmn_doc = roxmltree::Document::parse(&bpmn_text).unwrap();
+        let svg_doc = roxmltree::Document::parse(&svg_text).unwrap();
+        for graph in &model.routes {
+            let in_bpmn = bpmn_cells(&bpmn_doc, &graph.key);
+            let in_svg = svg_cells(&svg_doc, &graph.key);
+            assert_eq!(in_bpmn.len(), graph.nodes.len(), "{name} {}", graph.key);
+            assert_eq!(
+                in_bpmn, in_svg,
+                "{name} {}: (lane, column, row) per step, BPMN DI left, SVG right",
+                graph.key
+            );
+            // Not trivially equal: the route spreads over lanes and columns.
+            let lanes: BTreeSet<usize> = in_svg.values().map(|c| c.0).collect();
+            let columns: BTreeSet<usize> = in_svg.values().map(|c| c.1).collect();
+            assert!(
+                !lanes.contains(&usize::MAX),
+                "{name} {}: a step outside every lane",
+                graph.key
+            );
+            assert!(columns.len() > 2, "{name} {}", graph.key);
+            routes += 1;
+        }
+    }
+    assert!(routes >= 6, "only {routes} routes compared");
+}

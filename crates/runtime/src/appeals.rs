@@ -11,8 +11,8 @@
 //! loop restarts. See docs/appeals.md.
 
 use jiff::Timestamp;
-use qyzmet_engine::record::StoredEvent;
 use qyzmet_engine::{Action, Actor, Command, EngineError};
+use qyzmet_storage::record::StoredEvent;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -123,9 +123,7 @@ impl Runtime {
         }
         let model = self.pinned_model(&row.regulation_hash)?;
         let reopens = model
-            .file
-            .service
-            .results
+            .results()
             .iter()
             .any(|def| def.id == result && def.reopens_case);
         if !reopens {

@@ -15,9 +15,9 @@ use std::time::{Duration as WallDuration, Instant};
 
 use jiff::{Timestamp, ToSpan};
 use qyzmet_calendar::{Calendar, Schedule};
-use qyzmet_engine::record::Batch;
 use qyzmet_engine::{Action, Actor, Applicant, Case, Command, Context, Grant, Provider};
 use qyzmet_regulation::ProcessModel;
+use qyzmet_storage::record::Batch;
 use qyzmet_store::{Appended, Store, StoreError};
 use serde::Serialize;
 
@@ -92,19 +92,18 @@ fn next_command(model: &ProcessModel, route: &str, slot: &Slot) -> Option<Comman
                 route: route.to_owned(),
                 applicant: Applicant {
                     id: "900101300037".into(),
-                    region: model.file.act.region.clone(),
+                    region: model.region().to_owned(),
                     ..Applicant::default()
                 },
                 form: serde_json::json!({}),
                 documents: model
-                    .file
-                    .documents
+                    .documents()
                     .iter()
                     .map(|document| (document.id.clone(), true))
                     .collect(),
                 provider: Provider {
                     id: "bench".into(),
-                    region: model.file.act.region.clone(),
+                    region: model.region().to_owned(),
                     units: crate::default_units(model, "bench"),
                 },
                 checks: Default::default(),
@@ -139,11 +138,7 @@ fn next_command(model: &ProcessModel, route: &str, slot: &Slot) -> Option<Comman
             }
             let task = case.open_tasks().next()?;
             let outcome = model
-                .file
-                .routes
-                .iter()
-                .find(|r| r.key() == case.route)
-                .and_then(|r| r.steps.iter().find(|s| s.id == task.step))
+                .step(&case.route, &task.step)
                 .and_then(|step| step.outcomes.first())
                 .filter(|_| !task.escalation)
                 .map(|outcome| outcome.id.clone());

@@ -15,6 +15,7 @@ mod catalog;
 pub mod notify;
 pub mod outbox;
 pub mod reconcile;
+pub mod schedules;
 pub mod simulate;
 
 use std::borrow::Cow;
@@ -24,9 +25,9 @@ pub use catalog::{Catalog, CatalogEntry};
 use jiff::{SignedDuration, Timestamp};
 pub use outbox::{OutboxRound, RecordedPayment, RetryPolicy};
 use qyzmet_calendar::{Calendar, Schedule};
-use qyzmet_engine::record::{Batch, RegistryRow};
 use qyzmet_engine::{Action, Actor, Case, Command, Context, EngineError, Executed, Registries};
 use qyzmet_regulation::ProcessModel;
+use qyzmet_storage::record::{Batch, Evidence, RegistryRow};
 use qyzmet_store::{Store, StoreError};
 
 /// How often a command is retried when the case moved on between reading it
@@ -53,6 +54,9 @@ pub enum RuntimeError {
     /// payment centre's statement).
     #[error("gateway: {0}")]
     Gateway(String),
+    /// A provider's configured office hours are not a schedule.
+    #[error("office hours of provider `{provider}`: {message}")]
+    OfficeHours { provider: String, message: String },
 }
 
 impl RuntimeError {
@@ -67,6 +71,7 @@ impl RuntimeError {
             RuntimeError::BrokenEdition { .. } => "broken-edition",
             RuntimeError::TooManyConflicts { .. } => "too-many-conflicts",
             RuntimeError::Gateway(_) => "gateway",
+            RuntimeError::OfficeHours { .. } => "office-hours",
         }
     }
 }
@@ -100,7 +105,8 @@ pub struct Runtime {
     pub catalog: Catalog,
     pub calendar: Calendar,
     /// Office hours by provider id; providers not listed use
-    /// `Schedule::standard()`.
+    /// `Schedule::standard()`. Filled from the providers' directory by
+    /// [`Runtime::load_schedules`] (see [`schedules`]).
     pub schedules: BTreeMap<String, Schedule>,
     /// Editions already pinned in the store by this process: pinning is
     /// idempotent, but reading a whole regulation text back on every
@@ -165,13 +171,6 @@ impl Runtime {
         Ok(case)
     }
 
-    fn schedule(&self, provider_id: &str) -> Schedule {
-        self.schedules
-            .get(provider_id)
-            .cloned()
-            .unwrap_or_else(Schedule::standard)
-    }
-
     /// The model a case runs under: from the catalogue by hash, else from
     /// the text the store pinned at submission.
     fn pinned_model(&self, hash: &str) -> Result<Cow<'_, ProcessModel>, RuntimeError> {
@@ -206,6 +205,20 @@ impl Runtime {
         command: &Command,
         regulation_id: Option<&str>,
         now: Timestamp,
+    ) -> Result<Outcome, RuntimeError> {
+        self.run_with_evidence(command, regulation_id, now, &[])
+    }
+
+    /// [`Runtime::run`], committing `evidence` (signatures, files, the
+    /// intake record) in the same transaction as the command's events: both
+    /// are written, or neither. A retried duplicate writes no evidence
+    /// again.
+    pub fn run_with_evidence(
+        &self,
+        command: &Command,
+        regulation_id: Option<&str>,
+        now: Timestamp,
+        evidence: &[Evidence],
     ) -> Result<Outcome, RuntimeError> {
         // A retried command returns its first outcome, decided nothing anew.
         if let Some(key) = &command.idempotency_key
@@ -279,17 +292,19 @@ impl Runtime {
                 schedule: &schedule,
                 registries: &registries,
             };
-            let Executed { case, batch, .. } =
-                match qyzmet_engine::execute(state.as_ref(), command, &context) {
-                    Ok(executed) => executed,
-                    // Refused on a remembered state that may be stale: decide
-                    // again on the log before saying no.
-                    Err(_) if from_cache => {
-                        self.forget_case(&command.case_id);
-                        continue;
-                    }
-                    Err(error) => return Err(error.into()),
-                };
+            let Executed {
+                case, mut batch, ..
+            } = match qyzmet_engine::execute(state.as_ref(), command, &context) {
+                Ok(executed) => executed,
+                // Refused on a remembered state that may be stale: decide
+                // again on the log before saying no.
+                Err(_) if from_cache => {
+                    self.forget_case(&command.case_id);
+                    continue;
+                }
+                Err(error) => return Err(error.into()),
+            };
+            batch.evidence = evidence.to_vec();
             match self.store.append(&batch) {
                 Ok(appended) => {
                     let case = if appended.duplicate {

@@ -30,11 +30,11 @@ use std::sync::OnceLock;
 
 use jiff::{SignedDuration, Timestamp};
 use qyzmet_core::Lang;
-use qyzmet_engine::record::StoredEvent;
 use qyzmet_notify::{
     EmailSender, HttpSmsConfig, HttpSmsSender, Kind, Mail, MailSender, SendError, Sms, SmsSender,
     SmtpConfig, render,
 };
+use qyzmet_storage::record::StoredEvent;
 use qyzmet_store::notifications::{CHANNEL_EMAIL, CHANNEL_SMS, NOTIFICATIONS_PER_INSERT_MAX};
 use qyzmet_store::{DeliveryClaim, NewDelivery, NewNotification, Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -515,7 +515,7 @@ impl Runtime {
             .entries
             .iter()
             .find(|entry| entry.model.id == regulation_id)
-            .map(|entry| entry.model.file.service.title.get(lang).to_owned())
+            .map(|entry| entry.model.service_title().get(lang).to_owned())
     }
 
     /// [`derive_notifications_with`] on this runtime's store, naming the

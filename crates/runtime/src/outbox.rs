@@ -19,9 +19,9 @@
 //! centre for the order under the same message id before sending again.
 
 use jiff::{SignedDuration, Timestamp};
-use qyzmet_engine::record::{ExchangeRow, OutboxClaim};
 use qyzmet_engine::{Action, Actor, Command, EngineError};
 use qyzmet_gateway::{Call, CallError, Exchange, FaultKind, Gateway, System};
+use qyzmet_storage::record::{ExchangeRow, OutboxClaim};
 use serde_json::Value;
 
 use crate::{Runtime, RuntimeError};

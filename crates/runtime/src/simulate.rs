@@ -178,7 +178,11 @@ pub fn simulate(
     let clock = LegalClock::new(calendar, schedule);
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let routes: Vec<String> = if config.routes.is_empty() {
-        model.file.routes.iter().map(|route| route.key()).collect()
+        model
+            .routes()
+            .iter()
+            .map(|route| route.key.clone())
+            .collect()
     } else {
         config.routes.clone()
     };
@@ -280,17 +284,16 @@ pub fn simulate(
                         ..RouteStats::default()
                     })
                     .submitted += 1;
-                let route_def = model.file.routes.iter().find(|r| r.key() == route);
+                let route_def = model.route(&route);
                 let documents = model
-                    .file
-                    .documents
+                    .documents()
                     .iter()
                     .filter(|d| route_def.is_some_and(|r| d.channels.contains(&r.channel)))
                     .map(|d| (d.id.clone(), true))
                     .collect();
                 let mut form = serde_json::Map::new();
-                for field in &model.file.form {
-                    use qyzmet_regulation::syntax::FieldType;
+                for field in model.form() {
+                    use qyzmet_regulation::model::FieldType;
                     let value = match field.ty {
                         FieldType::Enum => {
                             serde_json::json!(field.values.first().cloned().unwrap_or_default())
@@ -314,14 +317,14 @@ pub fn simulate(
                         route,
                         applicant: Applicant {
                             id: applicant_iin(case_number),
-                            region: model.file.act.region.clone(),
+                            region: model.region().to_owned(),
                             ..Applicant::default()
                         },
                         form: serde_json::Value::Object(form),
                         documents,
                         provider: Provider {
                             id: "simulated-provider".into(),
-                            region: model.file.act.region.clone(),
+                            region: model.region().to_owned(),
                             units: crate::default_units(model, "simulated-provider"),
                         },
                         checks: BTreeMap::new(),
@@ -365,12 +368,7 @@ pub fn simulate(
                         }
                     }
                 }
-                let step = model
-                    .file
-                    .routes
-                    .iter()
-                    .find(|r| r.key() == route)
-                    .and_then(|r| r.steps.iter().find(|s| s.id == task.step));
+                let step = model.step(&route, &task.step);
                 let outcome = step.filter(|_| !task.escalation).and_then(|step| {
                     let first = step.outcomes.first()?;
                     if step.outcomes.len() > 1
@@ -545,8 +543,8 @@ pub fn simulate(
                 };
                 if !matches!(
                     task.status,
-                    qyzmet_engine::record::TaskStatus::Open
-                        | qyzmet_engine::record::TaskStatus::Claimed
+                    qyzmet_storage::record::TaskStatus::Open
+                        | qyzmet_storage::record::TaskStatus::Claimed
                 ) {
                     continue;
                 }

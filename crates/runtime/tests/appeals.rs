@@ -5,10 +5,10 @@
 
 use jiff::{Timestamp, ToSpan};
 use qyzmet_calendar::Calendar;
-use qyzmet_engine::record::CaseStatus;
 use qyzmet_engine::{Action, Actor, Applicant, ApplicantKind, Case, Command, Grant, Provider};
 use qyzmet_runtime::appeals::{CURSOR_COLLECTION, CURSOR_KEY};
 use qyzmet_runtime::{Catalog, Runtime};
+use qyzmet_storage::record::CaseStatus;
 use serde_json::json;
 
 const SERVICE: &str = "west-kazakhstan/2016-122/unemployed-certificate";
@@ -36,13 +36,7 @@ fn submit(
     now: Timestamp,
 ) -> Case {
     let model = &runtime.catalog.by_id(regulation).unwrap().model;
-    let file = &model.file;
-    let channel = file
-        .routes
-        .iter()
-        .find(|r| r.key() == route)
-        .unwrap()
-        .channel;
+    let channel = model.route(route).unwrap().channel;
     let command = Command {
         case_id: case_id.into(),
         actor: Actor {
@@ -60,8 +54,8 @@ fn submit(
                 ..Applicant::default()
             },
             form,
-            documents: file
-                .documents
+            documents: model
+                .documents()
                 .iter()
                 .filter(|d| d.channels.contains(&channel))
                 .map(|d| (d.id.clone(), true))

@@ -38,11 +38,7 @@ fn complete_first(case: &Case, runtime: &Runtime, expected: Option<u64>) -> Comm
     let model = &runtime.catalog.by_id(REGULATION).unwrap().model;
     let task = case.open_tasks().next().expect("an open task").clone();
     let outcome = model
-        .file
-        .routes
-        .iter()
-        .find(|route| route.key() == case.route)
-        .and_then(|route| route.steps.iter().find(|step| step.id == task.step))
+        .step(&case.route, &task.step)
         .and_then(|step| step.outcomes.first())
         .map(|outcome| outcome.id.clone());
     Command {

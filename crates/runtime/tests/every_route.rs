@@ -3,11 +3,14 @@
 //! and on a real PostgreSQL server, and leaves an audit-clean log whose
 //! projections rebuild to the same views.
 
+#[path = "../../../tests/support/pg.rs"]
+mod pg;
+
 use jiff::{Timestamp, ToSpan};
 use qyzmet_calendar::Calendar;
-use qyzmet_engine::record::CaseStatus;
 use qyzmet_engine::{Action, Actor, Applicant, ApplicantKind, Command, Grant, Provider};
 use qyzmet_runtime::{Catalog, Runtime};
+use qyzmet_storage::record::CaseStatus;
 use qyzmet_store::{CaseQuery, TaskQuery};
 
 /// A valid IIN (check digit computed by the Decree No 406 rule).
@@ -32,10 +35,10 @@ fn drive(
     start: Timestamp,
 ) -> CaseStatus {
     let entry = runtime.catalog.by_id(regulation).unwrap();
-    let file = &entry.model.file;
-    let route_def = file.routes.iter().find(|r| r.key() == route).unwrap();
-    let documents = file
-        .documents
+    let model = &entry.model;
+    let route_def = model.route(route).unwrap();
+    let documents = model
+        .documents()
         .iter()
         .filter(|d| d.channels.contains(&route_def.channel))
         .map(|d| (d.id.clone(), true))
@@ -53,14 +56,14 @@ fn drive(
             applicant: Applicant {
                 id: IIN.into(),
                 kind: ApplicantKind::Individual,
-                region: file.act.region.clone(),
+                region: model.region().to_owned(),
                 ..Applicant::default()
             },
-            form: sample_form(file),
+            form: sample_form(model),
             documents,
             provider: Provider {
                 id: "p1".into(),
-                region: file.act.region.clone(),
+                region: model.region().to_owned(),
                 units: qyzmet_runtime::default_units(&entry.model, "p1"),
             },
             checks: Default::default(),
@@ -120,7 +123,7 @@ fn drive(
             );
         };
         now = now.checked_add(10.minutes()).unwrap();
-        let step = route_def.steps.iter().find(|s| s.id == task.step).unwrap();
+        let step = route_def.step(&task.step).unwrap();
         let outcome = step.outcomes.first().map(|o| o.id.clone());
         let command = Command {
             case_id: case_id.into(),
@@ -162,10 +165,10 @@ fn drive(
 
 /// A form with every field filled: the first value of an enum, a plain
 /// value of the other types.
-fn sample_form(file: &qyzmet_regulation::RegulationFile) -> serde_json::Value {
-    use qyzmet_regulation::syntax::FieldType;
+fn sample_form(model: &qyzmet_regulation::ProcessModel) -> serde_json::Value {
+    use qyzmet_regulation::model::FieldType;
     let mut form = serde_json::Map::new();
-    for field in &file.form {
+    for field in model.form() {
         let value = match field.ty {
             FieldType::Enum => serde_json::json!(field.values.first().cloned().unwrap_or_default()),
             FieldType::String => serde_json::json!("x"),
@@ -184,7 +187,11 @@ fn every_route(runtime: &Runtime) {
     let routes: Vec<(String, String)> = runtime
         .catalog
         .models()
-        .flat_map(|m| m.file.routes.iter().map(move |r| (m.id.clone(), r.key())))
+        .flat_map(|m| {
+            m.routes()
+                .iter()
+                .map(move |r| (m.id.clone(), r.key.clone()))
+        })
         .collect();
     for (index, (regulation, route)) in routes.iter().enumerate() {
         let status = drive(runtime, regulation, route, &format!("case-{index}"), start);
@@ -244,8 +251,7 @@ fn every_route_on_sqlite() {
 
 #[test]
 fn every_route_on_postgres() {
-    let url = std::env::var("QYZMET_TEST_PG")
-        .expect("QYZMET_TEST_PG must name a PostgreSQL server (scripts/pg-test-cluster)");
+    let Some(url) = pg::server_url() else { return };
     let database = format!("qyzmet_runtime_{}", std::process::id());
     let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     admin

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
 use jiff::Timestamp;
-use qyzmet_engine::record::{
+use qyzmet_storage::record::{
     Batch, CaseRow, CaseStatus, NewEvent, ProjectionOp, RegistryRow, TaskRow, TaskStatus, TimerRow,
 };
 use qyzmet_store::{PostgresStore, SqliteStore, Store};
@@ -134,6 +134,7 @@ fn command(case_id: &str, stage: u64) -> Batch {
         idempotency_key: Some(format!("{case_id}-cmd-{stage}")),
         events,
         ops,
+        evidence: Vec::new(),
     }
 }
 

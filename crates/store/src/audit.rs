@@ -1,9 +1,91 @@
-//! The chain checks of `verify`, shared by both backends. A backend streams
-//! the log twice — in global order and in `(case_id, seq)` order — in bounded
-//! pages and feeds each row here; memory stays flat in the log's length.
+//! `verify`, one algorithm for both backends: [`verify`] reads the log twice
+//! — in global order and in `(case_id, seq)` order — in bounded pages
+//! through an [`AuditBackend`] (row reads only, inside the one read snapshot
+//! the backend holds) and feeds each row to the chain checks here; memory
+//! stays flat in the log's length. The same rows give the same problems in
+//! the same order on every backend.
 
 use crate::chain::{EventHashInput, event_hash};
-use crate::{AuditProblem, AuditProblemKind};
+use crate::{AuditProblem, AuditProblemKind, AuditReport, StoreError, limits};
+
+/// The row reads of `verify`, all inside one read snapshot.
+pub(crate) trait AuditBackend {
+    /// Hands `each` up to `limit` event rows with `global_seq > after`, in
+    /// `global_seq` order; returns how many rows it handed.
+    fn events_in_global_order(
+        &mut self,
+        after: i64,
+        limit: usize,
+        each: &mut dyn FnMut(&RawEvent),
+    ) -> Result<usize, StoreError>;
+    /// Hands `each` up to `limit` event rows with `(case_id, seq) > after`,
+    /// in `(case_id, seq)` order; returns how many rows it handed.
+    fn events_in_case_order(
+        &mut self,
+        after: (&str, i64),
+        limit: usize,
+        each: &mut dyn FnMut(&RawEvent),
+    ) -> Result<usize, StoreError>;
+    /// The chain head row: `(global_seq, hash)`.
+    fn chain_head(&mut self) -> Result<(i64, String), StoreError>;
+}
+
+/// Checks both chains and the head row. Problems come in this order: the
+/// global pass's, row by row in `global_seq` order (per row: gap,
+/// unreadable, chain link, hash); then the head's; then the case pass's, in
+/// `(case_id, seq)` order.
+pub(crate) fn verify(backend: &mut impl AuditBackend) -> Result<AuditReport, StoreError> {
+    let page = limits::PAGE_ROWS;
+    let mut problems = Vec::new();
+
+    let mut global = GlobalPass::new();
+    let mut after = i64::MIN;
+    loop {
+        let before = after;
+        let count = backend.events_in_global_order(before, page, &mut |row| {
+            after = row.global_seq;
+            global.feed(row, &mut problems);
+        })?;
+        if count < page {
+            break;
+        }
+        cursor_moved(before != after)?;
+    }
+    let (head_global_seq, head_hash) = backend.chain_head()?;
+    global.finish(head_global_seq, &head_hash, &mut problems);
+
+    let mut cases = CasePass::new();
+    // The empty string sorts before every case id; `i64::MIN` before every seq.
+    let mut after = (String::new(), i64::MIN);
+    loop {
+        let before = after.clone();
+        let count = backend.events_in_case_order((&before.0, before.1), page, &mut |row| {
+            after.0.clone_from(&row.case_id);
+            after.1 = row.seq;
+            cases.feed(row, &mut problems);
+        })?;
+        if count < page {
+            break;
+        }
+        cursor_moved(before != after)?;
+    }
+    Ok(AuditReport {
+        events_checked: global.events_checked,
+        problems,
+    })
+}
+
+/// A full page that leaves the cursor where it was would be read again
+/// forever: only a row whose key columns cannot be read does that.
+fn cursor_moved(moved: bool) -> Result<(), StoreError> {
+    if moved {
+        Ok(())
+    } else {
+        Err(StoreError::Corrupt(
+            "verify: a page of events did not advance the cursor (unreadable key columns)".into(),
+        ))
+    }
+}
 
 /// One event row as read from the database, before any parsing.
 pub(crate) struct RawEvent {

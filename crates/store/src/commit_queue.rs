@@ -18,7 +18,7 @@ use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Mutex, MutexGuard};
 
-use qyzmet_engine::record::Batch;
+use qyzmet_storage::record::Batch;
 
 use crate::{Appended, StoreError};
 
@@ -150,6 +150,7 @@ mod tests {
             idempotency_key: None,
             events: Vec::new(),
             ops: Vec::new(),
+            evidence: Vec::new(),
         }
     }
 

@@ -1,7 +1,7 @@
 //! Conversions between record types and column values shared by both backends.
 
 use jiff::Timestamp;
-use qyzmet_engine::record::{CaseStatus, TaskStatus};
+use qyzmet_storage::record::{CaseStatus, TaskStatus};
 use serde_json::Value;
 
 use crate::StoreError;

@@ -19,7 +19,8 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 
-use qyzmet_engine::record::{Batch, CaseRow, ProjectionOp, TaskRow, TaskStatus};
+use qyzmet_storage::evidence::DirectoryWrite;
+use qyzmet_storage::record::{Batch, CaseRow, Evidence, ProjectionOp, TaskRow, TaskStatus};
 
 use crate::chain::{EventHashInput, HashText, event_hash_text};
 use crate::convert::*;
@@ -46,6 +47,9 @@ pub(crate) trait GroupBackend {
     fn read(&mut self, keys: &[&str], case_ids: &[&str]) -> Result<Known, StoreError>;
     /// Writes every row of `chunk` and sets the chain head to `head`.
     fn write(&mut self, chunk: Chunk<'_>, head: &Head) -> Result<(), StoreError>;
+    /// Writes the evidence of the group's appended batches (directory rows;
+    /// rare, so one statement per row is enough).
+    fn write_directory(&mut self, writes: &[DirectoryWrite]) -> Result<(), StoreError>;
 }
 
 /// The global chain head as the locked transaction sees it.
@@ -232,6 +236,7 @@ pub(crate) fn append_group(
     };
 
     let mut results = Vec::with_capacity(batches.len());
+    let mut directory: Vec<DirectoryWrite> = Vec::new();
     let events_total: usize = batches.iter().map(|batch| batch.events.len()).sum();
     let mut chunk = Chunk::with_capacity(batches.len(), events_total);
     for (batch, valid) in batches.iter().zip(valid) {
@@ -286,6 +291,7 @@ pub(crate) fn append_group(
             );
         }
         chunk.events.extend(events);
+        directory.extend(batch.evidence.iter().map(Evidence::directory_write));
         for op in ops {
             match op {
                 StagedOp::Case(key, vals) => chunk.cases.set(key, Some(vals)),
@@ -316,6 +322,9 @@ pub(crate) fn append_group(
     }
     if !chunk.is_empty() {
         backend.write(chunk, head)?;
+    }
+    if !directory.is_empty() {
+        backend.write_directory(&directory)?;
     }
     Ok(results)
 }

@@ -11,6 +11,8 @@
 use postgres::types::ToSql;
 use postgres::{Client, GenericClient, Statement};
 
+use qyzmet_storage::evidence::{self, Change, DirectoryWrite};
+
 use crate::convert::*;
 use crate::group::{
     CaseVals, Chunk, GroupBackend, Head, Known, OutboxVals, RegistryVals, TaskVals, TimerVals,
@@ -132,6 +134,53 @@ impl<C: GenericClient> GroupBackend for PgGroup<'_, C> {
 
     fn write(&mut self, chunk: Chunk, head: &Head) -> Result<(), StoreError> {
         write_chunk(self.tx, self.stmts, chunk, head)
+    }
+
+    fn write_directory(&mut self, writes: &[DirectoryWrite]) -> Result<(), StoreError> {
+        let at = ts_to_ns(jiff::Timestamp::now())?;
+        for write in writes {
+            let key = write.key.as_str();
+            let value = match &write.change {
+                Change::Put(value) => Some((value.to_string(), false)),
+                Change::PutIfAbsent(value) => Some((value.to_string(), true)),
+                Change::Extend(entries) => {
+                    // Groups are serialised by the chain head's row lock, so
+                    // nothing changes the list between this read and the write.
+                    let current = self
+                        .tx
+                        .query_opt(
+                            "SELECT value FROM directory WHERE collection = $1 AND key = $2",
+                            &[&write.collection, &key],
+                        )?
+                        .map(|row| get::<String>(&row, 0))
+                        .transpose()?
+                        .map(|text| parse_json(&text, "directory document"))
+                        .transpose()?;
+                    Some((evidence::extend(current, entries).to_string(), false))
+                }
+                Change::Delete => None,
+            };
+            match value {
+                Some((text, if_absent)) => {
+                    let sql = if if_absent {
+                        "INSERT INTO directory (collection, key, value, updated_at) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (collection, key) DO NOTHING"
+                    } else {
+                        "INSERT INTO directory (collection, key, value, updated_at) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
+                    };
+                    self.tx
+                        .execute(sql, &[&write.collection, &key, &text, &at])?;
+                }
+                None => {
+                    self.tx.execute(
+                        "DELETE FROM directory WHERE collection = $1 AND key = $2",
+                        &[&write.collection, &key],
+                    )?;
+                }
+            }
+        }
+        Ok(())
     }
 }
 

@@ -10,18 +10,19 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 use postgres::types::ToSql;
 use postgres::{Client, GenericClient, NoTls, Row, Statement};
-use qyzmet_engine::record::{
+use qyzmet_storage::record::{
     Batch, CaseRow, ExchangeRow, ExchangeStat, OutboxClaim, OutboxRow, ProjectionOp, RegistryRow,
-    StoredEvent, TaskRow, TaskStatus, TimerRow,
+    StoredEvent, TaskRow, TimerRow,
 };
 use serde_json::Value;
 
-use crate::audit::{CasePass, GlobalPass, RawEvent, RawFields};
+use crate::audit::{self, AuditBackend, RawEvent, RawFields};
 use crate::commit_queue::CommitQueue;
 use crate::convert::*;
-use crate::group::{Head, append_group};
+use crate::group::{Chunk, GroupBackend, Head, append_group};
 use crate::notifications::{cut_error, delivery_id, validate_notifications};
 use crate::pg_group::{GroupStatements, PgGroup};
+use crate::rebuild::{self, RebuildBackend, RebuildRows};
 use crate::{
     Appended, AuditReport, CaseQuery, CaseStat, DeliveryClaim, DeliveryRow, NewNotification,
     NotificationPage, NotificationRow, OutboxBacklog, RebuildReport, Store, StoreError, TaskQuery,
@@ -61,14 +62,6 @@ struct Statements {
     idempotency_get: Statement,
     case_last: Statement,
     head_lock: Statement,
-    put_case: Statement,
-    put_task: Statement,
-    put_registry: Statement,
-    delete_registry: Statement,
-    set_timer: Statement,
-    cancel_timer: Statement,
-    put_outbox: Statement,
-    delete_outbox: Statement,
     group: GroupStatements,
 }
 
@@ -80,47 +73,6 @@ impl Statements {
             )?,
             case_last: client.prepare("SELECT seq, hash FROM events WHERE case_id = $1 ORDER BY seq DESC LIMIT 1")?,
             head_lock: client.prepare("SELECT global_seq, hash FROM chain_head WHERE id = 1 FOR UPDATE")?,
-            put_case: client.prepare(
-                "INSERT INTO cases (case_id, regulation_id, regulation_hash, service_id, route, provider_id,
-                    applicant_id, status, current_steps, submitted_at, due, closed_at, result, version)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-                 ON CONFLICT (case_id) DO UPDATE SET regulation_id = EXCLUDED.regulation_id,
-                    regulation_hash = EXCLUDED.regulation_hash, service_id = EXCLUDED.service_id,
-                    route = EXCLUDED.route, provider_id = EXCLUDED.provider_id,
-                    applicant_id = EXCLUDED.applicant_id, status = EXCLUDED.status,
-                    current_steps = EXCLUDED.current_steps, submitted_at = EXCLUDED.submitted_at,
-                    due = EXCLUDED.due, closed_at = EXCLUDED.closed_at, result = EXCLUDED.result,
-                    version = EXCLUDED.version",
-            )?,
-            put_task: client.prepare(
-                "INSERT INTO tasks (task_id, case_id, step_id, role, unit, assignee, status, is_open,
-                    created_at, due, due_key, escalation, check_reason)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-                 ON CONFLICT (task_id) DO UPDATE SET case_id = EXCLUDED.case_id, step_id = EXCLUDED.step_id,
-                    role = EXCLUDED.role, unit = EXCLUDED.unit, assignee = EXCLUDED.assignee,
-                    status = EXCLUDED.status, is_open = EXCLUDED.is_open, created_at = EXCLUDED.created_at,
-                    due = EXCLUDED.due, due_key = EXCLUDED.due_key, escalation = EXCLUDED.escalation,
-                    check_reason = EXCLUDED.check_reason",
-            )?,
-            put_registry: client.prepare(
-                "INSERT INTO registries (registry, key, region, record, case_id) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (registry, key) DO UPDATE SET region = EXCLUDED.region, record = EXCLUDED.record,
-                    case_id = EXCLUDED.case_id",
-            )?,
-            delete_registry: client.prepare("DELETE FROM registries WHERE registry = $1 AND key = $2")?,
-            set_timer: client.prepare(
-                "INSERT INTO timers (timer_id, case_id, due, kind, payload, lease_owner, lease_until)
-                 VALUES ($1, $2, $3, $4, $5, NULL, NULL)
-                 ON CONFLICT (timer_id) DO UPDATE SET case_id = EXCLUDED.case_id, due = EXCLUDED.due,
-                    kind = EXCLUDED.kind, payload = EXCLUDED.payload, lease_owner = NULL, lease_until = NULL",
-            )?,
-            cancel_timer: client.prepare("DELETE FROM timers WHERE timer_id = $1")?,
-            put_outbox: client.prepare(
-                "INSERT INTO outbox (request_id, case_id, system, payload, created_at, next_at)
-                 VALUES ($1, $2, $3, $4, $5, $5)
-                 ON CONFLICT (request_id) DO NOTHING",
-            )?,
-            delete_outbox: client.prepare("DELETE FROM outbox WHERE request_id = $1")?,
             group: GroupStatements::prepare(client)?,
         })
     }
@@ -338,109 +290,6 @@ fn get<'a, T: postgres::types::FromSql<'a>>(row: &'a Row, index: usize) -> Resul
         .map_err(|e| StoreError::Corrupt(format!("postgres: column {index}: {e}")))
 }
 
-fn apply_op(
-    tx: &mut impl GenericClient,
-    stmts: &Statements,
-    op: &ProjectionOp,
-) -> Result<(), StoreError> {
-    match op {
-        ProjectionOp::PutCase(case) => {
-            check_id("case_id", &case.case_id)?;
-            tx.execute(
-                &stmts.put_case,
-                &[
-                    &case.case_id,
-                    &case.regulation_id,
-                    &case.regulation_hash,
-                    &case.service_id,
-                    &case.route,
-                    &case.provider_id,
-                    &case.applicant_id,
-                    &case_status_str(case.status),
-                    &steps_to_text(&case.current_steps)?,
-                    &ts_to_ns(case.submitted_at)?,
-                    &opt_ts_to_ns(case.due)?,
-                    &opt_ts_to_ns(case.closed_at)?,
-                    &case.result,
-                    &u64_to_i64(case.version)?,
-                ],
-            )?;
-        }
-        ProjectionOp::PutTask(task) => {
-            check_id("task_id", &task.task_id)?;
-            let due = opt_ts_to_ns(task.due)?;
-            let is_open = !matches!(task.status, TaskStatus::Done | TaskStatus::Cancelled);
-            tx.execute(
-                &stmts.put_task,
-                &[
-                    &task.task_id,
-                    &task.case_id,
-                    &task.step_id,
-                    &task.role,
-                    &task.unit,
-                    &task.assignee,
-                    &task_status_str(task.status),
-                    &is_open,
-                    &ts_to_ns(task.created_at)?,
-                    &due,
-                    &due_key(due),
-                    &task.escalation,
-                    &task.check,
-                ],
-            )?;
-        }
-        ProjectionOp::PutRegistry(row) => {
-            check_id("registry key", &row.key)?;
-            tx.execute(
-                &stmts.put_registry,
-                &[
-                    &row.registry,
-                    &row.key,
-                    &row.region,
-                    &to_json_text(&row.record)?,
-                    &row.case_id,
-                ],
-            )?;
-        }
-        ProjectionOp::DeleteRegistry { registry, key } => {
-            tx.execute(&stmts.delete_registry, &[registry, key])?;
-        }
-        ProjectionOp::SetTimer(timer) => {
-            check_id("timer_id", &timer.timer_id)?;
-            tx.execute(
-                &stmts.set_timer,
-                &[
-                    &timer.timer_id,
-                    &timer.case_id,
-                    &ts_to_ns(timer.due)?,
-                    &timer.kind,
-                    &to_json_text(&timer.payload)?,
-                ],
-            )?;
-        }
-        ProjectionOp::CancelTimer { timer_id } => {
-            tx.execute(&stmts.cancel_timer, &[timer_id])?;
-        }
-        ProjectionOp::PutOutbox(row) => {
-            check_id("request_id", &row.request_id)?;
-            tx.execute(
-                &stmts.put_outbox,
-                &[
-                    &row.request_id,
-                    &row.case_id,
-                    &row.system,
-                    &to_json_text(&row.payload)?,
-                    &ts_to_ns(row.created_at)?,
-                ],
-            )?;
-        }
-        ProjectionOp::DeleteOutbox { request_id } => {
-            tx.execute(&stmts.delete_outbox, &[request_id])?;
-        }
-    }
-    Ok(())
-}
-
 const EVENT_COLUMNS: &str =
     "case_id, seq, global_seq, kind, payload, at, prev_case_hash, prev_global_hash, hash";
 
@@ -605,55 +454,53 @@ fn raw_event(row: &Row) -> RawEvent {
 const RAW_COLUMNS: &str =
     "global_seq, case_id, seq, kind, payload, at, prev_case_hash, prev_global_hash, hash";
 
-fn verify_on(client: &mut impl GenericClient) -> Result<AuditReport, StoreError> {
-    let mut problems = Vec::new();
-    let page = limits::PAGE_ROWS as i64;
+/// PostgreSQL's row reads for `verify` (`audit.rs` decides), inside the
+/// `REPEATABLE READ READ ONLY` transaction.
+struct PgAudit<'a, C: GenericClient> {
+    tx: &'a mut C,
+}
 
-    let mut global = GlobalPass::new();
-    let mut after = i64::MIN;
-    loop {
-        let rows = client.query(
+impl<C: GenericClient> AuditBackend for PgAudit<'_, C> {
+    fn events_in_global_order(
+        &mut self,
+        after: i64,
+        limit: usize,
+        each: &mut dyn FnMut(&RawEvent),
+    ) -> Result<usize, StoreError> {
+        let rows = self.tx.query(
             &format!("SELECT {RAW_COLUMNS} FROM events WHERE global_seq > $1 ORDER BY global_seq LIMIT $2"),
-            &[&after, &page],
+            &[&after, &(limit as i64)],
         )?;
         for row in &rows {
-            let raw = raw_event(row);
-            after = raw.global_seq;
-            global.feed(&raw, &mut problems);
+            each(&raw_event(row));
         }
-        if (rows.len() as i64) < page {
-            break;
-        }
+        Ok(rows.len())
     }
-    let head = client.query_one("SELECT global_seq, hash FROM chain_head WHERE id = 1", &[])?;
-    let head_seq: i64 = get(&head, 0)?;
-    let head_hash: String = get(&head, 1)?;
-    global.finish(head_seq, &head_hash, &mut problems);
 
-    let mut cases = CasePass::new();
-    let mut after_case = String::new();
-    let mut after_seq = i64::MIN;
-    loop {
-        let rows = client.query(
+    fn events_in_case_order(
+        &mut self,
+        (after_case, after_seq): (&str, i64),
+        limit: usize,
+        each: &mut dyn FnMut(&RawEvent),
+    ) -> Result<usize, StoreError> {
+        let rows = self.tx.query(
             &format!(
                 "SELECT {RAW_COLUMNS} FROM events WHERE (case_id, seq) > ($1, $2) ORDER BY case_id, seq LIMIT $3"
             ),
-            &[&after_case, &after_seq, &page],
+            &[&after_case, &after_seq, &(limit as i64)],
         )?;
         for row in &rows {
-            let raw = raw_event(row);
-            after_case.clone_from(&raw.case_id);
-            after_seq = raw.seq;
-            cases.feed(&raw, &mut problems);
+            each(&raw_event(row));
         }
-        if (rows.len() as i64) < page {
-            break;
-        }
+        Ok(rows.len())
     }
-    Ok(AuditReport {
-        events_checked: global.events_checked,
-        problems,
-    })
+
+    fn chain_head(&mut self) -> Result<(i64, String), StoreError> {
+        let head = self
+            .tx
+            .query_one("SELECT global_seq, hash FROM chain_head WHERE id = 1", &[])?;
+        Ok((get(&head, 0)?, get(&head, 1)?))
+    }
 }
 
 /// Locks the chain head row for this transaction and reads it.
@@ -1033,7 +880,7 @@ impl Store for PostgresStore {
             .isolation_level(postgres::IsolationLevel::RepeatableRead)
             .read_only(true)
             .start()?;
-        let report = verify_on(&mut tx)?;
+        let report = audit::verify(&mut PgAudit { tx: &mut tx })?;
         tx.commit()?;
         Ok(report)
     }
@@ -1568,60 +1415,84 @@ impl Store for PostgresStore {
         &self,
         project_case: &dyn Fn(&[StoredEvent]) -> Vec<ProjectionOp>,
     ) -> Result<RebuildReport, StoreError> {
-        // The outbox keeps its delivery state across a rebuild (see the
-        // SQLite store).
-        let mut live_requests = std::collections::HashSet::new();
         let mut pooled = self.pool.get()?;
         let Conn { client, stmts, .. } = pooled.conn();
-        let mut report = RebuildReport::default();
-        let mut after_global_seq = 0i64;
-        let mut first = true;
-        loop {
-            let mut tx = client.transaction()?;
-            // Holding the head lock keeps appenders out while this page runs.
-            tx.query_one(&stmts.head_lock, &[])?;
-            if first {
-                tx.batch_execute("DELETE FROM cases; DELETE FROM tasks; DELETE FROM registries; DELETE FROM timers;")?;
-                first = false;
-            }
-            let starts = tx.query(
-                "SELECT case_id, global_seq FROM events WHERE seq = 1 AND global_seq > $1
-                 ORDER BY global_seq LIMIT $2",
-                &[&after_global_seq, &(limits::REBUILD_CASES_PER_TX as i64)],
-            )?;
-            for row in &starts {
-                let case_id: String = get(row, 0)?;
-                let events = case_events_on(&mut tx, &case_id)?;
-                let ops = project_case(&events);
-                for op in &ops {
-                    if let ProjectionOp::PutOutbox(row) = op {
-                        live_requests.insert(row.request_id.clone());
-                    }
-                    apply_op(&mut tx, stmts, op)?;
-                }
-                report.cases += 1;
-                report.events += events.len() as u64;
-                report.ops += ops.len() as u64;
-                after_global_seq = get(row, 1)?;
-            }
-            if starts.len() < limits::REBUILD_CASES_PER_TX {
-                let stored = tx.query("SELECT request_id FROM outbox", &[])?;
-                let stale: Vec<String> = stored
-                    .iter()
-                    .map(|row| get::<String>(row, 0))
-                    .collect::<Result<Vec<_>, _>>()?
-                    .into_iter()
-                    .filter(|request_id| !live_requests.contains(request_id))
-                    .collect();
-                tx.execute(
-                    "DELETE FROM outbox WHERE request_id = ANY($1::text[])",
-                    &[&stale],
-                )?;
-                tx.commit()?;
-                return Ok(report);
-            }
-            tx.commit()?;
+        rebuild::rebuild(&mut PgRebuild { client, stmts }, project_case)
+    }
+}
+
+/// PostgreSQL's transactions for `rebuild` (`rebuild.rs` decides): each
+/// holds the chain head lock, which keeps appenders out while it runs.
+struct PgRebuild<'a> {
+    client: &'a mut Client,
+    stmts: &'a Statements,
+}
+
+impl RebuildBackend for PgRebuild<'_> {
+    fn transaction<T>(
+        &mut self,
+        page: impl FnOnce(&mut dyn RebuildRows) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut tx = self.client.transaction()?;
+        let head = lock_head(&mut tx, self.stmts)?;
+        let out = page(&mut PgRebuildRows {
+            tx: &mut tx,
+            stmts: &self.stmts.group,
+            head,
+        })?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+/// PostgreSQL's row I/O for `rebuild`, inside one of its transactions.
+struct PgRebuildRows<'a, C: GenericClient> {
+    tx: &'a mut C,
+    stmts: &'a GroupStatements,
+    head: Head,
+}
+
+impl<C: GenericClient> RebuildRows for PgRebuildRows<'_, C> {
+    fn clear_projections(&mut self) -> Result<(), StoreError> {
+        self.tx.batch_execute(
+            "DELETE FROM cases; DELETE FROM tasks; DELETE FROM registries; DELETE FROM timers;",
+        )?;
+        Ok(())
+    }
+
+    fn case_starts(
+        &mut self,
+        after_global_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = self.tx.query(
+            "SELECT case_id, global_seq FROM events WHERE seq = 1 AND global_seq > $1
+             ORDER BY global_seq LIMIT $2",
+            &[&after_global_seq, &(limit as i64)],
+        )?;
+        rows.iter()
+            .map(|row| Ok((get(row, 0)?, get(row, 1)?)))
+            .collect()
+    }
+
+    fn case_events(&mut self, case_id: &str) -> Result<Vec<StoredEvent>, StoreError> {
+        case_events_on(self.tx, case_id)
+    }
+
+    fn outbox_request_ids(&mut self) -> Result<Vec<String>, StoreError> {
+        self.tx
+            .query("SELECT request_id FROM outbox", &[])?
+            .iter()
+            .map(|row| get(row, 0))
+            .collect()
+    }
+
+    fn write(&mut self, chunk: Chunk<'_>) -> Result<(), StoreError> {
+        PgGroup {
+            tx: &mut *self.tx,
+            stmts: self.stmts,
         }
+        .write(chunk, &self.head)
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use qyzmet_engine::record::{
+use qyzmet_storage::record::{
     Batch, CaseRow, ExchangeRow, ExchangeStat, OutboxClaim, OutboxRow, ProjectionOp, RegistryRow,
     StoredEvent, TaskRow, TimerRow,
 };
@@ -17,14 +17,17 @@ use rusqlite::{
 };
 use serde_json::Value;
 
-use crate::audit::{CasePass, GlobalPass, RawEvent, RawFields};
+use qyzmet_storage::evidence::{self, Change, DirectoryWrite};
+
+use crate::audit::{self, AuditBackend, RawEvent, RawFields};
 use crate::commit_queue::CommitQueue;
 use crate::convert::*;
 use crate::group::{
-    CaseVals, Chunk, GroupBackend, Head, Known, OutboxVals, RegistryVals, StagedOp, TaskVals,
-    TimerVals, append_group, stage_op,
+    CaseVals, Chunk, GroupBackend, Head, Known, OutboxVals, RegistryVals, TaskVals, TimerVals,
+    append_group,
 };
 use crate::notifications::{cut_error, delivery_id, validate_notifications};
+use crate::rebuild::{self, RebuildBackend, RebuildRows};
 use crate::{
     Appended, AuditReport, CaseQuery, CaseStat, DeliveryClaim, DeliveryRow, NewNotification,
     NotificationPage, NotificationRow, OutboxBacklog, RebuildReport, Store, StoreError, TaskQuery,
@@ -361,6 +364,53 @@ impl GroupBackend for SqliteGroup<'_> {
         Ok(out)
     }
 
+    fn write_directory(&mut self, writes: &[DirectoryWrite]) -> Result<(), StoreError> {
+        let at = ts_to_ns(Timestamp::now())?;
+        for write in writes {
+            let value = match &write.change {
+                Change::Put(value) => Some((value.to_string(), false)),
+                Change::PutIfAbsent(value) => Some((value.to_string(), true)),
+                Change::Extend(entries) => {
+                    let current: Option<String> = self
+                        .conn
+                        .prepare_cached(
+                            "SELECT value FROM directory WHERE collection = ?1 AND key = ?2",
+                        )?
+                        .query_row(params![write.collection, &write.key], |row| row.get(0))
+                        .optional()?;
+                    let current = current
+                        .map(|text| parse_json(&text, "directory document"))
+                        .transpose()?;
+                    Some((evidence::extend(current, entries).to_string(), false))
+                }
+                Change::Delete => None,
+            };
+            match value {
+                Some((text, if_absent)) => {
+                    let sql = if if_absent {
+                        "INSERT INTO directory (collection, key, value, updated_at) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (collection, key) DO NOTHING"
+                    } else {
+                        "INSERT INTO directory (collection, key, value, updated_at) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
+                    };
+                    self.conn.prepare_cached(sql)?.execute(params![
+                        write.collection,
+                        &write.key,
+                        text,
+                        at
+                    ])?;
+                }
+                None => {
+                    self.conn
+                        .prepare_cached("DELETE FROM directory WHERE collection = ?1 AND key = ?2")?
+                        .execute(params![write.collection, &write.key])?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn write(&mut self, chunk: Chunk, head: &Head) -> Result<(), StoreError> {
         let conn = self.conn;
         if !chunk.events.is_empty() {
@@ -555,18 +605,6 @@ fn put_outbox(
             .execute([request_id])?,
     };
     Ok(())
-}
-
-/// One projection op outside group commit (the rebuild), through the same
-/// row writers.
-fn apply_op(conn: &Connection, op: &ProjectionOp) -> Result<(), StoreError> {
-    match stage_op(op)? {
-        StagedOp::Case(key, vals) => put_case(conn, key, &vals),
-        StagedOp::Task(key, vals) => put_task(conn, key, &vals),
-        StagedOp::Registry(key, vals) => put_registry(conn, &key, vals.as_ref()),
-        StagedOp::Timer(key, vals) => put_timer(conn, &key, vals.as_ref()),
-        StagedOp::Outbox(key, vals) => put_outbox(conn, &key, vals.as_ref()),
-    }
 }
 
 /// The slow path of `append_many`: the same decisions, one batch at a time,
@@ -1143,7 +1181,7 @@ impl Store for SqliteStore {
         self.read(|conn| {
             // One read transaction: both passes and the head see one snapshot.
             conn.execute_batch("BEGIN")?;
-            let result = verify_on(conn);
+            let result = audit::verify(&mut SqliteAudit { conn });
             let _ = conn.execute_batch("COMMIT");
             result
         })
@@ -1669,131 +1707,134 @@ impl Store for SqliteStore {
         project_case: &dyn Fn(&[StoredEvent]) -> Vec<ProjectionOp>,
     ) -> Result<RebuildReport, StoreError> {
         let mut conn = lock(&self.writer);
-        // The outbox keeps its delivery state across a rebuild: requests the
-        // events still ask for are re-put (a no-op for a row that exists),
-        // and the others are removed at the end.
-        let mut live_requests = std::collections::HashSet::new();
-        let mut report = RebuildReport::default();
-        let mut after_global_seq = 0i64;
-        let mut first = true;
-        loop {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            if first {
-                tx.execute_batch("DELETE FROM cases; DELETE FROM tasks; DELETE FROM registries; DELETE FROM timers;")?;
-                first = false;
-            }
-            let starts: Vec<(String, i64)> = {
-                let mut stmt = tx.prepare_cached(
-                    "SELECT case_id, global_seq FROM events WHERE seq = 1 AND global_seq > ?1
-                     ORDER BY global_seq LIMIT ?2",
-                )?;
-                collect(
-                    &mut stmt,
-                    params![after_global_seq, limits::REBUILD_CASES_PER_TX as i64],
-                    |row| {
-                        Ok((
-                            row.get::<_, String>(0).map_err(column_error)?,
-                            row.get::<_, i64>(1).map_err(column_error)?,
-                        ))
-                    },
-                )?
-            };
-            for (case_id, global_seq) in &starts {
-                let events = case_events_on(&tx, case_id)?;
-                let ops = project_case(&events);
-                for op in &ops {
-                    if let ProjectionOp::PutOutbox(row) = op {
-                        live_requests.insert(row.request_id.clone());
-                    }
-                    apply_op(&tx, op)?;
-                }
-                report.cases += 1;
-                report.events += events.len() as u64;
-                report.ops += ops.len() as u64;
-                after_global_seq = *global_seq;
-            }
-            if starts.len() < limits::REBUILD_CASES_PER_TX {
-                let stored: Vec<String> = {
-                    let mut stmt = tx.prepare_cached("SELECT request_id FROM outbox")?;
-                    collect(&mut stmt, [], |row| row.get(0).map_err(column_error))?
-                };
-                let mut delete = tx.prepare_cached("DELETE FROM outbox WHERE request_id = ?1")?;
-                for request_id in stored {
-                    if !live_requests.contains(&request_id) {
-                        delete.execute([request_id])?;
-                    }
-                }
-                drop(delete);
-                tx.commit()?;
-                return Ok(report);
-            }
-            tx.commit()?;
-        }
+        rebuild::rebuild(&mut SqliteRebuild { conn: &mut conn }, project_case)
     }
 }
 
-fn verify_on(conn: &Connection) -> Result<AuditReport, StoreError> {
-    let mut problems = Vec::new();
-    let page = limits::PAGE_ROWS as i64;
+/// SQLite's transactions for `rebuild` (`rebuild.rs` decides): `IMMEDIATE`
+/// transactions on the writer connection.
+struct SqliteRebuild<'a> {
+    conn: &'a mut Connection,
+}
 
-    let mut global = GlobalPass::new();
-    let mut after = i64::MIN;
-    loop {
-        let mut stmt = conn.prepare_cached(&format!(
+impl RebuildBackend for SqliteRebuild<'_> {
+    fn transaction<T>(
+        &mut self,
+        page: impl FnOnce(&mut dyn RebuildRows) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let head = read_head(&tx)?;
+        let out = page(&mut SqliteRebuildRows { conn: &tx, head })?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+/// SQLite's row I/O for `rebuild`, inside one of its transactions.
+struct SqliteRebuildRows<'a> {
+    conn: &'a Connection,
+    head: Head,
+}
+
+impl RebuildRows for SqliteRebuildRows<'_> {
+    fn clear_projections(&mut self) -> Result<(), StoreError> {
+        self.conn.execute_batch(
+            "DELETE FROM cases; DELETE FROM tasks; DELETE FROM registries; DELETE FROM timers;",
+        )?;
+        Ok(())
+    }
+
+    fn case_starts(
+        &mut self,
+        after_global_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT case_id, global_seq FROM events WHERE seq = 1 AND global_seq > ?1
+             ORDER BY global_seq LIMIT ?2",
+        )?;
+        collect(&mut stmt, params![after_global_seq, limit as i64], |row| {
+            Ok((
+                row.get::<_, String>(0).map_err(column_error)?,
+                row.get::<_, i64>(1).map_err(column_error)?,
+            ))
+        })
+    }
+
+    fn case_events(&mut self, case_id: &str) -> Result<Vec<StoredEvent>, StoreError> {
+        case_events_on(self.conn, case_id)
+    }
+
+    fn outbox_request_ids(&mut self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare_cached("SELECT request_id FROM outbox")?;
+        collect(&mut stmt, [], |row| row.get(0).map_err(column_error))
+    }
+
+    fn write(&mut self, chunk: Chunk<'_>) -> Result<(), StoreError> {
+        SqliteGroup { conn: self.conn }.write(chunk, &self.head)
+    }
+}
+
+/// SQLite's row reads for `verify` (`audit.rs` decides), on a reader
+/// connection inside its read transaction.
+struct SqliteAudit<'a> {
+    conn: &'a Connection,
+}
+
+impl AuditBackend for SqliteAudit<'_> {
+    fn events_in_global_order(
+        &mut self,
+        after: i64,
+        limit: usize,
+        each: &mut dyn FnMut(&RawEvent),
+    ) -> Result<usize, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {RAW_COLUMNS} FROM events WHERE global_seq > ?1 ORDER BY global_seq LIMIT ?2"
         ))?;
-        let mut rows = stmt.query(params![after, page])?;
+        let mut rows = stmt.query(params![after, limit as i64])?;
         let mut count = 0;
         while let Some(row) = rows.next()? {
-            let raw = raw_event(row);
-            after = match row.get_ref(0)? {
-                ValueRef::Integer(value) => value,
-                _ => {
-                    return Err(StoreError::Corrupt(
-                        "events.global_seq is not an integer".into(),
-                    ));
-                }
-            };
-            global.feed(&raw, &mut problems);
+            // The cursor must be the stored number itself.
+            if !matches!(row.get_ref(0)?, ValueRef::Integer(_)) {
+                return Err(StoreError::Corrupt(
+                    "events.global_seq is not an integer".into(),
+                ));
+            }
+            each(&raw_event(row));
             count += 1;
         }
-        if count < page {
-            break;
-        }
+        Ok(count)
     }
-    let (head_seq, head_hash): (i64, String) = conn
-        .query_row(
-            "SELECT global_seq, hash FROM chain_head WHERE id = 1",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .map_err(column_error)?;
-    global.finish(head_seq, &head_hash, &mut problems);
 
-    let mut cases = CasePass::new();
-    let mut after: Option<(String, i64)> = None;
-    loop {
-        let mut stmt = conn.prepare_cached(&format!(
+    fn events_in_case_order(
+        &mut self,
+        (after_case, after_seq): (&str, i64),
+        limit: usize,
+        each: &mut dyn FnMut(&RawEvent),
+    ) -> Result<usize, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {RAW_COLUMNS} FROM events WHERE (case_id, seq) > (?1, ?2) ORDER BY case_id, seq LIMIT ?3"
         ))?;
-        // The empty string sorts before every case id; seq -1 before every seq.
-        let (after_case, after_seq) = after.clone().unwrap_or((String::new(), i64::MIN));
-        let mut rows = stmt.query(params![after_case, after_seq, page])?;
+        let mut rows = stmt.query(params![after_case, after_seq, limit as i64])?;
         let mut count = 0;
         while let Some(row) = rows.next()? {
-            let raw = raw_event(row);
-            after = Some((raw.case_id.clone(), raw.seq));
-            cases.feed(&raw, &mut problems);
+            each(&raw_event(row));
             count += 1;
         }
-        if count < page {
-            break;
-        }
+        Ok(count)
     }
-    Ok(AuditReport {
-        events_checked: global.events_checked,
-        problems,
-    })
+
+    fn chain_head(&mut self) -> Result<(i64, String), StoreError> {
+        self.conn
+            .query_row(
+                "SELECT global_seq, hash FROM chain_head WHERE id = 1",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .map_err(column_error)
+    }
 }
 
 /// `now` and the end of a lease taken at `now`, in the stored nanoseconds.

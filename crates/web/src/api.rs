@@ -5,7 +5,6 @@
 //! (the role and unit a task needs). The OpenAPI document is generated from
 //! the `#[utoipa::path]` annotations below.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use axum::Json;
@@ -14,12 +13,13 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::SignedCookieJar;
-use qyzmet_core::{Iin, Lang};
-use qyzmet_engine::record::{CaseStatus, StoredEvent, TaskRow};
-use qyzmet_engine::{Action, Applicant, ApplicantKind, Case, Command, Provider, RequestSignature};
+use qyzmet_app::tasks::{Act, Signatures};
+use qyzmet_core::Lang;
+use qyzmet_engine::{Action, Case, Command};
 use qyzmet_regulation::ProcessModel;
-use qyzmet_regulation::syntax::{Channel, FieldType};
+use qyzmet_regulation::syntax::FieldType;
 use qyzmet_runtime::Runtime;
+use qyzmet_storage::record::{CaseStatus, TaskRow};
 use qyzmet_store::{CaseQuery, CaseStat, TaskQuery};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -29,11 +29,6 @@ use crate::auth::{Account, AccountKind, User};
 use crate::demo::{self, ProviderRecord};
 use crate::view;
 use crate::{AppError, AppResult, AppState};
-
-/// Attachments: at most this many bytes each.
-pub const ATTACHMENT_MAX_BYTES: usize = 5 * 1024 * 1024;
-/// Attachment types accepted (scans and PDFs).
-pub const ATTACHMENT_TYPES: &[&str] = &["application/pdf", "image/jpeg", "image/png"];
 
 #[derive(OpenApi)]
 #[openapi(
@@ -94,7 +89,39 @@ pub const ATTACHMENT_TYPES: &[&str] = &["application/pdf", "image/jpeg", "image/
         ErrorDetail,
         crate::authoring::AuthoringText,
         crate::authoring::DiagnosticView,
-        crate::authoring::EditionRecord
+        crate::authoring::EditionRecord,
+        crate::authoring::CheckReply,
+        crate::authoring::PreviewReply,
+        crate::authoring::SaveErrors,
+        view::RegulationSummary,
+        view::RegulationDocument,
+        view::AccountView,
+        view::GrantView,
+        view::Challenge,
+        view::ProviderView,
+        view::CaseSummary,
+        view::CaseView,
+        view::CaseDetail,
+        view::SignatureView,
+        view::TimelineEntry,
+        view::CaseTask,
+        view::OutcomeView,
+        view::DocumentView,
+        view::FormEntry,
+        view::HistoryEntry,
+        view::AttachmentView,
+        view::TaskView,
+        view::RegistryRecord,
+        view::AuditReply,
+        view::Verification,
+        view::FileCheck,
+        StatRow,
+        crate::gateway::RequestView,
+        crate::gateway::ExchangeView,
+        crate::notifications::NotificationList,
+        crate::notifications::NotificationView,
+        crate::monitoring::MonitoringReport,
+        qyzmet_app::AccountKind
     ))
 )]
 pub struct ApiDoc;
@@ -201,7 +228,7 @@ impl LangParam {
 
 // ------------------------------------------------------------ catalogue
 
-#[utoipa::path(get, path = "/api/regulations", params(LangParam), responses((status = 200, description = "Every regulation in the catalogue")))]
+#[utoipa::path(get, path = "/api/regulations", params(LangParam), responses((status = 200, body = [view::RegulationSummary], description = "Every regulation in the catalogue")))]
 async fn list_regulations(
     State(state): State<AppState>,
     Query(params): Query<LangParam>,
@@ -213,22 +240,31 @@ async fn list_regulations(
         .models()
         .map(|model| {
             let file = &model.file;
-            json!({
-                "id": model.id,
-                "hash": model.hash,
-                "region": file.act.region,
-                "service": file.service.id,
-                "title": file.service.title.get(lang),
-                "channels": file.routes.iter().map(|route| route.key()).collect::<Vec<_>>(),
-                "repealed_on": file.act.repealed.as_ref().map(|repeal| repeal.on.unwrap_or(repeal.by.date)),
-            })
+            view::RegulationSummary {
+                id: model.id.clone(),
+                hash: model.hash.clone(),
+                region: file.act.region.clone(),
+                service: file.service.id.clone(),
+                title: file.service.title.get(lang).to_owned(),
+                channels: file.routes.iter().map(|route| route.key()).collect(),
+                repealed_on: file
+                    .act
+                    .repealed
+                    .as_ref()
+                    .map(|repeal| repeal.on.unwrap_or(repeal.by.date)),
+            }
         })
         .collect();
     Json(rows).into_response()
 }
 
 #[utoipa::path(get, path = "/api/regulations/{id}", params(("id" = String, Path, description = "Regulation id; contains slashes, e.g. kyzylorda/2015-141/unemployed-registration"), LangParam),
-    responses((status = 200, description = "The regulation as JSON, BPMN, SVG, Mermaid or Markdown"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "The regulation as JSON, BPMN, SVG, Mermaid or Markdown", content(
+        (view::RegulationDocument = "application/json"),
+        (String = "application/xml"),
+        (String = "image/svg+xml"),
+        (String = "text/plain"),
+        (String = "text/markdown"))), (status = 404, body = ErrorBody)))]
 async fn get_regulation(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -269,12 +305,9 @@ async fn get_regulation(
     Ok(response)
 }
 
+/// A regulation of the catalogue by id.
 pub fn regulation<'a>(runtime: &'a Runtime, id: &str) -> Result<&'a ProcessModel, AppError> {
-    runtime
-        .catalog
-        .by_id(id)
-        .map(|entry| &entry.model)
-        .ok_or_else(|| AppError::not_found("unknown_regulation", format!("no regulation `{id}`")))
+    Ok(qyzmet_app::submit::regulation(runtime, id)?)
 }
 
 // ------------------------------------------------------------ session
@@ -287,7 +320,7 @@ pub struct SignIn {
 }
 
 #[utoipa::path(post, path = "/api/session", request_body = SignIn,
-    responses((status = 200, description = "Signed in; the session cookie is set and the CSRF token returned"), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = view::AccountView, description = "Signed in; the session cookie is set and the CSRF token returned"), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn sign_in(
     State(state): State<AppState>,
     jar: SignedCookieJar,
@@ -298,10 +331,13 @@ async fn sign_in(
     Ok((jar, Json(account_json(&account, &csrf))).into_response())
 }
 
-#[utoipa::path(post, path = "/api/session/challenge", responses((status = 200, description = "A challenge text to sign with the authentication certificate (CMS, attached), valid 5 minutes")))]
+#[utoipa::path(post, path = "/api/session/challenge", responses((status = 200, body = view::Challenge, description = "A challenge text to sign with the authentication certificate (CMS, attached), valid 5 minutes")))]
 async fn sign_in_challenge(State(state): State<AppState>) -> Response {
-    Json(json!({"challenge": crate::auth::challenge(&state), "expires_in_seconds": crate::auth::CHALLENGE_SECONDS}))
-        .into_response()
+    Json(view::Challenge {
+        challenge: crate::auth::challenge(&state),
+        expires_in_seconds: crate::auth::CHALLENGE_SECONDS,
+    })
+    .into_response()
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -311,7 +347,7 @@ pub struct CertificateSignIn {
 }
 
 #[utoipa::path(post, path = "/api/session/certificate", request_body = CertificateSignIn,
-    responses((status = 200, description = "Signed in; the session cookie is set and the CSRF token returned"), (status = 401, body = ErrorBody, description = "certificate_refused with the reason (expired, revoked, wrong key usage, unknown issuer …), challenge_refused, or no account for the IIN"), (status = 501, body = ErrorBody)))]
+    responses((status = 200, body = view::AccountView, description = "Signed in; the session cookie is set and the CSRF token returned"), (status = 401, body = ErrorBody, description = "certificate_refused with the reason (expired, revoked, wrong key usage, unknown issuer …), challenge_refused, or no account for the IIN"), (status = 501, body = ErrorBody)))]
 async fn sign_in_certificate(
     State(state): State<AppState>,
     jar: SignedCookieJar,
@@ -328,41 +364,50 @@ async fn sign_out(jar: SignedCookieJar) -> Response {
     (crate::auth::sign_out(jar), StatusCode::NO_CONTENT).into_response()
 }
 
-pub fn account_json(account: &Account, csrf: &str) -> Value {
-    json!({
-        "login": account.login,
-        "kind": account.kind,
-        "name": account.name,
-        "grants": account.grants,
-        "supervisor": account.supervisor,
-        "analyst": account.analyst,
-        "csrf": csrf,
-    })
+pub fn account_json(account: &Account, csrf: &str) -> view::AccountView {
+    view::AccountView {
+        login: account.login.clone(),
+        kind: account.kind,
+        name: account.name.clone(),
+        grants: account
+            .grants
+            .iter()
+            .map(|grant| view::GrantView {
+                role: grant.role.clone(),
+                unit: grant.unit.clone(),
+            })
+            .collect(),
+        supervisor: account.supervisor,
+        analyst: account.analyst,
+        csrf: csrf.to_owned(),
+    }
 }
 
-#[utoipa::path(get, path = "/api/me", responses((status = 200, description = "The signed-in account and its CSRF token"), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/me", responses((status = 200, body = view::AccountView, description = "The signed-in account and its CSRF token"), (status = 401, body = ErrorBody)))]
 async fn me(User(session): User) -> Response {
     Json(account_json(&session.account, &session.csrf)).into_response()
 }
 
-#[utoipa::path(get, path = "/api/providers", params(LangParam), responses((status = 200, description = "Providers and the regulations they apply")))]
+#[utoipa::path(get, path = "/api/providers", params(LangParam), responses((status = 200, body = [view::ProviderView], description = "Providers and the regulations they apply")))]
 async fn list_providers(
     State(state): State<AppState>,
     Query(params): Query<LangParam>,
 ) -> AppResult {
     let lang = params.lang();
     let providers = state.blocking(demo::providers).await?;
-    let rows: Vec<Value> = providers
+    let rows: Vec<view::ProviderView> = providers
         .iter()
-        .map(|provider| {
-            json!({
-                "id": provider.id,
-                "region": provider.region,
-                "title": provider.title.get(lang),
-                "regulations": state.runtime.catalog.models()
-                    .filter(|model| model.file.act.region == provider.region)
-                    .map(|model| model.id.clone()).collect::<Vec<_>>(),
-            })
+        .map(|provider| view::ProviderView {
+            id: provider.id.clone(),
+            region: provider.region.clone(),
+            title: provider.title.get(lang).to_owned(),
+            regulations: state
+                .runtime
+                .catalog
+                .models()
+                .filter(|model| model.file.act.region == provider.region)
+                .map(|model| model.id.clone())
+                .collect(),
         })
         .collect();
     Ok(Json(rows).into_response())
@@ -370,54 +415,7 @@ async fn list_providers(
 
 // ------------------------------------------------------------ submission
 
-#[derive(Serialize, Deserialize, ToSchema, Default, Clone, Debug)]
-pub struct SubmitRequest {
-    /// Regulation id.
-    pub regulation: String,
-    /// `channel` or `channel/variant`; default: the portal for citizens, the
-    /// service centre for its operators, the provider's office for its staff.
-    #[serde(default)]
-    pub route: Option<String>,
-    /// Provider id (`GET /api/providers`).
-    pub provider: String,
-    /// The applicant's IIN, when staff take the application.
-    #[serde(default)]
-    pub applicant: Option<String>,
-    /// The form: field id → value (`GET /api/regulations/{id}` lists them).
-    #[serde(default)]
-    #[schema(value_type = Object)]
-    pub form: serde_json::Map<String, Value>,
-    /// Ids of the documents handed in.
-    #[serde(default)]
-    pub documents: Vec<String>,
-    /// Consent to the use of secret information protected by law.
-    #[serde(default)]
-    pub consent: bool,
-    /// A representative acting under a power of attorney (name, number).
-    #[serde(default)]
-    pub representative: Option<String>,
-    #[serde(default)]
-    pub power_of_attorney: Option<String>,
-    /// The representative's IIN: the notary system is asked about the
-    /// power of attorney where the regulation's steps call it.
-    #[serde(default)]
-    pub representative_iin: Option<String>,
-    /// Retrying with the same key changes nothing.
-    #[serde(default)]
-    pub idempotency_key: Option<String>,
-}
-
-fn new_case_id(now: jiff::Timestamp) -> String {
-    let mut random = [0u8; 4];
-    if getrandom::getrandom(&mut random).is_err() {
-        random = (now.as_nanosecond() as u32).to_le_bytes();
-    }
-    format!(
-        "Q{}-{}",
-        now.strftime("%Y%m%d"),
-        hex::encode(random).to_uppercase()
-    )
-}
+pub use qyzmet_app::SubmitRequest;
 
 /// Converts form text (from an HTML form) to the field's JSON type.
 pub fn typed_form(
@@ -447,248 +445,68 @@ pub fn typed_form(
     Ok(form)
 }
 
-/// Files an application. Citizens apply on the portal for themselves; staff
-/// of a provider take applications at its office, service-centre operators
-/// at the centre, rural akimat staff at the akimat.
-/// Files an application. Portal requests (a citizen's) are signed: they
-/// come through [`crate::signing`] with the verification's result in
-/// `signature`; without one a citizen's request is refused.
+/// Files an application through the application layer
+/// ([`qyzmet_app::submit`]: the rules of intake, the case and its evidence
+/// in one transaction). Portal requests come signed, through
+/// [`crate::signing`].
 pub fn submit_case(
     runtime: &Runtime,
     account: &Account,
     request: &SubmitRequest,
-    signature: Option<RequestSignature>,
+    signed: Option<qyzmet_app::SignedRequest>,
     now: jiff::Timestamp,
 ) -> Result<Case, AppError> {
-    let mut command = submission(runtime, account, request, now)?;
-    if account.kind == AccountKind::Citizen && signature.is_none() {
-        return Err(AppError::bad_request(
-            "signature_required",
-            "portal requests are signed: POST /api/drafts, sign its `data` with NCALayer, then POST /api/drafts/{draft}/submit",
-        ));
-    }
-    let model_id = request.regulation.clone();
-    if let Action::Submit {
-        signature: slot, ..
-    } = &mut command.action
-    {
-        *slot = signature.map(Box::new);
-    }
-    let outcome = runtime.run(&command, Some(&model_id), now)?;
-    if request.representative.is_some()
-        || request.power_of_attorney.is_some()
-        || request.representative_iin.is_some()
-    {
-        runtime.store.put_doc(
-            "intake",
-            &outcome.case.case_id,
-            &json!({
-                "representative": request.representative,
-                "representative_iin": request.representative_iin,
-                "power_of_attorney": request.power_of_attorney,
-                "taken_by": account.login,
-            }),
-        )?;
-    }
-    tracing::info!(case = %outcome.case.case_id, regulation = %model_id, route = %outcome.case.route, "application filed");
-    Ok(outcome.case)
+    Ok(qyzmet_app::submit(
+        runtime,
+        &WebDirectory(runtime),
+        account,
+        request,
+        signed,
+        now,
+    )?)
 }
 
-/// Checks an application and builds the engine's `Submit` command for it
-/// (unsigned), without running it.
+/// Checks an application ([`qyzmet_app::submission`]) without filing it.
 pub fn submission(
     runtime: &Runtime,
     account: &Account,
     request: &SubmitRequest,
     now: jiff::Timestamp,
 ) -> Result<Command, AppError> {
-    let model = regulation(runtime, &request.regulation)?;
-    let file = &model.file;
-    let provider = demo::provider(runtime, &request.provider)?.ok_or_else(|| {
-        AppError::bad_request(
-            "unknown_provider",
-            format!("no provider `{}`", request.provider),
-        )
-    })?;
-    if provider.region != file.act.region {
-        return Err(AppError::bad_request(
-            "unknown_provider",
-            format!(
-                "provider `{}` does not apply regulations of {}",
-                provider.id, file.act.region
-            ),
-        ));
+    Ok(qyzmet_app::submission(
+        runtime,
+        &WebDirectory(runtime),
+        account,
+        request,
+        now,
+    )?)
+}
+
+/// The server's directory (providers, accounts) as intake asks it.
+pub struct WebDirectory<'a>(pub &'a Runtime);
+
+impl qyzmet_app::Directory for WebDirectory<'_> {
+    fn provider(&self, id: &str) -> Result<Option<qyzmet_app::ProviderInfo>, qyzmet_app::Error> {
+        let record = demo::provider(self.0, id).map_err(AppError::into_app)?;
+        Ok(record.map(|record| qyzmet_app::ProviderInfo {
+            id: record.id,
+            region: record.region,
+            authorized_body: record.authorized_body,
+        }))
     }
-    let default_channel = match account.kind {
-        AccountKind::Citizen => Channel::Portal,
-        AccountKind::Staff if account.is_operator() => Channel::ServiceCentre,
-        AccountKind::Staff
-            if account
-                .grants
-                .iter()
-                .any(|grant| grant.unit.ends_with("/rural_akimat")) =>
-        {
-            Channel::RuralAkim
-        }
-        AccountKind::Staff => Channel::ProviderOffice,
-    };
-    let route_key = match &request.route {
-        Some(route) => route.clone(),
-        None => file
-            .routes
-            .iter()
-            .find(|route| route.channel == default_channel)
-            .map(|route| route.key())
-            .ok_or_else(|| {
-                AppError::bad_request(
-                    "channel_unavailable",
-                    format!(
-                        "`{}` cannot be applied for through {}",
-                        model.id,
-                        default_channel.as_str()
-                    ),
-                )
-            })?,
-    };
-    let route = file
-        .routes
-        .iter()
-        .find(|route| route.key() == route_key)
-        .ok_or_else(|| AppError::bad_request("unknown_route", format!("no route `{route_key}`")))?;
-    // Who may file through which channel.
-    let (applicant_id, region) = match account.kind {
-        AccountKind::Citizen => {
-            if route.channel != Channel::Portal {
-                return Err(AppError::forbidden(
-                    "citizens apply online through the portal; other channels are taken by staff",
-                ));
-            }
-            (account.login.clone(), account.region.clone())
-        }
-        AccountKind::Staff => {
-            let unit = match route.channel {
-                Channel::ProviderOffice => provider.id.clone(),
-                Channel::ServiceCentre => format!("{}/service_centre", provider.id),
-                Channel::RuralAkim => format!("{}/rural_akimat", provider.id),
-                Channel::Portal => {
-                    return Err(AppError::forbidden(
-                        "portal applications are filed by the applicant",
-                    ));
-                }
-            };
-            if !account.grants.iter().any(|grant| grant.unit == unit) {
-                return Err(AppError::forbidden(format!(
-                    "taking applications for {unit} needs a role there"
-                )));
-            }
-            let iin = request.applicant.clone().unwrap_or_default();
-            let applicant = runtime.store.doc(crate::auth::ACCOUNTS, &iin)?;
-            let region = applicant
-                .as_ref()
-                .and_then(|value| value.get("region"))
-                .and_then(Value::as_str)
-                .unwrap_or(&provider.region)
-                .to_owned();
-            (iin, region)
-        }
-    };
-    if let Err(error) = Iin::parse(&applicant_id) {
-        return Err(AppError::bad_request("invalid_iin", error.to_string()));
+
+    fn applicant_region(&self, iin: &str) -> Result<Option<String>, qyzmet_app::Error> {
+        let account = self.0.store.doc(crate::auth::ACCOUNTS, iin)?;
+        Ok(account
+            .as_ref()
+            .and_then(|value| value.get("region"))
+            .and_then(Value::as_str)
+            .map(str::to_owned))
     }
-    if !request.consent {
-        return Err(AppError::bad_request(
-            "consent_required",
-            "consent to the use of information protected by law is required",
-        ));
-    }
-    let mut form = request.form.clone();
-    // The representative is recorded with the form only if the regulation
-    // has such fields; otherwise in the case's intake data below.
-    for field in &model.file.form {
-        if field.required && !form.contains_key(&field.id) {
-            return Err(AppError::bad_request(
-                "missing_field",
-                format!("the form field `{}` is required", field.id),
-            ));
-        }
-    }
-    form.retain(|key, _| model.file.form.iter().any(|field| &field.id == key));
-    if file.service.id == qyzmet_runtime::appeals::APPEAL_SERVICE {
-        crate::appeals::check_filing(runtime, route, &provider, &applicant_id, &form)?;
-    } else if provider.authorized_body {
-        return Err(AppError::bad_request(
-            "unknown_provider",
-            format!("`{}` gives no services; it considers appeals", provider.id),
-        ));
-    }
-    let documents: BTreeMap<String, bool> = request
-        .documents
-        .iter()
-        .map(|id| (id.clone(), true))
-        .collect();
-    for id in documents.keys() {
-        if !file.documents.iter().any(|document| &document.id == id) {
-            return Err(AppError::bad_request(
-                "unknown_document",
-                format!("the regulation has no document `{id}`"),
-            ));
-        }
-    }
-    let representative = match request
-        .representative_iin
-        .as_deref()
-        .map(str::trim)
-        .filter(|iin| !iin.is_empty())
-    {
-        Some(iin) => {
-            qyzmet_core::Iin::parse(iin).map_err(|_| {
-                AppError::bad_request(
-                    "invalid_representative_iin",
-                    "the representative's IIN is not a valid IIN",
-                )
-            })?;
-            Some(qyzmet_engine::Representative {
-                iin: iin.to_owned(),
-                power_of_attorney: request.power_of_attorney.clone(),
-            })
-        }
-        None => None,
-    };
-    let mut units = qyzmet_runtime::default_units(model, &provider.id);
-    units.insert("provider".into(), provider.id.clone());
-    let case_id = new_case_id(now);
-    let command = Command {
-        case_id: case_id.clone(),
-        actor: account.actor(),
-        idempotency_key: request.idempotency_key.clone(),
-        expected_version: None,
-        action: Action::Submit {
-            route: route_key,
-            applicant: Applicant {
-                id: applicant_id,
-                kind: ApplicantKind::Individual,
-                region,
-                birth_date: None,
-                citizen: None,
-                resident: None,
-            },
-            form: Value::Object(form),
-            documents,
-            provider: Provider {
-                id: provider.id.clone(),
-                region: provider.region.clone(),
-                units,
-            },
-            checks: BTreeMap::new(),
-            signature: None,
-            representative,
-        },
-    };
-    Ok(command)
 }
 
 #[utoipa::path(post, path = "/api/cases", request_body = SubmitRequest, params(LangParam),
-    responses((status = 201, description = "The new case"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = view::CaseView, description = "The new case"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn submit(
     State(state): State<AppState>,
     User(session): User,
@@ -710,64 +528,7 @@ async fn submit(
 
 // ------------------------------------------------------------ cases
 
-/// May this account see the case?
-pub fn can_view(account: &Account, case: &Case) -> bool {
-    match account.kind {
-        AccountKind::Citizen => case.applicant.id == account.login,
-        AccountKind::Staff => {
-            account.supervisor
-                || account.grants.iter().any(|grant| {
-                    grant.unit == case.provider.id
-                        || case.provider.units.values().any(|unit| unit == &grant.unit)
-                })
-        }
-    }
-}
-
-/// Loads a case the account may see (others: not found, so that case ids
-/// cannot be probed), with the edition it runs under.
-pub fn load_case<'a>(
-    runtime: &'a Runtime,
-    account: &Account,
-    case_id: &str,
-) -> Result<(Case, Cow<'a, ProcessModel>), AppError> {
-    let (case, model, _) = load_case_events(runtime, account, case_id)?;
-    Ok((case, model))
-}
-
-/// [`load_case`] and the case's stored events.
-pub fn load_case_events<'a>(
-    runtime: &'a Runtime,
-    account: &Account,
-    case_id: &str,
-) -> Result<(Case, Cow<'a, ProcessModel>, Vec<StoredEvent>), AppError> {
-    let events = runtime.store.case_events(case_id)?;
-    let case = qyzmet_engine::replay(&events)
-        .map_err(|error| AppError::internal(error.to_string()))?
-        .filter(|case| can_view(account, case))
-        .ok_or_else(|| AppError::not_found("unknown_case", format!("no case `{case_id}`")))?;
-    let model = pinned_model(runtime, &case.regulation_hash)?;
-    Ok((case, model, events))
-}
-
-/// The edition with `hash`: from the catalogue, else compiled from the text
-/// the store pinned at submission.
-pub fn pinned_model<'a>(
-    runtime: &'a Runtime,
-    hash: &str,
-) -> Result<Cow<'a, ProcessModel>, AppError> {
-    if let Some(entry) = runtime.catalog.by_hash(hash) {
-        return Ok(Cow::Borrowed(&entry.model));
-    }
-    let (_, text) = runtime
-        .store
-        .regulation(hash)?
-        .ok_or_else(|| AppError::internal("the case's regulation edition is missing"))?;
-    qyzmet_regulation::check(&text, &runtime.calendar)
-        .model
-        .map(Cow::Owned)
-        .ok_or_else(|| AppError::internal("the case's regulation edition does not compile"))
-}
+pub use qyzmet_app::cases::{can_view, case_of_task, load_case, load_case_events, pinned_model};
 
 #[derive(Deserialize, IntoParams, Default)]
 pub struct CasesParams {
@@ -784,7 +545,7 @@ pub fn cases_of(
     account: &Account,
     provider: Option<String>,
     limit: usize,
-) -> Result<Vec<qyzmet_engine::record::CaseRow>, AppError> {
+) -> Result<Vec<qyzmet_storage::record::CaseRow>, AppError> {
     let query = match account.kind {
         AccountKind::Citizen => CaseQuery {
             applicant_id: Some(account.login.clone()),
@@ -809,7 +570,7 @@ pub fn cases_of(
     Ok(runtime.store.cases(&query)?)
 }
 
-#[utoipa::path(get, path = "/api/cases", params(CasesParams), responses((status = 200, description = "Cases the account may see, newest first"), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/cases", params(CasesParams), responses((status = 200, body = [view::CaseSummary], description = "Cases the account may see, newest first"), (status = 401, body = ErrorBody)))]
 async fn list_cases(
     State(state): State<AppState>,
     User(session): User,
@@ -820,11 +581,12 @@ async fn list_cases(
     let rows = state
         .blocking(move |runtime| cases_of(runtime, &account, params.provider, limit))
         .await?;
+    let rows: Vec<view::CaseSummary> = rows.into_iter().map(view::CaseSummary::from).collect();
     Ok(Json(rows).into_response())
 }
 
 #[utoipa::path(get, path = "/api/cases/{case_id}", params(("case_id" = String, Path), LangParam),
-    responses((status = 200, description = "Status, due date, timeline, open tasks, documents and the event history"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = view::CaseDetail, description = "Status, due date, timeline, open tasks, documents and the event history"), (status = 404, body = ErrorBody)))]
 async fn get_case(
     State(state): State<AppState>,
     User(session): User,
@@ -837,24 +599,37 @@ async fn get_case(
     let view = state
         .blocking(move |runtime| {
             let (case, model, events) = load_case_events(runtime, &account, &case_id)?;
-            let mut view = view::case_view(runtime, &case, &model, lang, now);
-            view["history"] = events
+            let history = events
                 .iter()
-                .map(|event| json!({"seq": event.seq, "kind": event.kind, "at": event.at.to_string(), "hash": event.hash}))
+                .map(|event| view::HistoryEntry {
+                    seq: event.seq,
+                    kind: event.kind.clone(),
+                    at: event.at.to_string(),
+                    hash: event.hash.clone(),
+                })
                 .collect();
-            view["attachments"] = json!(attachments(runtime, &case_id)?);
-            view["requests"] = json!(crate::gateway::requests_json(&case, lang));
-            if account.is_staff() {
-                view["exchanges"] = json!(crate::gateway::exchanges_json(runtime, &case_id, lang)?);
-            }
-            Ok(view)
+            let exchanges = if account.is_staff() {
+                Some(crate::gateway::exchanges_json(runtime, &case_id, lang)?)
+            } else {
+                None
+            };
+            Ok(view::CaseDetail {
+                case: view::case_view(runtime, &case, &model, lang, now),
+                history,
+                attachments: attachments(runtime, &case_id)?
+                    .into_iter()
+                    .map(view::AttachmentView)
+                    .collect(),
+                requests: crate::gateway::requests_json(&case, lang),
+                exchanges,
+            })
         })
         .await?;
     Ok(Json(view).into_response())
 }
 
-/// Stores an attachment of a case's document (content-addressed blob in the
-/// directory plus the case's list).
+/// Checks a file and attaches it to a case: its blob and the case's list
+/// in one transaction ([`qyzmet_app::evidence::attach`]).
 pub fn store_attachment(
     runtime: &Runtime,
     case_id: &str,
@@ -863,13 +638,13 @@ pub fn store_attachment(
     content_type: &str,
     bytes: &[u8],
 ) -> Result<Value, AppError> {
-    let entry = save_blob(runtime, document, name, content_type, bytes)?;
-    attach(runtime, case_id, std::slice::from_ref(&entry))?;
-    Ok(entry)
+    let file = qyzmet_app::evidence::file(document, name, content_type, bytes)?;
+    qyzmet_app::evidence::attach(runtime, case_id, &file)?;
+    Ok(file.entry)
 }
 
-/// Stores a checked file by its SHA-256 and returns its attachment entry
-/// (document, name, type, size, sha256), not yet attached to a case.
+/// Checks a file and keeps its bytes by SHA-256; returns its attachment
+/// entry (document, name, type, size, sha256), not yet attached to a case.
 pub fn save_blob(
     runtime: &Runtime,
     document: &str,
@@ -877,88 +652,18 @@ pub fn save_blob(
     content_type: &str,
     bytes: &[u8],
 ) -> Result<Value, AppError> {
-    use base64::Engine as _;
-    use sha2::Digest as _;
-    check_attachment(content_type, bytes)?;
-    let digest = hex::encode(sha2::Sha256::digest(bytes));
-    runtime.store.insert_doc(
-        "blobs",
-        &digest,
-        &json!({"type": content_type, "data": base64::engine::general_purpose::STANDARD.encode(bytes)}),
-    )?;
-    Ok(
-        json!({"document": document, "name": name.chars().take(120).collect::<String>(), "type": content_type, "size": bytes.len(), "sha256": digest}),
-    )
+    let file = qyzmet_app::evidence::file(document, name, content_type, bytes)?;
+    qyzmet_app::evidence::keep_blob(runtime, &file)?;
+    Ok(file.entry)
 }
 
-/// Adds attachment entries to a case's list (an entry already there is not
-/// repeated).
-pub fn attach(runtime: &Runtime, case_id: &str, entries: &[Value]) -> Result<(), AppError> {
-    if entries.is_empty() {
-        return Ok(());
-    }
-    let mut list = attachments(runtime, case_id)?;
-    for entry in entries {
-        if !list.contains(entry) {
-            list.push(entry.clone());
-        }
-    }
-    runtime
-        .store
-        .put_doc("attachments", case_id, &Value::Array(list))?;
-    Ok(())
-}
-
-/// Refuses empty, oversized and wrong-type files (the declared type must
-/// match the file's first bytes).
-pub fn check_attachment(content_type: &str, bytes: &[u8]) -> Result<(), AppError> {
-    if bytes.is_empty() {
-        return Err(AppError::bad_request(
-            "empty_attachment",
-            "the file is empty",
-        ));
-    }
-    if bytes.len() > ATTACHMENT_MAX_BYTES {
-        return Err(AppError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "attachment_too_large",
-            format!("at most {ATTACHMENT_MAX_BYTES} bytes per file"),
-        ));
-    }
-    let sniffed = sniff(bytes);
-    if !ATTACHMENT_TYPES.contains(&content_type) || sniffed != Some(content_type) {
-        return Err(AppError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "attachment_type",
-            format!("PDF, JPEG or PNG only (declared {content_type})"),
-        ));
-    }
-    Ok(())
-}
-
-/// The file type by its first bytes.
-fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else {
-        None
-    }
-}
-
-pub fn attachments(runtime: &Runtime, case_id: &str) -> Result<Vec<Value>, AppError> {
-    Ok(match runtime.store.doc("attachments", case_id)? {
-        Some(Value::Array(list)) => list,
-        _ => Vec::new(),
-    })
-}
+pub use qyzmet_app::evidence::{
+    ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES, attachments, check_attachment,
+};
 
 #[utoipa::path(put, path = "/api/cases/{case_id}/attachments/{document}", params(("case_id" = String, Path), ("document" = String, Path, description = "Document id of the regulation")),
     request_body(content = Vec<u8>, content_type = "application/pdf", description = "The file: PDF, JPEG or PNG, at most 5 MiB"),
-    responses((status = 201, description = "Stored"), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
+    responses((status = 201, body = view::AttachmentView, description = "Stored"), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
 async fn put_attachment(
     State(state): State<AppState>,
     User(session): User,
@@ -998,7 +703,7 @@ async fn put_attachment(
             )
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(entry)).into_response())
+    Ok((StatusCode::CREATED, Json(view::AttachmentView(entry))).into_response())
 }
 
 // ------------------------------------------------------------ work
@@ -1041,7 +746,7 @@ pub struct TasksParams {
     pub limit: Option<usize>,
 }
 
-#[utoipa::path(get, path = "/api/tasks", params(TasksParams), responses((status = 200, description = "My work list with the legal clock, most urgent first"), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/tasks", params(TasksParams), responses((status = 200, body = [view::TaskView], description = "My work list with the legal clock, most urgent first"), (status = 401, body = ErrorBody)))]
 async fn work_list(
     State(state): State<AppState>,
     User(session): User,
@@ -1107,65 +812,38 @@ pub fn with_task_views<R>(
     Ok(use_views(&views))
 }
 
-/// Runs a command on a case the account may see, as the account.
+/// Whether this server verifies signatures (it has trusted roots).
+pub fn signatures(pki: Option<&crate::auth::Pki>) -> Signatures {
+    if pki.is_some() {
+        Signatures::Verified
+    } else {
+        Signatures::Off
+    }
+}
+
+/// Runs a command on a case the account may see, as the account
+/// ([`qyzmet_app::tasks::act`]).
 pub fn act(
     runtime: &Runtime,
     account: &Account,
     case_id: &str,
     action: Action,
     expected_version: Option<u64>,
+    signatures: Signatures,
     now: jiff::Timestamp,
 ) -> Result<Case, AppError> {
-    act_once(
+    Ok(qyzmet_app::tasks::act(
         runtime,
         account,
-        case_id,
-        action,
-        expected_version,
-        None,
+        Act {
+            case_id,
+            action,
+            expected_version,
+            idempotency_key: None,
+        },
+        signatures,
         now,
-    )
-}
-
-/// [`act`] under the client's idempotency key: a retry with the key (after
-/// a lost answer, say) changes nothing and answers the case as it is. Keys
-/// are per case (stored as `api:<case>:<key>`).
-pub fn act_once(
-    runtime: &Runtime,
-    account: &Account,
-    case_id: &str,
-    action: Action,
-    expected_version: Option<u64>,
-    idempotency_key: Option<&str>,
-    now: jiff::Timestamp,
-) -> Result<Case, AppError> {
-    let (_case, _model) = load_case(runtime, account, case_id)?;
-    let command = Command {
-        case_id: case_id.to_owned(),
-        actor: account.actor(),
-        idempotency_key: idempotency_key.map(|key| format!("api:{case_id}:{key}")),
-        expected_version,
-        action,
-    };
-    let outcome = runtime.run(&command, None, now)?;
-    if outcome.case.case_id != case_id {
-        return Err(AppError::new(
-            StatusCode::CONFLICT,
-            "idempotency_key_reused",
-            "the idempotency key was used for another case",
-        ));
-    }
-    tracing::info!(case = %case_id, action = command.action.name(), version = outcome.case.version, "command done");
-    Ok(outcome.case)
-}
-
-/// The case a task belongs to (tasks of cases one may not see: not found).
-pub fn case_of_task(runtime: &Runtime, task_id: &str) -> Result<String, AppError> {
-    runtime
-        .store
-        .task(task_id)?
-        .map(|row| row.case_id)
-        .ok_or_else(|| AppError::not_found("unknown_task", format!("no task `{task_id}`")))
+    )?)
 }
 
 /// What a client may add to a command: the case version it saw, and its
@@ -1189,22 +867,23 @@ async fn run_action(
     let pki = state.pki.clone();
     let view = state
         .blocking(move |runtime| {
-            // A step that signs the result is completed by signing it.
-            if let (Action::Complete { .. }, Some(task_id)) = (&action, &task_id) {
-                crate::result_signing::refuse_unsigned(runtime, pki.as_deref(), task_id)?;
-            }
             let case_id = match (case_id, task_id) {
                 (Some(case_id), _) => case_id,
                 (None, Some(task_id)) => case_of_task(runtime, &task_id)?,
                 (None, None) => return Err(AppError::internal("no case")),
             };
-            let case = act_once(
+            // A step that signs the result is completed only by signing it
+            // (the application layer refuses it here).
+            let case = qyzmet_app::tasks::act(
                 runtime,
                 &account,
-                &case_id,
-                action,
-                guard.expected_version,
-                guard.idempotency_key.as_deref(),
+                Act {
+                    case_id: &case_id,
+                    action,
+                    expected_version: guard.expected_version,
+                    idempotency_key: guard.idempotency_key.as_deref(),
+                },
+                signatures(pki.as_deref()),
                 now,
             )?;
             let model = pinned_model(runtime, &case.regulation_hash)?;
@@ -1221,7 +900,7 @@ pub struct VersionOnly {
 }
 
 #[utoipa::path(post, path = "/api/tasks/{task_id}/claim", params(("task_id" = String, Path), LangParam),
-    responses((status = 200, description = "The case after the command"), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = view::CaseView, description = "The case after the command"), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn claim(
     State(state): State<AppState>,
     User(session): User,
@@ -1262,7 +941,7 @@ pub struct CompleteRequest {
 }
 
 #[utoipa::path(post, path = "/api/tasks/{task_id}/complete", request_body = CompleteRequest, params(("task_id" = String, Path), LangParam),
-    responses((status = 200, description = "The case after the command"), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = view::CaseView, description = "The case after the command"), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn complete(
     State(state): State<AppState>,
     User(session): User,
@@ -1302,7 +981,7 @@ pub struct AssignRequest {
 }
 
 #[utoipa::path(post, path = "/api/cases/{case_id}/assign", request_body = AssignRequest, params(("case_id" = String, Path), LangParam),
-    responses((status = 200, description = "The head's resolution is recorded"), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = view::CaseView, description = "The head's resolution is recorded"), (status = 403, body = ErrorBody)))]
 async fn assign(
     State(state): State<AppState>,
     User(session): User,
@@ -1338,7 +1017,7 @@ pub struct ReasonRequest {
 }
 
 #[utoipa::path(post, path = "/api/cases/{case_id}/extend", request_body = ReasonRequest, params(("case_id" = String, Path), LangParam),
-    responses((status = 200, description = "The term is extended"), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = view::CaseView, description = "The term is extended"), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn extend(
     State(state): State<AppState>,
     User(session): User,
@@ -1366,7 +1045,7 @@ async fn extend(
 }
 
 #[utoipa::path(post, path = "/api/cases/{case_id}/withdraw", request_body = ReasonRequest, params(("case_id" = String, Path), LangParam),
-    responses((status = 200, description = "The application is withdrawn"), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = view::CaseView, description = "The application is withdrawn"), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn withdraw(
     State(state): State<AppState>,
     User(session): User,
@@ -1395,7 +1074,7 @@ async fn withdraw(
 // ------------------------------------------------------------ registries, audit, stats
 
 #[utoipa::path(get, path = "/api/registries/{registry}/{key}", params(("registry" = String, Path, description = "unemployed, targeted_social_assistance, semipalatinsk_victims, oralman, foreign_labour_permits"), ("key" = String, Path, description = "IIN or BIN")),
-    responses((status = 200, description = "The record"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = view::RegistryRecord, description = "The record"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn registry(
     State(state): State<AppState>,
     User(session): User,
@@ -1408,7 +1087,7 @@ async fn registry(
         .blocking(move |runtime| Ok(runtime.store.registry(&registry, &key)?))
         .await?
         .ok_or_else(|| AppError::not_found("no_record", "no such record"))?;
-    Ok(Json(row).into_response())
+    Ok(Json(view::RegistryRecord::from(row)).into_response())
 }
 
 fn require_supervisor(account: &Account) -> Result<(), AppError> {
@@ -1419,27 +1098,38 @@ fn require_supervisor(account: &Account) -> Result<(), AppError> {
     }
 }
 
-#[utoipa::path(get, path = "/api/audit", responses((status = 200, description = "Both hash chains verified"), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/audit", responses((status = 200, body = view::AuditReply, description = "Both hash chains verified"), (status = 403, body = ErrorBody)))]
 async fn audit(State(state): State<AppState>, User(session): User) -> AppResult {
     require_supervisor(&session.account)?;
     let report = state
         .blocking(|runtime| Ok(runtime.store.verify()?))
         .await?;
-    Ok(Json(json!({"clean": report.is_clean(), "report": report})).into_response())
+    Ok(Json(view::AuditReply {
+        clean: report.is_clean(),
+        report,
+    })
+    .into_response())
 }
 
 /// Supervisor figures per regulation, provider and route.
-#[derive(Serialize, Clone, Debug, Default)]
+#[derive(Serialize, Clone, Debug, Default, ToSchema)]
 pub struct StatRow {
     pub regulation_id: String,
     pub provider_id: String,
+    /// `channel` or `channel/variant`.
     pub route: String,
+    /// Cases filed.
     pub received: u64,
     pub completed: u64,
+    /// Refused, or refused to accept.
     pub refused: u64,
+    /// Not closed yet.
     pub open: u64,
+    /// Closed within the term.
     pub closed_in_time: u64,
+    /// Closed after the term.
     pub closed_late: u64,
+    /// Open and past the term now.
     pub overdue_now: u64,
 }
 
@@ -1474,7 +1164,7 @@ pub fn stat_rows(stats: &[CaseStat]) -> Vec<StatRow> {
     rows.into_values().collect()
 }
 
-#[utoipa::path(get, path = "/api/stats", responses((status = 200, description = "Cases received, completed, in time, overdue now — per regulation, provider and route"), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/stats", responses((status = 200, body = [StatRow], description = "Cases received, completed, in time, overdue now — per regulation, provider and route"), (status = 403, body = ErrorBody)))]
 async fn stats(State(state): State<AppState>, User(session): User) -> AppResult {
     require_supervisor(&session.account)?;
     let now = state.now();

@@ -26,9 +26,7 @@ use axum_extra::extract::SignedCookieJar;
 use axum_extra::extract::cookie::{Cookie, Key, SameSite};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
-use qyzmet_engine::{Actor, Grant};
 use qyzmet_store::Store;
-use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::{AppError, AppState};
@@ -47,93 +45,7 @@ pub fn login_limiter() -> LoginLimiter {
     governor::RateLimiter::keyed(governor::Quota::per_minute(per_minute))
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AccountKind {
-    Citizen,
-    Staff,
-}
-
-/// A person who signs in.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Account {
-    pub login: String,
-    pub kind: AccountKind,
-    /// Display name (personal data: never logged).
-    pub name: String,
-    /// argon2id PHC string.
-    pub password: String,
-    /// Roles held in organisation units (staff).
-    #[serde(default)]
-    pub grants: Vec<Grant>,
-    /// May see every provider's figures and verify the audit chain.
-    #[serde(default)]
-    pub supervisor: bool,
-    /// Writes regulations: the authoring page (`/authoring`), checking and
-    /// saving draft editions (docs/authoring.md).
-    #[serde(default)]
-    pub analyst: bool,
-    /// Region slug (citizen: registered address; staff: their provider's).
-    #[serde(default)]
-    pub region: String,
-    /// A staff member's IIN: the one their signing certificate must carry
-    /// when they sign a result. (A citizen's IIN is their login.)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iin: Option<String>,
-}
-
-impl Account {
-    /// Who this account is to the engine. A citizen acts as the applicant
-    /// of their own IIN.
-    pub fn actor(&self) -> Actor {
-        match self.kind {
-            AccountKind::Citizen => Actor {
-                user_id: self.login.clone(),
-                grants: vec![Grant {
-                    role: "applicant".into(),
-                    unit: self.login.clone(),
-                }],
-            },
-            AccountKind::Staff => Actor {
-                user_id: self.login.clone(),
-                grants: self.grants.clone(),
-            },
-        }
-    }
-
-    pub fn is_staff(&self) -> bool {
-        self.kind == AccountKind::Staff
-    }
-
-    /// Organisation units the person works in.
-    pub fn units(&self) -> Vec<String> {
-        let mut units: Vec<String> = self.grants.iter().map(|grant| grant.unit.clone()).collect();
-        units.sort();
-        units.dedup();
-        units
-    }
-
-    pub fn roles(&self) -> Vec<String> {
-        let mut roles: Vec<String> = self.grants.iter().map(|grant| grant.role.clone()).collect();
-        roles.sort();
-        roles.dedup();
-        roles
-    }
-
-    /// Works at a State Corporation centre (may take paper applications).
-    pub fn is_operator(&self) -> bool {
-        self.grants
-            .iter()
-            .any(|grant| grant.unit.ends_with("/service_centre"))
-    }
-
-    /// The provider id the staff member belongs to.
-    pub fn provider(&self) -> Option<String> {
-        self.grants
-            .first()
-            .map(|grant| grant.unit.split('/').next().unwrap_or_default().to_owned())
-    }
-}
+pub use qyzmet_app::{Account, AccountKind};
 
 pub fn hash_password(password: &str) -> Result<String, AppError> {
     let salt = SaltString::generate(&mut OsRng);
@@ -510,4 +422,28 @@ pub async fn authenticate_certificate(state: &AppState, cms: &[u8]) -> Result<Ac
             )
         })?;
     Ok(account)
+}
+
+/// Whether the person may open `/monitoring` (supervisors, the authorized
+/// body's staff, providers' heads).
+pub fn may_monitor(account: &Account) -> bool {
+    account.supervisor || is_authorized_body(account) || own_provider(account).is_some()
+}
+
+/// The provider whose head this person is.
+pub(crate) fn own_provider(account: &Account) -> Option<String> {
+    account
+        .grants
+        .iter()
+        .find(|grant| grant.role == "head" && !grant.unit.contains('/'))
+        .map(|grant| grant.unit.clone())
+}
+
+/// Staff of a region's authorized body for quality control see every
+/// provider.
+pub(crate) fn is_authorized_body(account: &Account) -> bool {
+    account
+        .grants
+        .iter()
+        .any(|grant| grant.unit.ends_with("-quality"))
 }

@@ -39,7 +39,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Session, User, check_csrf};
 use crate::i18n;
-use crate::pages::{Page, PageLang, PageUser, render_page};
+use crate::page::{Page, PageLang, PageUser, render_page};
 use crate::{AppError, AppResult, AppState};
 
 /// Directory collection of saved draft editions, keyed by content hash.
@@ -208,20 +208,54 @@ fn text_limit(text: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-fn check_json(checked: &CheckedText) -> Value {
-    json!({
-        "ok": checked.errors == 0,
-        "errors": checked.errors,
-        "warnings": checked.warnings,
-        "hash": checked.hash,
-        "regulation_id": checked.model.as_ref().map(|model| model.id.clone()),
-        "diagnostics": checked.diagnostics,
-    })
+/// What checking a text found (`POST /api/authoring/check`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckReply {
+    /// No errors (warnings allowed).
+    pub ok: bool,
+    pub errors: usize,
+    pub warnings: usize,
+    /// Content hash of the text (`sha256:…`).
+    pub hash: String,
+    /// The regulation's id, when the text compiles.
+    pub regulation_id: Option<String>,
+    pub diagnostics: Vec<DiagnosticView>,
+}
+
+/// The check and a preview (`POST /api/authoring/preview`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewReply {
+    #[serde(flatten)]
+    pub check: CheckReply,
+    /// The step tables (HTML); null while the text has errors.
+    pub steps_html: Option<String>,
+    /// The swimlane diagram (SVG); null while the text has errors.
+    pub svg: Option<String>,
+}
+
+/// A save refused for the text's errors: the check and the error.
+#[derive(Serialize, ToSchema)]
+pub struct SaveErrors {
+    #[serde(flatten)]
+    pub check: CheckReply,
+    /// `regulation_has_errors`.
+    pub error: crate::api::ErrorDetail,
+}
+
+fn check_json(checked: &CheckedText) -> CheckReply {
+    CheckReply {
+        ok: checked.errors == 0,
+        errors: checked.errors,
+        warnings: checked.warnings,
+        hash: checked.hash.clone(),
+        regulation_id: checked.model.as_ref().map(|model| model.id.clone()),
+        diagnostics: checked.diagnostics.clone(),
+    }
 }
 
 /// `POST /api/authoring/check`: the diagnostics of the text.
 #[utoipa::path(post, path = "/api/authoring/check", request_body = AuthoringText,
-    responses((status = 200, description = "`ok` (no errors), counts of errors and warnings, the content hash and the diagnostics (code, severity, message, hint, line/column, UTF-16 span); also when the text has errors"),
+    responses((status = 200, body = CheckReply, description = "`ok` (no errors), counts of errors and warnings, the content hash and the diagnostics (code, severity, message, hint, line/column, UTF-16 span); also when the text has errors"),
         (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody, description = "not an analyst")))]
 pub async fn api_check(
     State(state): State<AppState>,
@@ -240,7 +274,7 @@ pub async fn api_check(
 /// `POST /api/authoring/preview`: the diagnostics, and the step tables and
 /// swimlane SVG when the text compiles (else both null).
 #[utoipa::path(post, path = "/api/authoring/preview", request_body = AuthoringText, params(AuthoringLang),
-    responses((status = 200, description = "As check, with `steps_html` and `svg` (null while the text has errors)"),
+    responses((status = 200, body = PreviewReply, description = "As check, with `steps_html` and `svg` (null while the text has errors)"),
         (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody, description = "not an analyst")))]
 pub async fn api_preview(
     State(state): State<AppState>,
@@ -255,17 +289,18 @@ pub async fn api_preview(
     let reply = state
         .blocking(move |_| {
             let checked = check_text(&worker, &body.text);
-            let mut reply = check_json(&checked);
-            let (steps, svg) = match &checked.model {
+            let (steps_html, svg) = match &checked.model {
                 Some(model) => {
                     let (steps, svg) = preview_of(model, lang);
-                    (json!(steps), json!(svg))
+                    (Some(steps), Some(svg))
                 }
-                None => (Value::Null, Value::Null),
+                None => (None, None),
             };
-            reply["steps_html"] = steps;
-            reply["svg"] = svg;
-            Ok(reply)
+            Ok(PreviewReply {
+                check: check_json(&checked),
+                steps_html,
+                svg,
+            })
         })
         .await?;
     Ok(Json(reply).into_response())
@@ -388,12 +423,14 @@ fn edition_text(state: &AppState, hash: &str) -> Result<(EditionRecord, String),
 }
 
 fn errors_reply(lang: Lang, checked: &CheckedText) -> Response {
-    let mut body = check_json(checked);
-    body["error"] = json!({
-        "code": "regulation_has_errors",
-        "message": i18n::t(lang, "error.regulation_has_errors"),
-        "detail": format!("{} error(s); nothing saved", checked.errors),
-    });
+    let body = SaveErrors {
+        check: check_json(checked),
+        error: crate::api::ErrorDetail {
+            code: "regulation_has_errors".to_owned(),
+            message: i18n::t(lang, "error.regulation_has_errors").to_owned(),
+            detail: format!("{} error(s); nothing saved", checked.errors),
+        },
+    };
     (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
 }
 
@@ -402,7 +439,7 @@ fn errors_reply(lang: Lang, checked: &CheckedText) -> Response {
     responses((status = 201, body = EditionRecord, description = "Saved as a new draft edition (not live)"),
         (status = 200, body = EditionRecord, description = "The same text was saved before: its record"),
         (status = 409, body = crate::api::ErrorBody, description = "edition_unchanged: the text is the catalogue's edition"),
-        (status = 422, description = "regulation_has_errors, with the diagnostics; nothing saved"),
+        (status = 422, body = SaveErrors, description = "regulation_has_errors, with the diagnostics; nothing saved"),
         (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody, description = "not an analyst")))]
 pub async fn api_save(
     State(state): State<AppState>,
@@ -452,7 +489,7 @@ pub async fn api_editions(State(state): State<AppState>, User(session): User) ->
 /// `GET /api/authoring/editions/{hash}`: the saved file, to put under
 /// `regulations/`.
 #[utoipa::path(get, path = "/api/authoring/editions/{hash}", params(("hash" = String, Path, description = "Content hash, `sha256:…`")),
-    responses((status = 200, description = "The regulation file (YAML)"),
+    responses((status = 200, body = String, content_type = "application/yaml", description = "The regulation file (YAML)"),
         (status = 404, body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody, description = "not an analyst")))]
 pub async fn api_edition(
     State(state): State<AppState>,
@@ -524,7 +561,7 @@ async fn index(
         .map(|model| {
             json!({
                 "id": model.id,
-                "title": model.file.service.title.get(lang),
+                "title": model.service_title().get(lang),
                 "hash": model.hash,
                 "drafts": saved.iter().filter(|record| record.regulation_id == model.id).count(),
             })
@@ -581,7 +618,7 @@ fn editor_page(state: &AppState, session: Session, lang: Lang, view: EditorView)
         .model
         .as_ref()
         .or(live)
-        .map(|model| model.file.service.title.get(lang).to_owned())
+        .map(|model| model.service_title().get(lang).to_owned())
         .unwrap_or_else(|| view.id.clone());
     let drafts: Vec<Value> = editions(state, Some(&view.id))?
         .iter()
@@ -759,205 +796,3 @@ fn url_path(text: &str) -> String {
         })
         .collect()
 }
-
-/// The page's messages (kk, ru, en).
-pub static MESSAGES: &[(&str, [&str; 3])] = &[
-    (
-        "nav.authoring",
-        ["Регламент жазу", "Редактор регламентов", "Authoring"],
-    ),
-    (
-        "authoring.title",
-        [
-            "Регламенттерді жазу",
-            "Редактирование регламентов",
-            "Authoring regulations",
-        ],
-    ),
-    (
-        "authoring.intro",
-        [
-            "Регламент файлын өңдеңіз: қателер мен қадамдар кестесі жазған сайын жаңарады. Сақталған нұсқа — жаңа редакция (жаңа хэш); істер бекітілген редакциялар өзгермейді.",
-            "Редактируйте файл регламента: ошибки и таблица шагов обновляются по мере ввода. Сохранённый текст — новая редакция (новый хэш); редакции, к которым привязаны дела, не меняются.",
-            "Edit the regulation file: the diagnostics and the step tables follow as you type. Saving makes a new edition (a new hash); the editions cases are pinned to never change.",
-        ],
-    ),
-    (
-        "authoring.not_live",
-        [
-            "Сақталған редакция — жоба: ол каталогқа кірмейді және өтініштер оған берілмейді, оператор файлды regulations/ қалтасына қосып, серверді қайта іске қосқанша.",
-            "Сохранённая редакция — черновик: она не входит в каталог и заявления по ней не подаются, пока оператор не добавит файл в папку regulations/ и не перезапустит сервер.",
-            "A saved edition is a draft: it is not in the catalogue and nobody applies under it until an operator adds the file to regulations/ and restarts the server.",
-        ],
-    ),
-    (
-        "authoring.regulations",
-        ["Регламенттер", "Регламенты", "Regulations"],
-    ),
-    ("authoring.edit", ["Өңдеу", "Редактировать", "Edit"]),
-    (
-        "authoring.editions",
-        [
-            "Сақталған редакциялар (жобалар)",
-            "Сохранённые редакции (черновики)",
-            "Saved editions (drafts)",
-        ],
-    ),
-    (
-        "authoring.no_editions",
-        [
-            "Әзірге сақталған редакция жоқ.",
-            "Сохранённых редакций пока нет.",
-            "No saved editions yet.",
-        ],
-    ),
-    ("authoring.hash", ["Хэш", "Хэш", "Hash"]),
-    ("authoring.author", ["Авторы", "Автор", "Author"]),
-    ("authoring.saved_at", ["Сақталды", "Сохранено", "Saved"]),
-    ("authoring.status", ["Күйі", "Статус", "Status"]),
-    (
-        "authoring.draft",
-        [
-            "жоба, қолданыста емес",
-            "черновик, не действует",
-            "draft, not live",
-        ],
-    ),
-    ("authoring.based_on", ["Негізі", "Основа", "Based on"]),
-    ("authoring.open", ["Ашу", "Открыть", "Open"]),
-    (
-        "authoring.download",
-        ["Файлды жүктеу", "Скачать файл", "Download the file"],
-    ),
-    (
-        "authoring.file",
-        [
-            "Регламент файлы (YAML)",
-            "Файл регламента (YAML)",
-            "Regulation file (YAML)",
-        ],
-    ),
-    ("authoring.check", ["Тексеру", "Проверить", "Check"]),
-    (
-        "authoring.save",
-        [
-            "Жаңа редакция ретінде сақтау",
-            "Сохранить как новую редакцию",
-            "Save as a new edition",
-        ],
-    ),
-    (
-        "authoring.diagnostics",
-        ["Тексеру нәтижесі", "Результат проверки", "Diagnostics"],
-    ),
-    ("authoring.errors", ["Қателер", "Ошибки", "Errors"]),
-    (
-        "authoring.warnings",
-        ["Ескертулер", "Предупреждения", "Warnings"],
-    ),
-    (
-        "authoring.clean",
-        [
-            "Қате жоқ: qyzmet check файлды қабылдайды.",
-            "Ошибок нет: qyzmet check принимает файл.",
-            "No errors: qyzmet check accepts the file.",
-        ],
-    ),
-    (
-        "authoring.checking",
-        ["Тексерілуде…", "Проверка…", "Checking…"],
-    ),
-    (
-        "authoring.check_failed",
-        [
-            "Тексеру сәтсіз аяқталды; қайталап көріңіз.",
-            "Проверка не удалась; попробуйте ещё раз.",
-            "The check failed; try again.",
-        ],
-    ),
-    (
-        "authoring.messages_note",
-        [
-            "Хабарламалар — компилятордың мәтіні (ағылшынша), кодтары тұрақты.",
-            "Сообщения — текст компилятора (на английском), коды стабильны.",
-            "The messages are the compiler's (English), with stable codes.",
-        ],
-    ),
-    (
-        "authoring.preview",
-        ["Қадамдар кестесі", "Таблица шагов", "Step tables"],
-    ),
-    (
-        "authoring.diagram",
-        ["Жолақтар сызбасы", "Диаграмма дорожек", "Swimlane diagram"],
-    ),
-    (
-        "authoring.stale",
-        [
-            "Мәтінде қате бар: соңғы дұрыс нұсқаның кестесі көрсетілген.",
-            "В тексте есть ошибки: показана таблица последней правильной версии.",
-            "The text has errors: the tables of the last valid version are shown.",
-        ],
-    ),
-    (
-        "authoring.live_edition",
-        [
-            "Каталогтағы редакция",
-            "Редакция в каталоге",
-            "Edition in the catalogue",
-        ],
-    ),
-    (
-        "authoring.this_text",
-        ["Осы мәтіннің хэші", "Хэш этого текста", "Hash of this text"],
-    ),
-    (
-        "authoring.editing_draft",
-        [
-            "Сақталған жоба өңделуде",
-            "Редактируется сохранённый черновик",
-            "Editing a saved draft",
-        ],
-    ),
-    (
-        "authoring.saved_notice",
-        [
-            "Жаңа редакция ретінде сақталды (жоба, қолданыста емес):",
-            "Сохранено как новая редакция (черновик, не действует):",
-            "Saved as a new edition (a draft, not live):",
-        ],
-    ),
-    (
-        "authoring.refused",
-        [
-            "Сақталмады: мәтінде қателер бар. Оларды түзетіп, қайта сақтаңыз.",
-            "Не сохранено: в тексте есть ошибки. Исправьте их и сохраните снова.",
-            "Not saved: the text has errors. Fix them and save again.",
-        ],
-    ),
-    ("authoring.line", ["жол", "строка", "line"]),
-    (
-        "error.regulation_has_errors",
-        [
-            "Регламент мәтінінде қателер бар; ештеңе сақталмады.",
-            "В тексте регламента есть ошибки; ничего не сохранено.",
-            "The regulation text has errors; nothing was saved.",
-        ],
-    ),
-    (
-        "error.edition_unchanged",
-        [
-            "Бұл мәтін каталогтағы редакциямен бірдей; жаңа редакция жоқ.",
-            "Этот текст совпадает с редакцией в каталоге; новой редакции нет.",
-            "This text is the catalogue's edition; there is no new edition.",
-        ],
-    ),
-    (
-        "error.unknown_edition",
-        [
-            "Мұндай сақталған редакция жоқ.",
-            "Такой сохранённой редакции нет.",
-            "No such saved edition.",
-        ],
-    ),
-];

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 
 use qyzmet_core::Iin;
 use qyzmet_engine::Grant;
-use qyzmet_regulation::syntax::OrgKind;
+use qyzmet_regulation::model::OrgKind;
 use qyzmet_runtime::Runtime;
+use qyzmet_runtime::schedules::OfficeHours;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -16,7 +17,7 @@ use crate::AppError;
 use crate::auth::{Account, AccountKind, hash_password, save_account};
 
 pub const PASSWORD: &str = "demo";
-pub const PROVIDERS: &str = "providers";
+pub const PROVIDERS: &str = qyzmet_runtime::schedules::PROVIDERS;
 /// The demo analyst's login (the authoring page).
 pub const ANALYST: &str = "analyst";
 
@@ -32,6 +33,24 @@ pub struct ProviderRecord {
     /// no services itself.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub authorized_body: bool,
+    /// The office hours deadlines are counted in (a built-in schedule of
+    /// qyzmet-calendar or explicit hours); the standard schedule when
+    /// absent. Read into the runtime when the server starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office_hours: Option<OfficeHours>,
+}
+
+/// The built-in schedule of a demo region: its time zone and the hours its
+/// regulations state (docs/legal-time.md).
+fn demo_schedule(region: &str) -> Option<&'static str> {
+    Some(match region {
+        "karaganda-balkhash" => "balkhash-2012",
+        "kyzylorda" => "kyzylorda",
+        "west-kazakhstan" => "west-kazakhstan",
+        "aktobe" => "aktobe",
+        "kostanay" => "kostanay",
+        _ => return None,
+    })
 }
 
 /// (id, region, Kazakh, Russian, English)
@@ -181,15 +200,15 @@ fn org_suffix(org: OrgKind) -> Option<&'static str> {
 pub fn staff_for(runtime: &Runtime, provider: &ProviderRecord) -> BTreeMap<String, Vec<Grant>> {
     let mut accounts: BTreeMap<String, Vec<Grant>> = BTreeMap::new();
     for model in runtime.catalog.models() {
-        if model.file.act.region != provider.region {
+        if model.region() != provider.region {
             continue;
         }
         // An authorized body only considers appeals.
-        let appeal = model.file.service.id == qyzmet_runtime::appeals::APPEAL_SERVICE;
+        let appeal = model.service_id() == qyzmet_runtime::appeals::APPEAL_SERVICE;
         if provider.authorized_body && !appeal {
             continue;
         }
-        for role in &model.file.roles {
+        for role in model.roles() {
             let Some(suffix) = org_suffix(role.org) else {
                 continue;
             };
@@ -242,6 +261,9 @@ pub fn install(runtime: &Runtime) -> Result<Created, AppError> {
                 en: Some((*en).to_owned()),
             },
             authorized_body,
+            office_hours: demo_schedule(region).map(|name| OfficeHours::Named {
+                schedule: name.to_owned(),
+            }),
         };
         store.put_doc(PROVIDERS, id, &json!(provider))?;
         created.providers += 1;
@@ -254,9 +276,8 @@ pub fn install(runtime: &Runtime) -> Result<Created, AppError> {
                     runtime
                         .catalog
                         .models()
-                        .filter(|model| model.file.act.region == provider.region)
-                        .flat_map(|model| model.file.roles.iter())
-                        .find(|role| role.id == grant.role)
+                        .filter(|model| model.region() == provider.region)
+                        .find_map(|model| model.role(&grant.role))
                         .map(|role| role.title.kk.clone())
                 })
                 .collect();

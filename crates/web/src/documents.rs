@@ -8,99 +8,25 @@
 //! compares SHA-256 digests with a file someone holds — the result's and
 //! the intake receipt's (`receipts.rs`).
 //!
-//! Not built yet (issue 6): the head's digital signature over the PDF; the
-//! document says it is signed electronically, the verification page does not
-//! claim a signature check.
+//! A result the head signed digitally is served as the signed files
+//! instead (`result_signing.rs`), and the verification page checks those
+//! signatures again.
 
-use qyzmet_core::{Iin, Lang, Text};
+use qyzmet_core::{Lang, Text};
 use qyzmet_documents as docs;
 use qyzmet_engine::Case;
-use qyzmet_engine::record::CaseStatus;
 use qyzmet_regulation::ProcessModel;
-use qyzmet_regulation::syntax::{RefusalKind, ResultKind, StepKind};
+use qyzmet_regulation::model::{RefusalKind, ResultKind, StepKind};
 use qyzmet_runtime::Runtime;
+use qyzmet_storage::record::CaseStatus;
 use sha2::Digest as _;
 
-use crate::{AppError, i18n, view};
+pub(crate) use crate::document_parts::{applicant, display_name, provider_header, verify_url};
+use crate::{AppError, view};
 
 /// The languages a result is printed in (the regulations are Kazakh and
 /// Russian).
 pub const PRINT_LANGS: [Lang; 2] = [Lang::Kk, Lang::Ru];
-
-/// A person's name as printed: the account's display name (the login when
-/// there is no account), cut to what a document prints in one field.
-pub(crate) fn display_name(runtime: &Runtime, login: &str) -> String {
-    let name = runtime
-        .store
-        .doc(crate::auth::ACCOUNTS, login)
-        .ok()
-        .flatten()
-        .and_then(|value| {
-            value
-                .get("name")
-                .and_then(|name| name.as_str())
-                .map(str::to_owned)
-        })
-        .unwrap_or_else(|| login.to_owned());
-    printable_name(&name)
-}
-
-/// `name` cut to [`docs::MAX_SHORT_CHARS`] characters, at a space when
-/// there is one, with an ellipsis: a long directory name (the demo's names
-/// list every role) must not make the document unprintable.
-pub(crate) fn printable_name(name: &str) -> String {
-    let name = name.trim();
-    if name.chars().count() <= docs::MAX_SHORT_CHARS {
-        return name.to_owned();
-    }
-    let cut: String = name.chars().take(docs::MAX_SHORT_CHARS - 1).collect();
-    let cut = match cut.rfind(' ') {
-        Some(space) if space > cut.len() / 2 => &cut[..space],
-        _ => cut.as_str(),
-    };
-    format!("{}…", cut.trim_end_matches([' ', ',', ';', '—', '-']))
-}
-
-/// The issuing provider as printed in the header: its name from the
-/// directory and its region as the address line.
-pub(crate) fn provider_header(runtime: &Runtime, case: &Case) -> Result<docs::Provider, AppError> {
-    let provider = crate::demo::provider(runtime, &case.provider.id)?;
-    let name = provider
-        .map(|provider| provider.title)
-        .unwrap_or_else(|| Text::kk(case.provider.id.clone()));
-    Ok(docs::Provider {
-        name,
-        address: region_text(&case.provider.region),
-        bin: None,
-    })
-}
-
-/// A region's name in every language (the slug where no name is known).
-pub(crate) fn region_text(region: &str) -> Text {
-    let name = |lang: Lang| {
-        i18n::text(lang, &format!("region.{region}")).unwrap_or_else(|| region.to_owned())
-    };
-    Text {
-        kk: name(Lang::Kk),
-        ru: Some(name(Lang::Ru)),
-        en: Some(name(Lang::En)),
-    }
-}
-
-/// The applicant as printed: the account's name and the IIN.
-pub(crate) fn applicant(runtime: &Runtime, case: &Case) -> docs::Applicant {
-    docs::Applicant {
-        name: display_name(runtime, &case.applicant.id),
-        id: Iin::parse(&case.applicant.id)
-            .ok()
-            .map(docs::ApplicantId::Iin),
-    }
-}
-
-/// The public page a document's QR code points to.
-pub(crate) fn verify_url(base_url: &str, case_id: &str) -> String {
-    format!("{}/verify/{case_id}", base_url.trim_end_matches('/'))
-}
 
 /// The document of a closed case with a written result, or `None` when the
 /// case is open or ended without one (withdrawn).
@@ -116,10 +42,9 @@ pub fn result_document(
     if case.status() == CaseStatus::Withdrawn {
         return Ok(None);
     }
-    let file = &model.file;
     // Who signed: the last person who completed a task of the provider's
     // head role, else the last person who acted.
-    let head = qyzmet_engine::head_role(model, qyzmet_regulation::syntax::OrgKind::Provider);
+    let head = model.head_role(qyzmet_regulation::model::OrgKind::Provider);
     let signer_visit = case
         .trail
         .iter()
@@ -137,7 +62,7 @@ pub fn result_document(
     let signer_role = signer_visit
         .and_then(|visit| view::step(model, &case.route, &visit.step))
         .and_then(|step| step.role.as_deref())
-        .and_then(|role| file.roles.iter().find(|candidate| candidate.id == role));
+        .and_then(|role| model.roles().iter().find(|candidate| candidate.id == role));
     let signer = docs::Signer {
         name: display_name(runtime, &signer_login),
         position: signer_role
@@ -159,7 +84,6 @@ pub fn document_for(
     issued_at: jiff::Timestamp,
     signer: docs::Signer,
 ) -> Result<Option<docs::Document>, AppError> {
-    let file = &model.file;
     let schedule = view::schedule_for(runtime, &case.provider.id);
     let local = issued_at.to_zoned_datetime(schedule.time_zone().clone());
     let applicant = applicant(runtime, case);
@@ -167,14 +91,15 @@ pub fn document_for(
         .refusal_ground
         .as_ref()
         .and_then(|ground| {
-            file.service
+            model
+                .service()
                 .refusal_grounds
                 .iter()
                 .find(|candidate| &candidate.id == ground)
         })
         .map(|ground| vec![ground.text.clone()])
         .unwrap_or_default();
-    let kind = if let Some(def) = file.service.results.iter().find(|def| def.id == result) {
+    let kind = if let Some(def) = model.service().results.iter().find(|def| def.id == result) {
         let issued = docs::Issued {
             title: def.title.clone(),
             statement: None,
@@ -198,7 +123,7 @@ pub fn document_for(
             },
             ResultKind::Duplicate | ResultKind::Other => docs::DocumentKind::Other(issued),
         }
-    } else if let Some(def) = file.service.refusals.iter().find(|def| def.id == result) {
+    } else if let Some(def) = model.service().refusals.iter().find(|def| def.id == result) {
         match def.kind {
             RefusalKind::MotivatedRefusal => docs::DocumentKind::MotivatedRefusal {
                 result: docs::Issued {
@@ -224,7 +149,7 @@ pub fn document_for(
         utc_offset: local.offset(),
         provider: provider_header(runtime, case)?,
         case_number: case.case_id.clone(),
-        service_title: file.service.title.clone(),
+        service_title: model.service().title.clone(),
         applicant,
         verify_url: verify_url(base_url, &case.case_id),
         kind,
@@ -237,7 +162,7 @@ pub fn document_for(
 pub fn issued_documents(
     runtime: &Runtime,
     case: &Case,
-    events: &[qyzmet_engine::record::StoredEvent],
+    events: &[qyzmet_storage::record::StoredEvent],
     model: &ProcessModel,
     base_url: &str,
 ) -> Result<Vec<docs::Document>, AppError> {

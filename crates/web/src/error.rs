@@ -85,60 +85,60 @@ impl std::fmt::Display for AppError {
 
 impl std::error::Error for AppError {}
 
+impl From<qyzmet_app::Error> for AppError {
+    fn from(error: qyzmet_app::Error) -> AppError {
+        use qyzmet_app::Kind;
+        let status = match error.kind {
+            Kind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+            Kind::NotFound => StatusCode::NOT_FOUND,
+            Kind::Forbidden => StatusCode::FORBIDDEN,
+            Kind::Conflict => StatusCode::CONFLICT,
+            Kind::Gone => StatusCode::GONE,
+            Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Kind::UnsupportedType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Kind::Unavailable => StatusCode::NOT_IMPLEMENTED,
+            Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        AppError {
+            status,
+            code: error.code,
+            detail: error.detail,
+            // A signature's failure reason names a text only if we have one.
+            reason: error
+                .reason
+                .map(|key| match key.strip_prefix("signature.failure.") {
+                    Some(code) => crate::i18n::failure_key(code),
+                    None => key,
+                }),
+        }
+    }
+}
+
+impl AppError {
+    /// Back into the application layer's terms (for a web lookup that an
+    /// application-layer operation calls back into).
+    pub fn into_app(self) -> qyzmet_app::Error {
+        use qyzmet_app::Kind;
+        let kind = match self.status {
+            StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => Kind::Invalid,
+            StatusCode::NOT_FOUND => Kind::NotFound,
+            StatusCode::FORBIDDEN => Kind::Forbidden,
+            StatusCode::CONFLICT => Kind::Conflict,
+            StatusCode::GONE => Kind::Gone,
+            _ => Kind::Internal,
+        };
+        qyzmet_app::Error {
+            kind,
+            code: self.code,
+            detail: self.detail,
+            reason: self.reason,
+        }
+    }
+}
+
 impl From<RuntimeError> for AppError {
     fn from(error: RuntimeError) -> AppError {
-        use qyzmet_engine::EngineError as E;
-        let detail = error.to_string();
-        match &error {
-            RuntimeError::Engine(engine) => {
-                let (status, code) = match engine {
-                    E::UnknownCase { .. } => (StatusCode::NOT_FOUND, "unknown_case"),
-                    E::UnknownTask { .. } => (StatusCode::NOT_FOUND, "unknown_task"),
-                    E::WrongRole { .. } => (StatusCode::FORBIDDEN, "forbidden"),
-                    E::StaleVersion { .. } => (StatusCode::CONFLICT, "stale_version"),
-                    E::CaseExists { .. } => (StatusCode::CONFLICT, "case_exists"),
-                    E::TaskAlreadyDone { .. } => (StatusCode::CONFLICT, "task_already_done"),
-                    E::AlreadyClaimed { .. } => (StatusCode::CONFLICT, "already_claimed"),
-                    E::AssignedToOther { .. } => (StatusCode::CONFLICT, "assigned_to_other"),
-                    E::WrongState { .. } => (StatusCode::CONFLICT, "wrong_state"),
-                    E::AlreadyExtended => (StatusCode::CONFLICT, "already_extended"),
-                    E::ExtensionNotAllowed { .. } => {
-                        (StatusCode::UNPROCESSABLE_ENTITY, "extension_not_allowed")
-                    }
-                    E::InvalidSubmission { .. } => {
-                        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_submission")
-                    }
-                    E::UnknownRoute { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_route"),
-                    E::OutcomeRequired { .. } => {
-                        (StatusCode::UNPROCESSABLE_ENTITY, "outcome_required")
-                    }
-                    E::UnknownOutcome { .. } | E::UnexpectedOutcome { .. } => {
-                        (StatusCode::UNPROCESSABLE_ENTITY, "unknown_outcome")
-                    }
-                    E::InvalidData => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_data"),
-                    E::UnknownRole { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_role"),
-                    E::MissingData { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "missing_data"),
-                    E::InvalidAnswer { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_answer"),
-                    E::UnknownRequest { .. } => (StatusCode::NOT_FOUND, "unknown_request"),
-                    E::AnswerNotExpected { .. } => (StatusCode::CONFLICT, "answer_not_expected"),
-                    E::SignatureRejected { failure } => {
-                        return AppError::bad_request("signature_rejected", detail)
-                            .with_reason(crate::signing::failure_key(failure));
-                    }
-                    _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
-                };
-                AppError::new(status, code, detail)
-            }
-            RuntimeError::UnknownRegulation(_) => AppError::not_found("unknown_regulation", detail),
-            RuntimeError::Store(StoreError::Invalid(_)) => {
-                AppError::bad_request("invalid_input", detail)
-            }
-            RuntimeError::Store(StoreError::Conflict { .. })
-            | RuntimeError::TooManyConflicts { .. } => {
-                AppError::new(StatusCode::CONFLICT, "stale_version", detail)
-            }
-            _ => AppError::internal(detail),
-        }
+        AppError::from(qyzmet_app::Error::from(error))
     }
 }
 
@@ -169,19 +169,61 @@ pub async fn render_errors(
     let Some(error) = response.extensions().get::<AppError>().cloned() else {
         return response;
     };
-    if error.status.is_server_error() {
-        tracing::error!(code = error.code, detail = %error.detail, "request failed");
+    // A server's failure shows a reference, never its internals (a
+    // database error names tables and hosts): the log has the detail under
+    // the same reference, for the operator the person quotes it to.
+    let shown = if error.status.is_server_error() {
+        let reference = reference_id();
+        tracing::error!(code = error.code, reference = %reference, detail = %error.detail, "request failed");
+        Shown {
+            error: AppError {
+                detail: String::new(),
+                ..error.clone()
+            },
+            reference: Some(reference),
+        }
     } else {
         tracing::debug!(code = error.code, "request refused");
-    }
-    let message = error.message(lang);
+        Shown {
+            error: error.clone(),
+            reference: None,
+        }
+    };
+    let message = shown.error.message(lang);
     let mut out = if api {
-        Json(json!({"error": {"code": error.code, "message": message, "detail": error.detail}}))
-            .into_response()
+        let mut body = json!({"code": shown.error.code, "message": message});
+        match &shown.reference {
+            Some(reference) => body["reference"] = json!(reference),
+            None => body["detail"] = json!(shown.error.detail),
+        }
+        Json(json!({ "error": body })).into_response()
     } else {
-        let html = crate::pages::render_error(&state, lang, &error, &message);
+        let html = crate::page::render_error(
+            &state,
+            lang,
+            &shown.error,
+            &message,
+            shown.reference.as_deref(),
+        );
         Html(html).into_response()
     };
     *out.status_mut() = error.status;
     out
+}
+
+/// An error as people see it: a server failure carries a reference instead
+/// of its detail.
+struct Shown {
+    error: AppError,
+    reference: Option<String>,
+}
+
+/// A short random reference for a failed request (`E-` and 12 hex digits),
+/// logged with the detail.
+fn reference_id() -> String {
+    let mut random = [0u8; 6];
+    if getrandom::getrandom(&mut random).is_err() {
+        random.copy_from_slice(&jiff::Timestamp::now().as_nanosecond().to_le_bytes()[..6]);
+    }
+    format!("E-{}", hex::encode(random).to_uppercase())
 }

@@ -17,8 +17,9 @@ use qyzmet_gateway::sim::SimHandle;
 use qyzmet_gateway::{Client, messages};
 use qyzmet_runtime::reconcile::Reconciliation;
 use qyzmet_runtime::{OutboxRound, RetryPolicy};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use crate::auth::User;
 use crate::error::AppError;
@@ -452,56 +453,103 @@ fn request_status_text(status: qyzmet_engine::RequestStatus) -> Text {
     }
 }
 
+/// A request of a case to a state system.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestView {
+    pub request_id: String,
+    /// The step that made it.
+    pub step: String,
+    /// System id, e.g. `gbd_fl`.
+    #[schema(value_type = String)]
+    pub system: qyzmet_core::System,
+    pub system_title: String,
+    /// `pending`, `answered`, `failed` or `cancelled`.
+    #[schema(value_type = String)]
+    pub status: qyzmet_engine::RequestStatus,
+    pub status_text: String,
+    /// The answer (one of the system's answers), once answered.
+    #[schema(value_type = Option<String>)]
+    pub answer: Option<Answer>,
+    /// Who answered by hand, when the system failed.
+    pub answered_by: Option<String>,
+    /// RFC 3339 instants.
+    pub requested_at: String,
+    pub answered_at: Option<String>,
+    /// Why the request failed.
+    pub failure: Option<String>,
+}
+
 /// The case's requests to state systems, for the case page and the API.
-pub fn requests_json(case: &qyzmet_engine::Case, lang: Lang) -> Vec<Value> {
+pub fn requests_json(case: &qyzmet_engine::Case, lang: Lang) -> Vec<RequestView> {
     case.requests
         .values()
-        .map(|request| {
-            json!({
-                "request_id": request.request_id,
-                "step": request.step,
-                "system": request.system,
-                "system_title": request.system.title().get(lang),
-                "status": request.status,
-                "status_text": request_status_text(request.status).get(lang),
-                "answer": request.answer,
-                "answered_by": request.answered_by,
-                "requested_at": request.requested_at.to_string(),
-                "answered_at": request.answered_at.map(|at| at.to_string()),
-                "failure": request.failure,
-            })
+        .map(|request| RequestView {
+            request_id: request.request_id.clone(),
+            step: request.step.clone(),
+            system: request.system,
+            system_title: request.system.title().get(lang).to_owned(),
+            status: request.status,
+            status_text: request_status_text(request.status).get(lang).to_owned(),
+            answer: request.answer,
+            answered_by: request.answered_by.clone(),
+            requested_at: request.requested_at.to_string(),
+            answered_at: request.answered_at.map(|at| at.to_string()),
+            failure: request.failure.clone(),
         })
         .collect()
 }
 
-/// Every exchange of a case, oldest first, as JSON rows.
+/// One message exchanged with a state system (an attempt of a request).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExchangeView {
+    pub request_id: String,
+    /// System id.
+    pub system: String,
+    pub system_title: Option<String>,
+    /// 1 for the first try.
+    pub attempt: u32,
+    pub message_id: String,
+    /// RFC 3339 instant.
+    pub sent_at: String,
+    pub duration_ms: u64,
+    /// Neither answered nor refused by the system.
+    pub failed: bool,
+    /// `ok`, `on_delivery`, `refused…`, or the failure.
+    pub status: String,
+    pub answer: Option<String>,
+    /// The message sent and the one received (XML), when kept.
+    pub request: Option<String>,
+    pub response: Option<String>,
+}
+
+/// Every exchange of a case, oldest first.
 pub fn exchanges_json(
     runtime: &qyzmet_runtime::Runtime,
     case_id: &str,
     lang: Lang,
-) -> Result<Vec<Value>, AppError> {
+) -> Result<Vec<ExchangeView>, AppError> {
     Ok(runtime
         .store
         .case_exchanges(case_id)?
         .into_iter()
         .map(|row| {
             let system = qyzmet_core::System::parse(&row.system);
-            json!({
-                "request_id": row.request_id,
-                "system": row.system,
-                "system_title": system.map(|s| s.title().get(lang).to_string()),
-                "attempt": row.attempt,
-                "message_id": row.message_id,
-                "sent_at": row.sent_at.to_string(),
-                "duration_ms": row.duration_ms,
-                "failed": !(row.status == "ok"
+            ExchangeView {
+                system_title: system.map(|s| s.title().get(lang).to_string()),
+                failed: !(row.status == "ok"
                     || row.status == "on_delivery"
                     || row.status.starts_with("refused")),
-                "status": row.status,
-                "answer": row.answer,
-                "request": row.request,
-                "response": row.response,
-            })
+                request_id: row.request_id,
+                system: row.system,
+                attempt: row.attempt,
+                message_id: row.message_id,
+                sent_at: row.sent_at.to_string(),
+                duration_ms: row.duration_ms,
+                status: row.status,
+                answer: row.answer,
+                request: row.request,
+                response: row.response,
+            }
         })
         .collect())
 }

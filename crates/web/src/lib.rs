@@ -24,6 +24,7 @@ pub mod authoring;
 mod cache;
 pub mod demo;
 pub mod demo_pki;
+mod document_parts;
 mod documents;
 pub mod error;
 pub mod gateway;
@@ -31,6 +32,7 @@ pub mod i18n;
 mod metrics;
 pub mod monitoring;
 pub mod notifications;
+mod page;
 mod pages;
 mod receipts;
 pub mod result_signing;
@@ -105,7 +107,7 @@ impl AppState {
             secure_cookies,
             limiter: Arc::new(auth::login_limiter()),
             metrics: Arc::new(Metrics::default()),
-            templates: Arc::new(pages::templates()),
+            templates: Arc::new(page::templates()),
             clock,
             caches: Arc::default(),
             pki: None,
@@ -324,16 +326,23 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         &config.crls,
     )?;
 
-    let mut state = tokio::task::spawn_blocking(move || {
+    let demo = config.demo;
+    let (mut state, created) = tokio::task::spawn_blocking(move || {
         let store = qyzmet_store::open(&db)?;
-        let runtime = Runtime::new(store, catalog, calendar);
-        AppState::new(runtime, secure_cookies, Arc::new(Timestamp::now))
+        let mut runtime = Runtime::new(store, catalog, calendar);
+        // The demo directory first, so that its providers' office hours
+        // are read with the others'.
+        let created = demo.then(|| demo::install(&runtime)).transpose()?;
+        let hours = runtime.load_schedules()?;
+        tracing::info!(providers = hours, "office hours loaded");
+        anyhow::Ok((
+            AppState::new(runtime, secure_cookies, Arc::new(Timestamp::now))?,
+            created,
+        ))
     })
     .await??;
     state.ncalayer_url = config.ncalayer_url.clone();
-    if config.demo {
-        let runtime = state.runtime.clone();
-        let created = tokio::task::spawn_blocking(move || demo::install(&runtime)).await??;
+    if let Some(created) = created {
         tracing::info!(
             providers = created.providers,
             accounts = created.accounts,

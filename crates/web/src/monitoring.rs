@@ -22,8 +22,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::auth::{Account, User};
+use crate::auth::{is_authorized_body, own_provider};
 use crate::i18n;
-use crate::pages::{Page, PageLang, PageUser, render_page};
+use crate::page::{Page, PageLang, PageUser, render_page};
 use crate::{AppError, AppResult, AppState};
 
 /// The server's monitor: one fold shared by every request.
@@ -138,30 +139,6 @@ fn query_for(
     Ok((query, from, to))
 }
 
-/// Whether the person may open `/monitoring` (supervisors, the authorized
-/// body's staff, providers' heads).
-pub fn may_monitor(account: &Account) -> bool {
-    account.supervisor || is_authorized_body(account) || own_provider(account).is_some()
-}
-
-/// The provider whose head this person is.
-fn own_provider(account: &Account) -> Option<String> {
-    account
-        .grants
-        .iter()
-        .find(|grant| grant.role == "head" && !grant.unit.contains('/'))
-        .map(|grant| grant.unit.clone())
-}
-
-/// Staff of a region's authorized body for quality control see every
-/// provider.
-fn is_authorized_body(account: &Account) -> bool {
-    account
-        .grants
-        .iter()
-        .any(|grant| grant.unit.ends_with("-quality"))
-}
-
 fn report(state: &AppState, query: &qyzmet_monitoring::Query) -> Result<Report, AppError> {
     catch_up(state)?;
     let monitor = state
@@ -183,9 +160,22 @@ fn lang_of(params: &MonitoringParams, fallback: Lang) -> Lang {
         .unwrap_or(fallback)
 }
 
+/// The monitoring report as JSON: the query, `as_of_global_seq` (the last
+/// event counted), `totals`, `rows` per provider, service and channel,
+/// groups `by_provider`, `by_service`, `by_channel`, the slowest `steps`,
+/// `weeks`, and `appeals_about_unknown_cases` (docs/monitoring.md).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(transparent)]
+#[schema(value_type = Object)]
+pub struct MonitoringReport(pub Report);
+
 /// `GET /api/monitoring`: the report as JSON (default), CSV or XLSX.
 #[utoipa::path(get, path = "/api/monitoring", params(MonitoringParams),
-    responses((status = 200, description = "The monitoring report"), (status = 401), (status = 403), (status = 422)))]
+    responses((status = 200, description = "The monitoring report", content(
+        (MonitoringReport = "application/json"),
+        (String = "text/csv"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 401), (status = 403), (status = 422)))]
 pub async fn api(
     State(state): State<AppState>,
     User(session): User,
@@ -200,7 +190,7 @@ pub async fn api(
     let report = state.blocking(move |_| report(&worker, &query)).await?;
     let name = format!("qyzmet-monitoring-{from}-{to}");
     match format.as_str() {
-        "json" => Ok(axum::Json(report).into_response()),
+        "json" => Ok(axum::Json(MonitoringReport(report)).into_response()),
         "csv" => {
             let headers = headers(lang);
             let mut text = qyzmet_monitoring::to_csv(&report, &headers);
@@ -270,7 +260,7 @@ pub(crate) async fn page(
             .runtime
             .catalog
             .by_id(id)
-            .map(|entry| entry.model.file.service.title.get(lang).to_owned())
+            .map(|entry| entry.model.service_title().get(lang).to_owned())
             .unwrap_or_else(|| {
                 if id == qyzmet_runtime::appeals::APPEAL_SERVICE {
                     i18n::t(lang, "monitoring.appeals").to_owned()
@@ -352,7 +342,7 @@ pub(crate) async fn page(
         .runtime
         .catalog
         .models()
-        .map(|model| json!({"id": model.id, "title": model.file.service.title.get(lang)}))
+        .map(|model| json!({"id": model.id, "title": model.service_title().get(lang)}))
         .collect();
     let page = Page::new(lang, Some(session), "/monitoring");
     render_page(

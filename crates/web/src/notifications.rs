@@ -9,8 +9,9 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::{Form, Json};
 use qyzmet_runtime::notify::{ConfiguredSenders, DeliveryPolicy, NotifyConfig};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::auth::{AccountKind, MaybeUser, Session, User, check_csrf};
 use crate::view;
@@ -102,36 +103,70 @@ fn citizen(session: &Session) -> Result<&str, AppError> {
     Ok(&session.account.login)
 }
 
+/// The cabinet's notifications (`GET /api/notifications`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationList {
+    /// Newest first.
+    pub items: Vec<NotificationView>,
+    /// How many are not read yet.
+    pub unread: u64,
+}
+
+/// A notification about a case.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationView {
+    pub id: String,
+    pub case_id: String,
+    /// What happened, e.g. `accepted`, `completed`, `refused`.
+    pub kind: String,
+    /// The message's subject and text, in the applicant's language.
+    #[schema(value_type = Option<String>)]
+    pub subject: Value,
+    #[schema(value_type = Option<String>)]
+    pub body: Value,
+    /// The case page.
+    pub link: String,
+    /// Local time `YYYY-MM-DD HH:MM` (Astana).
+    pub created_at: String,
+    pub read: bool,
+}
+
 /// The cabinet's list: newest first, with the unread count.
 pub fn list(
     runtime: &qyzmet_runtime::Runtime,
     login: &str,
     limit: usize,
-) -> Result<Value, AppError> {
+) -> Result<NotificationList, AppError> {
     let page = runtime.store.notifications(login, limit)?;
-    let items: Vec<Value> = page
+    let items = page
         .items
         .iter()
         .map(|row| {
             let text = |key: &str| row.content.get(key).cloned().unwrap_or(Value::Null);
-            json!({
-                "id": row.id,
-                "case_id": row.case_id,
-                "kind": row.kind,
-                "subject": text("subject"),
-                "body": text("body"),
-                "link": format!("/cases/{}", row.case_id),
-                "created_at": view::local_time(row.created_at, &qyzmet_calendar::Schedule::standard()),
-                "read": row.read_at.is_some(),
-            })
+            NotificationView {
+                id: row.id.clone(),
+                case_id: row.case_id.clone(),
+                kind: row.kind.clone(),
+                subject: text("subject"),
+                body: text("body"),
+                link: format!("/cases/{}", row.case_id),
+                created_at: view::local_time(
+                    row.created_at,
+                    &qyzmet_calendar::Schedule::standard(),
+                ),
+                read: row.read_at.is_some(),
+            }
         })
         .collect();
-    Ok(json!({"items": items, "unread": page.unread}))
+    Ok(NotificationList {
+        items,
+        unread: page.unread,
+    })
 }
 
 /// `GET /api/notifications`: the signed-in citizen's notifications.
 #[utoipa::path(get, path = "/api/notifications",
-    responses((status = 200, description = "Notifications, newest first, and the unread count"), (status = 401), (status = 403)))]
+    responses((status = 200, body = NotificationList, description = "Notifications, newest first, and the unread count"), (status = 401), (status = 403)))]
 pub async fn api_list(State(state): State<AppState>, User(session): User) -> AppResult {
     let login = citizen(&session)?.to_owned();
     let list = state

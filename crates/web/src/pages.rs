@@ -6,94 +6,33 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{FromRequestParts, Multipart, Path, Query, Request, State};
-use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_extra::extract::SignedCookieJar;
-use minijinja::{Environment, Value as Jv, context};
+use minijinja::{Value as Jv, context};
 use qyzmet_core::Lang;
 use qyzmet_engine::Action;
+use qyzmet_regulation::model::Channel;
 use qyzmet_regulation::render;
-use qyzmet_regulation::syntax::Channel;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::api::{self, SubmitRequest};
 use crate::auth::{self, AccountKind, MaybeUser, Session, check_csrf};
-use crate::i18n::{self, LANG_COOKIE};
+use crate::i18n;
+use crate::page::{self, Page, PageLang, PageUser, base_url, render_page, signed_in, staff};
 use crate::{AppError, AppResult, AppState, view};
-
-const TEMPLATES: &[(&str, &str)] = &[
-    ("base.html", include_str!("../templates/base.html")),
-    ("home.html", include_str!("../templates/home.html")),
-    ("login.html", include_str!("../templates/login.html")),
-    ("apply.html", include_str!("../templates/apply.html")),
-    ("cabinet.html", include_str!("../templates/cabinet.html")),
-    ("case.html", include_str!("../templates/case.html")),
-    ("receipt.html", include_str!("../templates/receipt.html")),
-    ("sign.html", include_str!("../templates/sign.html")),
-    ("desk.html", include_str!("../templates/desk.html")),
-    ("centre.html", include_str!("../templates/centre.html")),
-    (
-        "supervisor.html",
-        include_str!("../templates/supervisor.html"),
-    ),
-    (
-        "regulation.html",
-        include_str!("../templates/regulation.html"),
-    ),
-    ("error.html", include_str!("../templates/error.html")),
-    (
-        "monitoring.html",
-        include_str!("../templates/monitoring.html"),
-    ),
-    ("verify.html", include_str!("../templates/verify.html")),
-    (
-        "authoring.html",
-        include_str!("../templates/authoring.html"),
-    ),
-];
-
-const STYLE: &str = include_str!("../static/style.css");
-const SCRIPT: &str = include_str!("../static/app.js");
-const ICON: &str = include_str!("../static/icon.svg");
-
-pub fn templates() -> Environment<'static> {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    for (name, source) in TEMPLATES {
-        env.add_template(name, source)
-            .unwrap_or_else(|error| panic!("template {name}: {error}"));
-    }
-    env.add_function(
-        "t",
-        |state: &minijinja::State, key: &str| -> Result<String, minijinja::Error> {
-            let lang = state
-                .lookup("lang")
-                .and_then(|value| value.as_str().and_then(Lang::parse))
-                .unwrap_or_default();
-            i18n::text(lang, key).ok_or_else(|| {
-                minijinja::Error::new(
-                    minijinja::ErrorKind::UndefinedError,
-                    format!("no message `{key}`"),
-                )
-            })
-        },
-    );
-    env
-}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
-        .route("/static/style.css", get(style))
-        .route("/static/app.js", get(script))
-        .route("/favicon.ico", get(icon))
-        .route("/static/icon.svg", get(icon))
+        .route("/static/style.css", get(page::style))
+        .route("/static/app.js", get(page::script))
+        .route("/favicon.ico", get(page::icon))
+        .route("/static/icon.svg", get(page::icon))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/apply/{*id}", get(apply_page).post(apply))
@@ -121,175 +60,7 @@ pub fn routes() -> Router<AppState> {
         .route("/regulations/{*id}", get(regulation_page))
         .route("/cases/{case_id}/result.pdf", get(result_pdf))
         .route("/verify/{case_id}", get(verify_page).post(verify_file))
-        .layer(axum::middleware::from_fn(remember_lang))
-}
-
-/// `?lang=xx` is remembered in a cookie for the following pages.
-async fn remember_lang(request: Request, next: Next) -> Response {
-    let chosen = request.uri().query().and_then(|query| {
-        query
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .find(|(key, _)| *key == "lang")
-            .and_then(|(_, value)| Lang::parse(value))
-    });
-    let mut response = next.run(request).await;
-    if let Some(lang) = chosen
-        && let Ok(value) = HeaderValue::from_str(&format!(
-            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-            lang.code()
-        ))
-    {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    response
-}
-
-async fn style() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        STYLE,
-    )
-        .into_response()
-}
-
-async fn icon() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "image/svg+xml"),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
-        ],
-        ICON,
-    )
-        .into_response()
-}
-
-async fn script() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        SCRIPT,
-    )
-        .into_response()
-}
-
-/// Everything a page's language and session tell the template.
-pub(crate) struct Page {
-    lang: Lang,
-    session: Option<Session>,
-    path: String,
-}
-
-impl Page {
-    pub(crate) fn new(request_lang: Lang, session: Option<Session>, path: &str) -> Page {
-        Page {
-            lang: request_lang,
-            session,
-            path: path.to_owned(),
-        }
-    }
-
-    fn base(&self) -> Jv {
-        let user = self.session.as_ref().map(|session| {
-            let account = &session.account;
-            json!({
-                "login": account.login,
-                "name": account.name,
-                "citizen": account.kind == AccountKind::Citizen,
-                "staff": account.is_staff(),
-                "operator": account.is_operator(),
-                "supervisor": account.supervisor,
-                "analyst": account.analyst,
-                "monitoring": crate::monitoring::may_monitor(account),
-            })
-        });
-        Jv::from_serialize(json!({
-            "lang": self.lang.code(),
-            "langs": Lang::ALL.iter().map(|lang| lang.code()).collect::<Vec<_>>(),
-            "path": self.path,
-            "user": user,
-            "csrf": self.session.as_ref().map(|session| session.csrf.clone()).unwrap_or_default(),
-        }))
-    }
-}
-
-pub(crate) fn render_page(state: &AppState, page: &Page, name: &str, data: Jv) -> AppResult {
-    let template = state
-        .templates
-        .get_template(name)
-        .map_err(|error| AppError::internal(format!("template {name}: {error}")))?;
-    let html = template
-        .render(context! { ..page.base(), ..data })
-        .map_err(|error| AppError::internal(format!("render {name}: {error:#}")))?;
-    Ok(Html(html).into_response())
-}
-
-/// The error page (called by the error middleware).
-pub fn render_error(state: &AppState, lang: Lang, error: &AppError, message: &str) -> String {
-    let page = Page::new(lang, None, "/");
-    let data = Jv::from_serialize(json!({
-        "status": error.status.as_u16(),
-        "code": error.code,
-        "message": message,
-        "detail": error.detail,
-    }));
-    match state
-        .templates
-        .get_template("error.html")
-        .and_then(|template| template.render(context! { ..page.base(), ..data }))
-    {
-        Ok(html) => html,
-        Err(_) => format!(
-            "<!DOCTYPE html><title>{}</title><p>{}</p>",
-            error.status.as_u16(),
-            render::escape_html(message)
-        ),
-    }
-}
-
-/// The page's language: `?lang=`, else the `qz_lang` cookie, else Kazakh.
-pub(crate) struct PageLang(pub(crate) Lang);
-
-impl<S: Send + Sync> FromRequestParts<S> for PageLang {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(PageLang(i18n::lang_from(parts.uri.query(), &parts.headers)))
-    }
-}
-
-/// The signed-in person; a page asked for without a session sends the
-/// browser to the sign-in page.
-pub(crate) struct PageUser(pub(crate) Session);
-
-impl FromRequestParts<AppState> for PageUser {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        match auth::session_of(state, parts).await {
-            Ok(Some(session)) => Ok(PageUser(session)),
-            Ok(None) => Err(Redirect::to("/login").into_response()),
-            Err(error) => Err(error.into_response()),
-        }
-    }
-}
-
-fn signed_in(session: Option<Session>) -> Result<Session, AppError> {
-    session.ok_or_else(AppError::unauthenticated)
-}
-
-fn staff(session: Option<Session>) -> Result<Session, AppError> {
-    let session = signed_in(session)?;
-    if session.account.is_staff() {
-        Ok(session)
-    } else {
-        Err(AppError::forbidden("for staff"))
-    }
+        .layer(axum::middleware::from_fn(page::remember_lang))
 }
 
 // ------------------------------------------------------------ portal
@@ -302,13 +73,12 @@ async fn home(
     let providers = state.blocking(crate::demo::providers).await?;
     let mut regions: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for model in state.runtime.catalog.models() {
-        let file = &model.file;
         // Appeals are filed from the case they are about.
-        if file.service.id == qyzmet_runtime::appeals::APPEAL_SERVICE {
+        if model.service().id == qyzmet_runtime::appeals::APPEAL_SERVICE {
             continue;
         }
-        let mut channels: Vec<&str> = file
-            .routes
+        let mut channels: Vec<&str> = model
+            .routes()
             .iter()
             .map(|route| route.channel.as_str())
             .collect();
@@ -318,14 +88,14 @@ async fn home(
             .map(|channel| i18n::t(lang, &format!("channel.{channel}")))
             .collect();
         regions
-            .entry(file.act.region.clone())
+            .entry(model.act().region.clone())
             .or_default()
             .push(json!({
                 "id": model.id,
-                "title": file.service.title.get(lang),
-                "act": format!("№ {} · {}", file.act.number, file.act.date),
-                "repealed": file.act.repealed.is_some(),
-                "portal": file.routes.iter().any(|route| route.channel == Channel::Portal),
+                "title": model.service().title.get(lang),
+                "act": format!("№ {} · {}", model.act().number, model.act().date),
+                "repealed": model.act().repealed.is_some(),
+                "portal": model.routes().iter().any(|route| route.channel == Channel::Portal),
                 "channels": channels,
             }));
     }
@@ -417,7 +187,6 @@ fn apply_data(
     lang: Lang,
 ) -> Result<Value, AppError> {
     let model = api::regulation(&state.runtime, id)?;
-    let file = &model.file;
     let account = &session.account;
     let channel = match account.kind {
         AccountKind::Citizen => Channel::Portal,
@@ -431,16 +200,16 @@ fn apply_data(
         }
         _ => Channel::ProviderOffice,
     };
-    let routes: Vec<Value> = file
-        .routes
+    let routes: Vec<Value> = model
+        .routes()
         .iter()
         .filter(|route| route.channel == channel)
         .map(|route| {
-            json!({"key": route.key(), "title": route.title.as_ref().map(|title| title.get(lang).to_owned()).unwrap_or_else(|| i18n::t(lang, &format!("channel.{}", channel.as_str())).to_owned())})
+            json!({"key": route.key, "title": route.title().map(|title| title.get(lang).to_owned()).unwrap_or_else(|| i18n::t(lang, &format!("channel.{}", channel.as_str())).to_owned())})
         })
         .collect();
-    let appeal = file.service.id == qyzmet_runtime::appeals::APPEAL_SERVICE;
-    let mut providers = api::provider_choices(&state.runtime, &file.act.region, appeal)?;
+    let appeal = model.service().id == qyzmet_runtime::appeals::APPEAL_SERVICE;
+    let mut providers = api::provider_choices(&state.runtime, &model.act().region, appeal)?;
     if account.is_staff() {
         let own = account.provider();
         providers.retain(|provider| Some(&provider.id) == own.as_ref());
@@ -454,8 +223,8 @@ fn apply_data(
         let provider = providers.remove(index);
         providers.insert(0, provider);
     }
-    let fields: Vec<Value> = file
-        .form
+    let fields: Vec<Value> = model
+        .form()
         .iter()
         .map(|field| {
             json!({
@@ -468,8 +237,8 @@ fn apply_data(
             })
         })
         .collect();
-    let documents: Vec<Value> = file
-        .documents
+    let documents: Vec<Value> = model
+        .documents()
         .iter()
         .filter(|document| document.channels.contains(&channel))
         .map(|document| {
@@ -481,7 +250,7 @@ fn apply_data(
         })
         .collect();
     Ok(json!({
-        "regulation": {"id": model.id, "title": file.service.title.get(lang)},
+        "regulation": {"id": model.id, "title": model.service().title.get(lang)},
         "channel": channel.as_str(),
         "channel_title": i18n::t(lang, &format!("channel.{}", channel.as_str())),
         "routes": routes,
@@ -642,7 +411,7 @@ async fn cabinet(
                     let title = runtime
                         .catalog
                         .by_hash(&row.regulation_hash)
-                        .map(|entry| entry.model.file.service.title.get(lang).to_owned())
+                        .map(|entry| entry.model.service_title().get(lang).to_owned())
                         .unwrap_or_else(|| row.regulation_id.clone());
                     json!({
                         "case_id": row.case_id,
@@ -685,7 +454,8 @@ async fn case_page(
     let data = state
         .blocking(move |runtime| {
             let (case, model) = api::load_case(runtime, &account, &id)?;
-            let mut view = view::case_view(runtime, &case, &model, lang, now);
+            // The page adds what this person may do to the API's view.
+            let mut view = json!(view::case_view(runtime, &case, &model, lang, now));
             let actor = account.actor();
             let route = case.route.clone();
             // Which open tasks this person can act on.
@@ -708,10 +478,10 @@ async fn case_page(
                     );
                 }
             }
-            let head =
-                qyzmet_engine::head_role(&model, qyzmet_regulation::syntax::OrgKind::Provider)
-                    .map(|role| actor.holds(&role.id, &case.provider.id))
-                    .unwrap_or(false);
+            let head = model
+                .head_role(qyzmet_regulation::model::OrgKind::Provider)
+                .map(|role| actor.holds(&role.id, &case.provider.id))
+                .unwrap_or(false);
             view["can_assign"] = json!(head && !case.is_closed());
             view["can_extend"] = json!(head && !case.is_closed() && !case.extended);
             view["can_withdraw"] = json!(!case.is_closed() && account.kind == AccountKind::Citizen);
@@ -850,8 +620,19 @@ async fn case_act(
     let now = state.now();
     let account = session.account;
     let id = case_id.clone();
+    let pki = state.pki.clone();
     state
-        .blocking(move |runtime| api::act(runtime, &account, &id, action, form.version, now))
+        .blocking(move |runtime| {
+            api::act(
+                runtime,
+                &account,
+                &id,
+                action,
+                form.version,
+                api::signatures(pki.as_deref()),
+                now,
+            )
+        })
         .await?;
     Ok(Redirect::to(&format!("/cases/{case_id}")).into_response())
 }
@@ -883,14 +664,20 @@ async fn task_act(
     let now = state.now();
     let account = session.account;
     let pki = state.pki.clone();
-    let completes = matches!(action, Action::Complete { .. });
     let case_id = state
         .blocking(move |runtime| {
             let case_id = api::case_of_task(runtime, &task_id)?;
-            if completes {
-                crate::result_signing::refuse_unsigned(runtime, pki.as_deref(), &task_id)?;
-            }
-            api::act(runtime, &account, &case_id, action, form.version, now)?;
+            // A step that signs the result is refused here (the
+            // application layer's rule): it completes by signing.
+            api::act(
+                runtime,
+                &account,
+                &case_id,
+                action,
+                form.version,
+                api::signatures(pki.as_deref()),
+                now,
+            )?;
             Ok(case_id)
         })
         .await?;
@@ -911,14 +698,14 @@ async fn receipt(
         .blocking(move |runtime| {
             let (case, model) = api::load_case(runtime, &account, &id)?;
             let view = view::case_view(runtime, &case, &model, lang, now);
-            let intake = runtime.store.doc("intake", &id)?.unwrap_or(Value::Null);
+            let intake = qyzmet_app::evidence::intake(runtime, &id)?;
             let operator = case
                 .trail
                 .iter()
                 .find(|visit| visit.by.as_ref().is_some_and(|by| by.contains('.')))
                 .and_then(|visit| visit.by.clone())
                 .unwrap_or_else(|| case.submitted_by.clone());
-            let refused = case.status() == qyzmet_engine::record::CaseStatus::RefusedToAccept;
+            let refused = case.status() == qyzmet_storage::record::CaseStatus::RefusedToAccept;
             Ok(json!({
                 "case": view,
                 "refused": refused,
@@ -1024,15 +811,14 @@ async fn centre(
         .runtime
         .catalog
         .models()
-        .filter(|model| model.file.act.region == region)
+        .filter(|model| model.region() == region)
         .filter(|model| {
             model
-                .file
-                .routes
+                .routes()
                 .iter()
                 .any(|route| route.channel == Channel::ServiceCentre)
         })
-        .map(|model| json!({"id": model.id, "title": model.file.service.title.get(lang)}))
+        .map(|model| json!({"id": model.id, "title": model.service_title().get(lang)}))
         .collect();
     let page = Page::new(lang, Some(session), "/centre");
     render_page(
@@ -1127,7 +913,7 @@ async fn supervisor(
                 .runtime
                 .catalog
                 .by_id(&row.regulation_id)
-                .map(|entry| entry.model.file.service.title.get(lang).to_owned())
+                .map(|entry| entry.model.service_title().get(lang).to_owned())
                 .unwrap_or_else(|| row.regulation_id.clone());
             let scale = |count: u64| (count as f64 / max as f64 * 300.0).round() as u64;
             let provider = providers
@@ -1275,33 +1061,15 @@ async fn regulation_page(
         context! {
             provenance => Jv::from_serialize(provenance),
             id => id,
-            title => model.file.service.title.get(lang),
+            title => model.service_title().get(lang),
             body => Jv::from_safe_string(body),
             diagram => Jv::from_safe_string(diagram),
-            portal => model.file.routes.iter().any(|route| route.channel == Channel::Portal),
+            portal => model.routes().iter().any(|route| route.channel == Channel::Portal),
         },
     )
 }
 
 // ------------------------------------------------------------ result documents
-
-/// `http(s)://host` of the request, for the QR code's verification URL.
-pub(crate) fn base_url(state: &AppState, headers: &axum::http::HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|value| value.to_str().ok())
-        .filter(|host| {
-            host.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
-        })
-        .unwrap_or("localhost");
-    let scheme = if state.secure_cookies {
-        "https"
-    } else {
-        "http"
-    };
-    format!("{scheme}://{host}")
-}
 
 #[derive(Deserialize)]
 struct PdfQuery {
@@ -1445,7 +1213,7 @@ fn verification(
     }
     Ok(json!({
         "case_id": case.case_id,
-        "service_title": model.file.service.title.get(lang),
+        "service_title": model.service_title().get(lang),
         "documents": documents,
     }))
 }
@@ -1490,7 +1258,7 @@ fn matching_document(data: &Value, digest: &str) -> Option<Value> {
 }
 
 #[utoipa::path(get, path = "/api/verify/{case_id}", params(("case_id" = String, Path), crate::api::LangParam),
-    responses((status = 200, description = "Public: every document the case issued — kind, number, issuer, issue time, the SHA-256 of each language's file, and for a signed result its signature checked now (valid, signer). No applicant data."), (status = 404, body = crate::api::ErrorBody)))]
+    responses((status = 200, body = view::Verification, description = "Public: every document the case issued — kind, number, issuer, issue time, the SHA-256 of each language's file, and for a signed result its signature checked now (valid, signer). No applicant data."), (status = 404, body = crate::api::ErrorBody)))]
 pub(crate) async fn api_verify(
     State(state): State<AppState>,
     Path(case_id): Path<String>,
@@ -1504,12 +1272,12 @@ pub(crate) async fn api_verify(
     let data = state
         .blocking(move |runtime| verification(runtime, pki.as_deref(), &case_id, &base, lang, now))
         .await?;
-    Ok(axum::Json(data).into_response())
+    Ok(axum::Json(view::Verification(data)).into_response())
 }
 
 #[utoipa::path(post, path = "/api/verify/{case_id}", params(("case_id" = String, Path), crate::api::LangParam),
     request_body(content = Vec<u8>, content_type = "application/pdf", description = "The file someone holds"),
-    responses((status = 200, description = "`matched`: whether the file is one the case issued, unaltered; `document`: which one and in which language (with the signature check for a signed result)"), (status = 404, body = crate::api::ErrorBody)))]
+    responses((status = 200, body = view::FileCheck, description = "`matched`: whether the file is one the case issued, unaltered; `document`: which one and in which language (with the signature check for a signed result)"), (status = 404, body = crate::api::ErrorBody)))]
 pub(crate) async fn api_verify_file(
     State(state): State<AppState>,
     Path(case_id): Path<String>,
@@ -1526,12 +1294,12 @@ pub(crate) async fn api_verify_file(
         .blocking(move |runtime| verification(runtime, pki.as_deref(), &case_id, &base, lang, now))
         .await?;
     let document = matching_document(&data, &digest);
-    Ok(axum::Json(json!({
-        "case_id": data["case_id"],
-        "sha256": digest,
-        "matched": document.is_some(),
-        "document": document,
-    }))
+    Ok(axum::Json(view::FileCheck {
+        case_id: data["case_id"].clone(),
+        sha256: digest,
+        matched: document.is_some(),
+        document,
+    })
     .into_response())
 }
 

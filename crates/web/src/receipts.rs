@@ -17,12 +17,12 @@ use jiff::Timestamp;
 use qyzmet_core::{Lang, Text};
 use qyzmet_documents as docs;
 use qyzmet_engine::Case;
-use qyzmet_engine::record::{CaseStatus, StoredEvent};
 use qyzmet_regulation::ProcessModel;
-use qyzmet_regulation::syntax::{Channel, OrgKind, RefusalKind};
+use qyzmet_regulation::model::{Channel, OrgKind, RefusalKind};
 use qyzmet_runtime::Runtime;
+use qyzmet_storage::record::{CaseStatus, StoredEvent};
 
-use crate::documents::{applicant, display_name, printable_name, provider_header, verify_url};
+use crate::document_parts::{applicant, display_name, printable_name, provider_header, verify_url};
 use crate::{AppError, view};
 
 /// The State Corporation as printed in a service-centre receipt's header.
@@ -116,13 +116,7 @@ fn operator(
     let role_of = |step_id: &str| {
         view::step(model, &case.route, step_id)
             .and_then(|step| step.role.as_deref())
-            .and_then(|role| {
-                model
-                    .file
-                    .roles
-                    .iter()
-                    .find(|candidate| candidate.id == role)
-            })
+            .and_then(|role| model.role(role))
     };
     let staff_step = |step_id: &str| role_of(step_id).is_some_and(|role| is_staff_org(role.org));
     let visit = case
@@ -188,8 +182,7 @@ fn issuer(runtime: &Runtime, case: &Case) -> Result<docs::Provider, AppError> {
 /// regulation's order.
 fn handed_in(case: &Case, model: &ProcessModel) -> Vec<Text> {
     model
-        .file
-        .documents
+        .documents()
         .iter()
         .filter(|document| case.documents.get(&document.id).copied().unwrap_or(false))
         .map(|document| document.title.clone())
@@ -200,8 +193,7 @@ fn handed_in(case: &Case, model: &ProcessModel) -> Vec<Text> {
 /// handed in.
 fn missing(case: &Case, model: &ProcessModel) -> Vec<Text> {
     model
-        .file
-        .documents
+        .documents()
         .iter()
         .filter(|document| {
             case.channel
@@ -255,7 +247,7 @@ pub fn acceptance_receipt(
         utc_offset: accepted.offset(),
         provider: issuer(runtime, case)?,
         case_number: case.case_id.clone(),
-        service_title: model.file.service.title.clone(),
+        service_title: model.service_title().clone(),
         applicant: applicant(runtime, case),
         verify_url: verify_url(base_url, &case.case_id),
         kind: docs::DocumentKind::AcceptanceReceipt {
@@ -281,17 +273,16 @@ pub fn refusal_receipt(
     if case.status() != CaseStatus::RefusedToAccept {
         return Ok(None);
     }
-    let file = &model.file;
-    let Some(refusal) = file
-        .service
-        .refusals
+    let Some(refusal) = model
+        .refusals()
         .iter()
         .find(|def| def.id == result && def.kind == RefusalKind::RefusalToAccept)
     else {
         return Ok(None);
     };
     let ground_text = |id: &str| {
-        file.service
+        model
+            .service()
             .refusal_grounds
             .iter()
             .find(|ground| ground.id == id)
@@ -306,7 +297,11 @@ pub fn refusal_receipt(
         .into_iter()
         .collect();
     if grounds.is_empty() {
-        for rule in file.rules.iter().filter(|rule| rule.refusal == refusal.id) {
+        for rule in model
+            .rules()
+            .iter()
+            .filter(|rule| rule.refusal == refusal.id)
+        {
             if let Some(text) = rule.ground.as_deref().and_then(ground_text)
                 && !grounds.contains(&text)
             {
@@ -327,7 +322,7 @@ pub fn refusal_receipt(
         utc_offset: refused.offset(),
         provider: issuer(runtime, case)?,
         case_number: case.case_id.clone(),
-        service_title: file.service.title.clone(),
+        service_title: model.service().title.clone(),
         applicant: applicant(runtime, case),
         verify_url: verify_url(base_url, &case.case_id),
         kind: docs::DocumentKind::RefusalToAcceptReceipt {

@@ -14,8 +14,9 @@
 //!    version, signer, issue instant and base URL, else rendered again:
 //!    rendering is deterministic for the same issue instant), verifies each signature over them with
 //!    `qyzmet-pki` (chain, validity, revocation, key usage for signing, the
-//!    signer's IIN), keeps the PDFs (blobs) and the signatures (directory
-//!    collection [`SIGNED_RESULTS`], by case id), and completes the task.
+//!    signer's IIN), and completes the task through the application layer
+//!    (`qyzmet_app::tasks::sign_result`): the PDFs, the signatures and the
+//!    completion commit in one transaction.
 //!
 //! From then on `/cases/{id}/result.pdf` serves the signed files, and the
 //! public verification page checks the signatures again.
@@ -29,71 +30,20 @@ use base64::engine::general_purpose::STANDARD;
 use jiff::Timestamp;
 use qyzmet_core::{Iin, Lang};
 use qyzmet_documents as docs;
-use qyzmet_engine::record::TaskStatus;
-use qyzmet_engine::{Action, Case};
-use qyzmet_regulation::ProcessModel;
-use qyzmet_regulation::syntax::{OrgKind, StepKind};
+use qyzmet_engine::Case;
 use qyzmet_runtime::Runtime;
+use qyzmet_storage::record::TaskStatus;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::auth::{Account, MaybeUser, check_csrf};
-use crate::documents::{PRINT_LANGS, display_name, document_for, render, sha256_hex};
+use crate::documents::{PRINT_LANGS, display_name, document_for, render};
 use crate::{AppError, AppResult, AppState, api};
 
-/// Directory collection of signed results, by case id.
-pub const SIGNED_RESULTS: &str = "signed-results";
 /// How long a rendered result waits for its signatures.
 pub const SIGNING_WINDOW_SECONDS: i64 = 600;
 
-/// The result a step leads to without a further decision or wait: follow
-/// `next` to an end. `None` when a decision or a wait comes first.
-pub fn result_ahead(model: &ProcessModel, route: &str, step_id: &str) -> Option<String> {
-    let graph = model.routes.iter().find(|graph| graph.key == route)?;
-    let mut index = graph.nodes.iter().position(|node| node.id == step_id)?;
-    for _ in 0..graph.nodes.len() {
-        let node = &graph.nodes[index];
-        if node.kind == StepKind::End {
-            return node.result.clone();
-        }
-        if node.id != step_id && matches!(node.kind, StepKind::Decision | StepKind::Wait) {
-            return None;
-        }
-        let [edge] = node.edges.as_slice() else {
-            return None;
-        };
-        index = edge.target;
-    }
-    None
-}
-
-/// Does completing this task mean signing the result? A staff step marked
-/// `signs: true` that leads to a written result.
-pub fn signs_result(model: &ProcessModel, route: &str, step_id: &str) -> Option<String> {
-    let step = crate::view::step(model, route, step_id)?;
-    if !step.signs || step.kind != StepKind::Task {
-        return None;
-    }
-    let role = model
-        .file
-        .roles
-        .iter()
-        .find(|role| Some(&role.id) == step.role.as_ref())?;
-    if !matches!(role.org, OrgKind::Provider | OrgKind::ServiceCentre) {
-        return None;
-    }
-    let result = result_ahead(model, route, step_id)?;
-    let written = model
-        .file
-        .service
-        .results
-        .iter()
-        .any(|def| def.id == result)
-        || model.file.service.refusals.iter().any(|def| {
-            def.id == result && def.kind == qyzmet_regulation::syntax::RefusalKind::MotivatedRefusal
-        });
-    written.then_some(result)
-}
+pub use qyzmet_app::tasks::signs_result;
 
 struct ToSign {
     case: Case,
@@ -225,35 +175,6 @@ fn signer_iin(account: &Account) -> Result<Iin, AppError> {
         })
 }
 
-/// Refuses to complete a task that signs a result without the signature,
-/// when this server verifies signatures (without trusted roots, results
-/// are issued unsigned).
-pub fn refuse_unsigned(
-    runtime: &Runtime,
-    pki: Option<&crate::auth::Pki>,
-    task_id: &str,
-) -> Result<(), AppError> {
-    if pki.is_none() {
-        return Ok(());
-    }
-    let Some(row) = runtime.store.task(task_id)? else {
-        return Ok(()); // the engine answers for unknown tasks
-    };
-    let Some(case) = runtime.store.case(&row.case_id)? else {
-        return Ok(());
-    };
-    let model = api::pinned_model(runtime, &case.regulation_hash)?;
-    if signs_result(&model, &case.route, &row.step_id).is_some() {
-        return Err(AppError::bad_request(
-            "signature_required",
-            format!(
-                "this step signs the result with a digital signature: GET /api/tasks/{task_id}/result-to-sign, sign each file (CMS, detached), POST /api/tasks/{task_id}/sign-result"
-            ),
-        ));
-    }
-    Ok(())
-}
-
 /// `GET /tasks/{task}/result-to-sign`.
 pub(crate) async fn result_to_sign(
     State(state): State<AppState>,
@@ -263,7 +184,7 @@ pub(crate) async fn result_to_sign(
 ) -> AppResult {
     let session = session.ok_or_else(AppError::unauthenticated)?;
     let account = session.account;
-    let base = crate::pages::base_url(&state, &headers);
+    let base = crate::page::base_url(&state, &headers);
     // Whole seconds: the instant travels through the page and back.
     let issued_at = Timestamp::from_second(state.now().as_second())
         .map_err(|error| AppError::internal(error.to_string()))?;
@@ -343,7 +264,7 @@ pub fn sign_result(
             ),
         ));
     }
-    let mut files = serde_json::Map::new();
+    let mut files = Vec::with_capacity(prepared.files.len());
     let mut signer = Value::Null;
     for ((lang, pdf), signature) in prepared.files.iter().zip(signatures) {
         let check = qyzmet_pki::Check {
@@ -369,41 +290,27 @@ pub fn sign_result(
             "certificate_serial": report.map(|s| s.certificate.serial_hex.clone()),
             "signing_time": report.and_then(|s| s.signing_time),
         });
-        let sha256 = sha256_hex(pdf);
-        runtime.store.insert_doc(
-            "blobs",
-            &sha256,
-            &json!({"type": "application/pdf", "data": STANDARD.encode(pdf)}),
-        )?;
-        files.insert(
-            lang.code().to_owned(),
-            json!({"sha256": sha256, "cms": STANDARD.encode(signature.trim())}),
-        );
+        files.push(qyzmet_app::tasks::SignedFile {
+            lang: lang.code().to_owned(),
+            pdf: pdf.clone(),
+            cms: STANDARD.encode(signature.trim()),
+        });
     }
-    let case_id = prepared.case.case_id.clone();
-    let record = json!({
-        "result": prepared.result,
-        "issued_at": issued_at,
-        "base_url": base_url,
-        "signer": signer,
-        "files": files,
-    });
-    let digests: serde_json::Map<String, Value> = files
-        .iter()
-        .map(|(lang, file)| (lang.clone(), file["sha256"].clone()))
-        .collect();
-    // The record first: a completed task never lacks its signatures.
-    runtime.store.put_doc(SIGNED_RESULTS, &case_id, &record)?;
-    let case = api::act(
+    // The PDFs, the signatures and the completion commit together: a
+    // completed task never lacks its signed result.
+    let case = qyzmet_app::tasks::sign_result(
         runtime,
         account,
-        &case_id,
-        Action::Complete {
-            task_id: task_id.to_owned(),
-            outcome: None,
-            data: json!({"signed_result": digests}),
+        qyzmet_app::tasks::SignedResult {
+            task_id,
+            case_id: &prepared.case.case_id,
+            result: &prepared.result,
+            issued_at,
+            base_url,
+            signer,
+            files,
+            expected_version: version,
         },
-        version,
         now,
     )?;
     Ok(case)
@@ -420,7 +327,7 @@ pub(crate) async fn sign_result_form(
     let session = session.ok_or_else(AppError::unauthenticated)?;
     check_csrf(&session, &form.csrf)?;
     let account = session.account;
-    let base = crate::pages::base_url(&state, &headers);
+    let base = crate::page::base_url(&state, &headers);
     let now = state.now();
     let pki = state.pki.clone();
     let issued_at = Timestamp::from_second(form.issued_at)
@@ -485,7 +392,7 @@ pub struct SignResultRequest {
 }
 
 #[utoipa::path(post, path = "/api/tasks/{task_id}/sign-result", request_body = SignResultRequest, params(("task_id" = String, Path), crate::api::LangParam),
-    responses((status = 200, description = "The case after the task; the signed files are its result"), (status = 410, body = crate::api::ErrorBody, description = "Rendered more than ten minutes ago"), (status = 422, body = crate::api::ErrorBody, description = "signature_rejected with the reason")))]
+    responses((status = 200, body = crate::view::CaseView, description = "The case after the task; the signed files are its result"), (status = 410, body = crate::api::ErrorBody, description = "Rendered more than ten minutes ago"), (status = 422, body = crate::api::ErrorBody, description = "signature_rejected with the reason")))]
 pub(crate) async fn api_sign_result(
     State(state): State<AppState>,
     crate::auth::User(session): crate::auth::User,
@@ -496,7 +403,7 @@ pub(crate) async fn api_sign_result(
 ) -> AppResult {
     let lang = params.lang();
     let account = session.account;
-    let base = crate::pages::base_url(&state, &headers);
+    let base = crate::page::base_url(&state, &headers);
     let now = state.now();
     let pki = state.pki.clone();
     let issued_at = Timestamp::from_second(body.issued_at)
@@ -525,10 +432,10 @@ pub fn signed_result(runtime: &Runtime, case: &Case) -> Result<Option<Value>, Ap
     let Some(result) = case.result.as_deref() else {
         return Ok(None);
     };
-    Ok(runtime
-        .store
-        .doc(SIGNED_RESULTS, &case.case_id)?
-        .filter(|record| record["result"] == result))
+    Ok(
+        qyzmet_app::evidence::result_signature(runtime, &case.case_id)?
+            .filter(|record| record["result"] == result),
+    )
 }
 
 /// The signed file of a result in `lang` (Kazakh for English), from the blobs.
@@ -541,13 +448,7 @@ pub fn signed_file(
     let Some(sha256) = record["files"][lang.code()]["sha256"].as_str() else {
         return Ok(None);
     };
-    let Some(blob) = runtime.store.doc("blobs", sha256)? else {
-        return Ok(None);
-    };
-    let bytes = STANDARD
-        .decode(blob["data"].as_str().unwrap_or_default())
-        .map_err(|error| AppError::internal(format!("blob: {error}")))?;
-    Ok(Some(bytes))
+    Ok(qyzmet_app::evidence::blob(runtime, sha256)?.map(|(_, bytes)| bytes))
 }
 
 /// Checks the kept signatures again, now: `Ok(signer)` or the failure code.

@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use qyzmet_calendar::Calendar;
-use qyzmet_engine::record::{
-    CaseRow, OutboxRow, ProjectionOp, RegistryRow, StoredEvent, TaskRow, TimerRow,
-};
 use qyzmet_engine::{Actor, Executed, Grant};
 use qyzmet_regulation::ProcessModel;
+use qyzmet_storage::record::{
+    CaseRow, OutboxRow, ProjectionOp, RegistryRow, StoredEvent, TaskRow, TimerRow,
+};
 
 pub fn regulations_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../regulations")

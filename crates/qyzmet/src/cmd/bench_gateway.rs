@@ -28,7 +28,7 @@ use qyzmet_engine::{
 };
 use qyzmet_gateway::sim::{Dataset, FaultConfig, SimConfig};
 use qyzmet_gateway::{Client, ClientConfig};
-use qyzmet_regulation::syntax::{Channel, StepKind};
+use qyzmet_regulation::model::{Channel, StepKind};
 use qyzmet_runtime::{Catalog, RetryPolicy, Runtime};
 use serde::{Deserialize, Serialize};
 
@@ -382,17 +382,17 @@ fn plan_cases(
         if !model.id.starts_with("west-kazakhstan/") {
             continue;
         }
-        for route in &model.file.routes {
+        for route in model.routes() {
             // The service-centre routes, and the provider's compensation
             // route, the one that orders payments (the centre's routes
             // order none: see semipalatinsk-victims.yaml), so that the
             // duplicate-payment figure counts real orders.
             let pays = route
-                .steps
+                .steps()
                 .iter()
                 .any(|step| step.calls.contains(&System::Payment));
             if route.channel == Channel::ServiceCentre || pays {
-                routes.push((model.id.clone(), route.key()));
+                routes.push((model.id.clone(), route.key.clone()));
             }
         }
     }
@@ -519,8 +519,7 @@ fn submission(runtime: &Runtime, planned: &PlannedCase) -> anyhow::Result<Comman
     let units = qyzmet_runtime::default_units(&entry.model, provider_id);
     let documents = entry
         .model
-        .file
-        .documents
+        .documents()
         .iter()
         .map(|document| (document.id.clone(), true))
         .collect();
@@ -563,10 +562,9 @@ fn submission(runtime: &Runtime, planned: &PlannedCase) -> anyhow::Result<Comman
 fn bench_form(
     model: &qyzmet_regulation::ProcessModel,
 ) -> serde_json::Map<String, serde_json::Value> {
-    use qyzmet_regulation::syntax::FieldType;
+    use qyzmet_regulation::model::FieldType;
     model
-        .file
-        .form
+        .form()
         .iter()
         .filter(|field| field.required)
         .map(|field| {
@@ -596,13 +594,7 @@ fn completion(
         .catalog
         .by_hash(&case.regulation_hash)
         .context("the case's edition is not in the catalogue")?;
-    let step = entry
-        .model
-        .file
-        .routes
-        .iter()
-        .find(|route| route.key() == case.route)
-        .and_then(|route| route.steps.iter().find(|step| step.id == task.step));
+    let step = entry.model.step(&case.route, &task.step);
     let outcome = if task.escalation {
         None
     } else if task.check.is_some() {

@@ -9,9 +9,9 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use jiff::Timestamp;
-use qyzmet_engine::record::{CaseRow, TaskRow};
 use qyzmet_engine::{Action, Actor, Applicant, ApplicantKind, Case, Command, Grant, Provider};
 use qyzmet_runtime::{Outcome, Runtime};
+use qyzmet_storage::record::{CaseRow, TaskRow};
 use qyzmet_store::TaskQuery;
 use serde_json::{Value, json};
 
@@ -54,6 +54,12 @@ pub enum CaseCommand {
         /// Data handed in with the task, as JSON.
         #[arg(long)]
         data: Option<String>,
+        /// Complete a step that signs the result without a signature, as a
+        /// server without trusted roots issues results unsigned. Without
+        /// it such a step is refused: it completes by signing the result
+        /// (`POST /api/tasks/{task}/sign-result` on the server).
+        #[arg(long)]
+        unsigned_result: bool,
     },
     /// The head's resolution: name the responsible executor.
     Assign {
@@ -319,8 +325,20 @@ pub fn run(args: CaseArgs) -> anyhow::Result<ExitCode> {
             task,
             outcome,
             data,
+            unsigned_result,
         } => {
             let row = task_row(&runtime, &task.task_id)?;
+            // The application layer's rule, as on the server: a step that
+            // signs the result completes only by signing it.
+            if !unsigned_result {
+                qyzmet_app::tasks::refuse_unsigned(&runtime, &task.task_id).map_err(|error| {
+                    anyhow::anyhow!(
+                        "{}: {} (or pass --unsigned-result to issue it unsigned)",
+                        error.code,
+                        error.detail
+                    )
+                })?;
+            }
             let data = match data {
                 Some(text) => serde_json::from_str(&text).context("--data is not JSON")?,
                 None => Value::Null,
@@ -423,27 +441,28 @@ fn submit_case(runtime: &Runtime, args: SubmitArgs, now: Timestamp) -> anyhow::R
             args.regulation
         )
     })?;
-    let file = &entry.model.file;
     let region = args
         .region
         .clone()
-        .unwrap_or_else(|| file.act.region.clone());
+        .unwrap_or_else(|| entry.model.act().region.clone());
     let provider_id = args
         .provider
         .clone()
         .unwrap_or_else(|| format!("{region}-provider"));
-    let route = file
-        .routes
-        .iter()
-        .find(|route| route.key() == args.route)
-        .with_context(|| {
-            let keys: Vec<String> = file.routes.iter().map(|route| route.key()).collect();
-            format!("no route `{}`; routes: {}", args.route, keys.join(", "))
-        })?;
+    let route = entry.model.route(&args.route).with_context(|| {
+        let keys: Vec<String> = entry
+            .model
+            .routes()
+            .iter()
+            .map(|route| route.key.clone())
+            .collect();
+        format!("no route `{}`; routes: {}", args.route, keys.join(", "))
+    })?;
     let documents: BTreeMap<String, bool> = match &args.documents {
         Some(ids) => ids.iter().map(|id| (id.clone(), true)).collect(),
-        None => file
-            .documents
+        None => entry
+            .model
+            .documents()
             .iter()
             .filter(|document| document.channels.contains(&route.channel))
             .map(|document| (document.id.clone(), true))

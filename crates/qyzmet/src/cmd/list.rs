@@ -41,25 +41,28 @@ pub fn run(args: ListArgs) -> anyhow::Result<ExitCode> {
             );
             continue;
         };
-        let file = &model.file;
         let channels: Vec<String> = {
-            let mut keys: Vec<String> = file.routes.iter().map(|route| route.key()).collect();
+            let mut keys: Vec<String> = model
+                .routes()
+                .iter()
+                .map(|route| route.key.clone())
+                .collect();
             keys.dedup();
             keys
         };
-        let repealed = file
-            .act
+        let repealed = model
+            .act()
             .repealed
             .as_ref()
             .map(|repeal| repeal.on.unwrap_or(repeal.by.date).to_string());
         rows.push(json!({
-            "id": file.id,
-            "region": file.act.region,
-            "act": {"number": file.act.number, "date": file.act.date.to_string()},
-            "service": file.service.id,
-            "title": file.service.title.get(args.lang),
+            "id": model.id,
+            "region": model.act().region,
+            "act": {"number": model.act().number, "date": model.act().date.to_string()},
+            "service": model.service().id,
+            "title": model.service().title.get(args.lang),
             "channels": channels,
-            "in_force_from": file.act.in_force.from.map(|date| date.to_string()),
+            "in_force_from": model.act().in_force.from.map(|date| date.to_string()),
             "repealed_on": repealed,
             "status": if repealed.is_some() { "repealed" } else { "in_force" },
             "hash": model.hash,

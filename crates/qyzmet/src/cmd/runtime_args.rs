@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use jiff::Timestamp;
 use qyzmet_calendar::Calendar;
+use qyzmet_runtime::schedules::OfficeHours;
 use qyzmet_runtime::{Catalog, Runtime};
 
 #[derive(clap::Args)]
@@ -24,6 +25,21 @@ pub struct RuntimeArgs {
     /// The instant the command happens at, RFC 3339 (default: now).
     #[arg(long, global = true, value_parser = parse_instant)]
     pub at: Option<Timestamp>,
+    /// A provider's office hours, `PROVIDER=SCHEDULE` (a built-in schedule,
+    /// see `qyzmet deadline --help`) or `PROVIDER=HH:MM-HH:MM` with an
+    /// optional lunch `,HH:MM-HH:MM` and zone `@Zone`. Overrides the hours
+    /// in the providers' directory; repeat for several providers.
+    #[arg(long = "office-hours", global = true, value_parser = parse_office_hours)]
+    pub office_hours: Vec<(String, OfficeHours)>,
+}
+
+fn parse_office_hours(text: &str) -> Result<(String, OfficeHours), String> {
+    let (provider, hours) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}`: write office hours as PROVIDER=HOURS"))?;
+    let hours = OfficeHours::parse(hours)?;
+    hours.schedule(provider)?;
+    Ok((provider.to_owned(), hours))
 }
 
 fn parse_instant(text: &str) -> Result<Timestamp, String> {
@@ -55,6 +71,16 @@ impl RuntimeArgs {
         }
         let store =
             qyzmet_store::open(&self.db).with_context(|| format!("cannot open {}", self.db))?;
-        Ok(Runtime::new(store, catalog, calendar))
+        let mut runtime = Runtime::new(store, catalog, calendar);
+        runtime
+            .load_schedules()
+            .context("cannot read the providers' office hours")?;
+        for (provider, hours) in &self.office_hours {
+            let schedule = hours
+                .schedule(provider)
+                .map_err(|error| anyhow::anyhow!("--office-hours {provider}: {error}"))?;
+            runtime.schedules.insert(provider.clone(), schedule);
+        }
+        Ok(runtime)
     }
 }

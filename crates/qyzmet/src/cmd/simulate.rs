@@ -79,10 +79,9 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     })?;
     let routes: Vec<String> = entry
         .model
-        .file
-        .routes
+        .routes()
         .iter()
-        .map(|route| route.key())
+        .map(|route| route.key.clone())
         .collect();
     for route in &args.routes {
         anyhow::ensure!(

@@ -248,12 +248,12 @@ pub fn find_timer_id(value: &serde_json::Value) -> Option<String> {
 }
 
 /// Everything in the log, page by page.
-pub fn all_events(store: &dyn qyzmet_store::Store) -> Vec<qyzmet_engine::record::StoredEvent> {
+pub fn all_events(store: &dyn qyzmet_store::Store) -> Vec<qyzmet_storage::record::StoredEvent> {
     let mut events = Vec::new();
     loop {
         let last = events
             .last()
-            .map_or(0, |e: &qyzmet_engine::record::StoredEvent| e.global_seq);
+            .map_or(0, |e: &qyzmet_storage::record::StoredEvent| e.global_seq);
         let page = store.events_since(last, 1000).unwrap();
         if page.is_empty() {
             return events;
@@ -266,7 +266,7 @@ pub fn all_events(store: &dyn qyzmet_store::Store) -> Vec<qyzmet_engine::record:
 /// case, each task completed at most once, each timer fired at most once.
 /// Returns the cases and the number of timers fired.
 pub fn check_no_duplicates(
-    events: &[qyzmet_engine::record::StoredEvent],
+    events: &[qyzmet_storage::record::StoredEvent],
 ) -> (BTreeSet<String>, usize) {
     let mut seqs: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
     let mut submitted: HashMap<&str, usize> = HashMap::new();

@@ -28,7 +28,8 @@
 //! that ends at a `Step_` element.
 //!
 //! The layout puts lanes under each other and steps left to right by their
-//! breadth-first depth from the start step (see [`common::layout`]).
+//! breadth-first depth from the start step (see [`super::layout`], which the
+//! SVG flowchart is drawn from too).
 //! Everything is emitted in model order: the same model gives the same bytes.
 
 use std::collections::BTreeSet;
@@ -36,6 +37,7 @@ use std::fmt::Write as _;
 
 use qyzmet_core::{Duration, Lang, Unit};
 
+use super::layout::Grid;
 use crate::model::{ProcessModel, RouteGraph};
 use crate::syntax::{OrgKind, StepKind};
 
@@ -55,6 +57,14 @@ const LANE_LABEL_W: i64 = 30;
 const CONTENT_PAD: i64 = 30;
 const COL_W: i64 = 300;
 const ROW_H: i64 = 150;
+/// How far before its target an edge turns, and below the lower shape a
+/// backward edge runs.
+const EDGE_GAP: i64 = 20;
+const GRID: Grid = Grid {
+    column_w: COL_W,
+    row_h: ROW_H,
+    lanes_h_min: ROW_H,
+};
 const POOL_GAP: i64 = 60;
 const TASK_W: i64 = 150;
 const TASK_H: i64 = 90;
@@ -99,28 +109,8 @@ fn unique(used: &mut BTreeSet<String>, base: String, suffix: &str) -> String {
     id
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-struct Bounds {
-    x: i64,
-    y: i64,
-    w: i64,
-    h: i64,
-}
-
-impl Bounds {
-    fn cx(&self) -> i64 {
-        self.x + self.w / 2
-    }
-    fn cy(&self) -> i64 {
-        self.y + self.h / 2
-    }
-    fn right(&self) -> i64 {
-        self.x + self.w
-    }
-    fn bottom(&self) -> i64 {
-        self.y + self.h
-    }
-}
+/// A shape's DI bounds.
+type Bounds = super::layout::Rect;
 
 #[derive(Debug)]
 enum Def {
@@ -225,12 +215,12 @@ fn build_pool(
 ) -> Pool {
     let route = common::route_def(model, route_index, graph);
     let layout = common::layout(graph);
-    let lane_heights: Vec<i64> = layout
-        .lane_rows
-        .iter()
-        .map(|rows| (*rows).max(1) as i64 * ROW_H)
-        .collect();
-    let lanes_h: i64 = lane_heights.iter().sum::<i64>().max(ROW_H);
+    let frame = layout.frame(
+        GRID,
+        ORIGIN_X + POOL_LABEL_W + LANE_LABEL_W + CONTENT_PAD,
+        top,
+    );
+    let lanes_h = frame.lanes_h;
     let width =
         POOL_LABEL_W + LANE_LABEL_W + CONTENT_PAD * 2 + (layout.columns.max(1) as i64) * COL_W;
     let bounds = Bounds {
@@ -243,8 +233,6 @@ fn build_pool(
 
     let mut used = BTreeSet::new();
     let mut lanes = Vec::new();
-    let mut lane_top = Vec::new();
-    let mut y = top;
     for (index, role) in layout.lanes.iter().enumerate() {
         let part = common::xml_id_part(role.as_deref().unwrap_or(""));
         let id = unique(
@@ -256,7 +244,7 @@ fn build_pool(
             .as_deref()
             .map(|role| common::role_title(model, role, lang))
             .unwrap_or_default();
-        let h = lane_heights.get(index).copied().unwrap_or(ROW_H);
+        let (y, h) = frame.lane(index);
         lanes.push(Lane {
             id,
             name,
@@ -268,18 +256,8 @@ fn build_pool(
             },
             members: Vec::new(),
         });
-        lane_top.push(y);
-        y += h;
     }
-    let x0 = ORIGIN_X + POOL_LABEL_W + LANE_LABEL_W + CONTENT_PAD;
-    // The left edge and the middle line of a layout cell.
-    let cell = |place: common::Place| -> (i64, i64) {
-        let lane_y = lane_top.get(place.lane).copied().unwrap_or(top);
-        (
-            x0 + place.column as i64 * COL_W,
-            lane_y + place.row as i64 * ROW_H + ROW_H / 2,
-        )
-    };
+    let cell = |place| frame.cell(place);
 
     let mut elements: Vec<Element> = Vec::new();
     let mut internal: Vec<(usize, usize)> = Vec::new();
@@ -757,32 +735,7 @@ fn calendar_note(duration: Duration) -> String {
 
 /// Orthogonal waypoints from one element to another.
 fn route_edge(source: &Element, target: &Element) -> Vec<(i64, i64)> {
-    let s = source.bounds;
-    let t = target.bounds;
-    if t.x > s.right() {
-        if s.cy() == t.cy() {
-            return vec![(s.right(), s.cy()), (t.x, t.cy())];
-        }
-        if source.vertical_exit {
-            let exit_y = if t.cy() < s.cy() { s.y } else { s.bottom() };
-            return vec![(s.cx(), exit_y), (s.cx(), t.cy()), (t.x, t.cy())];
-        }
-        let mx = t.x - 20;
-        return vec![
-            (s.right(), s.cy()),
-            (mx, s.cy()),
-            (mx, t.cy()),
-            (t.x, t.cy()),
-        ];
-    }
-    // Backwards or in the same column: go round underneath both.
-    let low = s.bottom().max(t.bottom()) + 20;
-    vec![
-        (s.cx(), s.bottom()),
-        (s.cx(), low),
-        (t.cx(), low),
-        (t.cx(), t.bottom()),
-    ]
+    super::layout::waypoints(source.bounds, source.vertical_exit, target.bounds, EDGE_GAP)
 }
 
 /// The ISO 8601 duration of a limit. Working days are written as days; the
@@ -1162,13 +1115,12 @@ fn write_pool_di(w: &mut Writer, pool: &Pool) {
     }
 }
 
-/// Lookups, text helpers and the abstract swimlane layout shared by the BPMN,
-/// SVG and Mermaid renderers.
+/// Lookups and text helpers shared by the BPMN, SVG and Mermaid renderers
+/// (and, re-exported, the swimlane layout of `super::layout`).
 pub(super) mod common {
-    use std::collections::VecDeque;
-
     use qyzmet_core::{Duration, Lang};
 
+    pub use super::super::layout::{Layout, layout};
     use crate::model::{ProcessModel, RouteGraph};
     use crate::syntax::{Route, Source, Step};
 
@@ -1418,156 +1370,6 @@ pub(super) mod common {
             last.push('…');
         }
         lines
-    }
-
-    /// A node's cell: lane, column (0 is the start event's) and row inside
-    /// the lane.
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct Place {
-        pub lane: usize,
-        pub column: usize,
-        pub row: usize,
-    }
-
-    /// The abstract swimlane layout of one route.
-    #[derive(Clone, Debug, Default)]
-    pub struct Layout {
-        /// One lane per role, in the order the route first uses them; a
-        /// single role-less lane when no step has a role.
-        pub lanes: Vec<Option<String>>,
-        /// How many rows each lane needs (at least 1).
-        pub lane_rows: Vec<usize>,
-        pub columns: usize,
-        /// The synthetic start event's cell.
-        pub start: Place,
-        /// One per node.
-        pub places: Vec<Place>,
-    }
-
-    /// Lays a route out: column = breadth-first depth from the start step
-    /// (plus one; the start event is in column 0), unreachable steps after
-    /// the deepest reachable one; lane = the step's role (a step without one,
-    /// like an end, takes the lane of its first predecessor with a role);
-    /// steps that share a cell go in separate rows. Every loop is bounded by
-    /// the number of nodes and edges.
-    pub fn layout(graph: &RouteGraph) -> Layout {
-        let n = graph.nodes.len();
-        if n == 0 {
-            return Layout {
-                lanes: Vec::new(),
-                lane_rows: Vec::new(),
-                columns: 1,
-                start: Place::default(),
-                places: Vec::new(),
-            };
-        }
-        // Depths.
-        let mut depth = vec![usize::MAX; n];
-        let mut order = Vec::with_capacity(n);
-        let mut max_depth = 0;
-        let mut roots = Vec::with_capacity(n + 1);
-        if graph.start < n {
-            roots.push(graph.start);
-        }
-        roots.extend(0..n);
-        let mut first_root = true;
-        for root in roots {
-            if depth[root] != usize::MAX {
-                continue;
-            }
-            depth[root] = if first_root { 0 } else { max_depth + 1 };
-            first_root = false;
-            max_depth = max_depth.max(depth[root]);
-            let mut queue = VecDeque::from([root]);
-            while let Some(i) = queue.pop_front() {
-                order.push(i);
-                for edge in &graph.nodes[i].edges {
-                    if edge.target < n && depth[edge.target] == usize::MAX {
-                        depth[edge.target] = depth[i] + 1;
-                        max_depth = max_depth.max(depth[edge.target]);
-                        queue.push_back(edge.target);
-                    }
-                }
-            }
-        }
-        // Lanes.
-        let mut lanes: Vec<Option<String>> = Vec::new();
-        let mut lane = vec![usize::MAX; n];
-        for (i, node) in graph.nodes.iter().enumerate() {
-            if let Some(role) = &node.role {
-                let index = match lanes
-                    .iter()
-                    .position(|l| l.as_deref() == Some(role.as_str()))
-                {
-                    Some(index) => index,
-                    None => {
-                        lanes.push(Some(role.clone()));
-                        lanes.len() - 1
-                    }
-                };
-                lane[i] = index;
-            }
-        }
-        if lanes.is_empty() {
-            lanes.push(None);
-        }
-        // Role-less steps: the lane of the first predecessor (in BFS order)
-        // that has one.
-        for &i in &order {
-            if lane[i] >= lanes.len() {
-                continue;
-            }
-            for edge in &graph.nodes[i].edges {
-                if edge.target < n && lane[edge.target] == usize::MAX {
-                    lane[edge.target] = lane[i] + lanes.len();
-                }
-            }
-        }
-        for value in &mut lane {
-            if *value == usize::MAX {
-                *value = 0;
-            } else if *value >= lanes.len() {
-                *value -= lanes.len();
-            }
-        }
-        // Rows.
-        let start_lane = if graph.start < n {
-            lane[graph.start]
-        } else {
-            0
-        };
-        let start = Place {
-            lane: start_lane,
-            column: 0,
-            row: 0,
-        };
-        let mut cells: std::collections::BTreeMap<(usize, usize), usize> =
-            std::collections::BTreeMap::new();
-        cells.insert((start_lane, 0), 1);
-        let mut places = vec![Place::default(); n];
-        for (i, place) in places.iter_mut().enumerate() {
-            let column = depth[i].saturating_add(1);
-            let count = cells.entry((lane[i], column)).or_insert(0);
-            *place = Place {
-                lane: lane[i],
-                column,
-                row: *count,
-            };
-            *count += 1;
-        }
-        let mut lane_rows = vec![1; lanes.len()];
-        for ((l, _), count) in &cells {
-            if let Some(rows) = lane_rows.get_mut(*l) {
-                *rows = (*rows).max(*count);
-            }
-        }
-        Layout {
-            lanes,
-            lane_rows,
-            columns: max_depth + 2,
-            start,
-            places,
-        }
     }
 }
 

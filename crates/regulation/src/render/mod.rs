@@ -4,6 +4,7 @@
 //! language, so the same input always gives the same bytes.
 
 pub mod bpmn;
+pub mod layout;
 pub mod mermaid;
 pub mod svg;
 

@@ -9,8 +9,9 @@
 //! (the action) followed by a diamond, transitions arrows with the outcome's
 //! label; timeout transitions are dashed. A legend closes the drawing.
 //!
-//! Placement is the shared abstract layout (`bpmn::common::layout`): lanes
-//! under each other, columns by breadth-first depth from the start. All
+//! Placement is the swimlane layout shared with the BPMN DI
+//! (`super::layout`): lanes under each other, columns by breadth-first
+//! depth from the start. All
 //! coordinates are integers and everything is emitted in model order, so the
 //! same model gives the same bytes.
 
@@ -18,7 +19,8 @@ use std::fmt::Write as _;
 
 use qyzmet_core::Lang;
 
-use super::bpmn::common::{self, LegendItem, Place, xml_escape};
+use super::bpmn::common::{self, LegendItem, xml_escape};
+use super::layout::{Grid, Rect};
 use crate::model::{ProcessModel, RouteGraph};
 use crate::syntax::StepKind;
 
@@ -30,6 +32,14 @@ const LANE_LABEL_W: i64 = 170;
 const CONTENT_PAD: i64 = 24;
 const COL_W: i64 = 340;
 const ROW_H: i64 = 170;
+/// How far before its target an arrow turns, and below the lower shape a
+/// backward arrow runs.
+const EDGE_GAP: i64 = 14;
+const GRID: Grid = Grid {
+    column_w: COL_W,
+    row_h: ROW_H,
+    lanes_h_min: ROW_H / 2,
+};
 const BOX_W: i64 = 200;
 const BOX_H: i64 = 124;
 const DIAMOND: i64 = 56;
@@ -95,29 +105,6 @@ pub fn render(model: &ProcessModel, lang: Lang) -> String {
     out
 }
 
-#[derive(Clone, Copy, Debug, Default)]
-struct Rect {
-    x: i64,
-    y: i64,
-    w: i64,
-    h: i64,
-}
-
-impl Rect {
-    fn cx(&self) -> i64 {
-        self.x + self.w / 2
-    }
-    fn cy(&self) -> i64 {
-        self.y + self.h / 2
-    }
-    fn right(&self) -> i64 {
-        self.x + self.w
-    }
-    fn bottom(&self) -> i64 {
-        self.y + self.h
-    }
-}
-
 /// Where a node's arrows start and end.
 #[derive(Clone, Copy, Debug, Default)]
 struct Ports {
@@ -142,13 +129,8 @@ fn draw_band(
     let band_x = MARGIN;
     let band_w = width - 2 * MARGIN;
     let lanes_top = top + BAND_TITLE_H;
-    let lane_heights: Vec<i64> = layout
-        .lane_rows
-        .iter()
-        .map(|rows| (*rows).max(1) as i64 * ROW_H)
-        .collect();
-    let lanes_h = lane_heights.iter().sum::<i64>().max(ROW_H / 2);
-    let bottom = lanes_top + lanes_h;
+    let frame = layout.frame(GRID, band_x + LANE_LABEL_W + CONTENT_PAD, lanes_top);
+    let bottom = lanes_top + frame.lanes_h;
     let key = xml_escape(&graph.key);
     let _ = writeln!(out, "<g class=\"route\" data-route=\"{key}\">");
     let _ = writeln!(
@@ -168,10 +150,8 @@ fn draw_band(
         xml_escape(&title)
     );
     // Lanes.
-    let mut lane_top = Vec::new();
-    let mut y = lanes_top;
     for (l, role) in layout.lanes.iter().enumerate() {
-        let h = lane_heights.get(l).copied().unwrap_or(ROW_H);
+        let (y, h) = frame.lane(l);
         let name = role
             .as_deref()
             .map(|role| common::role_title(model, role, lang))
@@ -197,22 +177,13 @@ fn draw_band(
             );
         }
         let _ = writeln!(out, "</text>");
-        lane_top.push(y);
-        y += h;
     }
     let _ = writeln!(
         out,
         "<rect class=\"band\" x=\"{band_x}\" y=\"{top}\" width=\"{band_w}\" height=\"{}\"/>",
         bottom - top
     );
-    let x0 = band_x + LANE_LABEL_W + CONTENT_PAD;
-    let cell = |place: Place| -> (i64, i64) {
-        let lane_y = lane_top.get(place.lane).copied().unwrap_or(lanes_top);
-        (
-            x0 + place.column as i64 * COL_W,
-            lane_y + place.row as i64 * ROW_H + ROW_H / 2,
-        )
-    };
+    let cell = |place| frame.cell(place);
 
     // Nodes.
     let mut ports = vec![Ports::default(); graph.nodes.len()];
@@ -446,32 +417,7 @@ fn draw_box(out: &mut String, rect: Rect, class: &str, text: &str, limit: Option
 /// An orthogonal arrow between two nodes, with an optional label beside its
 /// first segment.
 fn draw_arrow(out: &mut String, source: &Ports, target: &Ports, label: Option<&str>, dashed: bool) {
-    let s = source.exit;
-    let t = target.entry;
-    let points: Vec<(i64, i64)> = if t.x > s.right() {
-        if s.cy() == t.cy() {
-            vec![(s.right(), s.cy()), (t.x, t.cy())]
-        } else if source.vertical {
-            let exit_y = if t.cy() < s.cy() { s.y } else { s.bottom() };
-            vec![(s.cx(), exit_y), (s.cx(), t.cy()), (t.x, t.cy())]
-        } else {
-            let mx = t.x - 14;
-            vec![
-                (s.right(), s.cy()),
-                (mx, s.cy()),
-                (mx, t.cy()),
-                (t.x, t.cy()),
-            ]
-        }
-    } else {
-        let low = s.bottom().max(t.bottom()) + 14;
-        vec![
-            (s.cx(), s.bottom()),
-            (s.cx(), low),
-            (t.cx(), low),
-            (t.cx(), t.bottom()),
-        ]
-    };
+    let points = super::layout::waypoints(source.exit, source.vertical, target.entry, EDGE_GAP);
     let mut d = String::new();
     for (i, (x, y)) in points.iter().enumerate() {
         let _ = write!(d, "{}{x},{y}", if i == 0 { "M" } else { " L" });

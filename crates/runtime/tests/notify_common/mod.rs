@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use jiff::{SignedDuration, Timestamp};
-use qyzmet_engine::record::{Batch, NewEvent};
+use qyzmet_storage::record::{Batch, NewEvent};
 use qyzmet_store::Store;
 use serde_json::{Value, json};
 
@@ -33,6 +33,7 @@ pub fn append(store: &dyn Store, case_id: &str, after: u64, events: &[(&str, Val
             })
             .collect(),
         ops: Vec::new(),
+        evidence: Vec::new(),
     };
     store.append(&batch).expect("append");
     after + events.len() as u64

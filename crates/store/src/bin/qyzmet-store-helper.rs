@@ -21,7 +21,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use qyzmet_engine::record::{
+use qyzmet_storage::record::{
     Batch, CaseRow, CaseStatus, NewEvent, ProjectionOp, TaskRow, TaskStatus, TimerRow,
 };
 use qyzmet_store::{Store, StoreError};
@@ -126,6 +126,7 @@ fn writer_batch(round: u64, i: u64, head: u64) -> Batch {
         idempotency_key: Some(key),
         events,
         ops,
+        evidence: Vec::new(),
     }
 }
 
@@ -252,6 +253,7 @@ fn fire(
             ops: vec![ProjectionOp::CancelTimer {
                 timer_id: timer.timer_id.clone(),
             }],
+            evidence: Vec::new(),
         };
         match store.append(&batch) {
             Ok(_) => return Ok(()),

@@ -1,11 +1,14 @@
 //! Fixtures: a fresh store per test on each backend, raw SQL access for the
 //! tamper tests, and small builders for records.
 
+#[path = "../../../../tests/support/pg.rs"]
+mod pg;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use jiff::Timestamp;
-use qyzmet_engine::record::{
+use qyzmet_storage::record::{
     Batch, CaseRow, CaseStatus, NewEvent, ProjectionOp, RegistryRow, TaskRow, TaskStatus, TimerRow,
 };
 use qyzmet_store::{PostgresStore, SqliteStore, Store};
@@ -40,18 +43,19 @@ impl Fixture {
         }
     }
 
-    /// A fresh database on the test cluster named by `QYZMET_TEST_PG`.
-    pub fn postgres() -> Fixture {
-        let (admin_url, db_url, db_name) = fresh_pg_database();
+    /// A fresh database on the test cluster named by `QYZMET_TEST_PG`, or
+    /// `None` when no cluster is named (see `tests/support/pg.rs`).
+    pub fn postgres() -> Option<Fixture> {
+        let (admin_url, db_url, db_name) = fresh_pg_database()?;
         let store = PostgresStore::connect(&db_url).expect("connect postgres store");
-        Fixture {
+        Some(Fixture {
             store: Box::new(store),
             backend: Backend::Postgres {
                 admin_url,
                 db_url,
                 db_name,
             },
-        }
+        })
     }
 
     /// Runs SQL directly on the database (tamper tests).
@@ -117,12 +121,11 @@ impl Drop for Backend {
     }
 }
 
-/// `(admin_url, db_url, db_name)` of a new, empty database.
-pub fn fresh_pg_database() -> (String, String, String) {
+/// `(admin_url, db_url, db_name)` of a new, empty database, or `None` when
+/// no cluster is named and none is required.
+pub fn fresh_pg_database() -> Option<(String, String, String)> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let admin_url = std::env::var("QYZMET_TEST_PG").ok().filter(|url| !url.is_empty()).expect(
-        "QYZMET_TEST_PG is not set: start a cluster with `export QYZMET_TEST_PG=$(scripts/pg-test-cluster)`",
-    );
+    let admin_url = pg::server_url()?;
     let nanos = Timestamp::now().as_nanosecond();
     let db_name = format!(
         "qyzmet_test_{}_{}_{}",
@@ -139,7 +142,7 @@ pub fn fresh_pg_database() -> (String, String, String) {
         .rsplit_once('/')
         .expect("URL with a database name");
     let db_url = format!("{base}/{db_name}");
-    (admin_url, db_url, db_name)
+    Some((admin_url, db_url, db_name))
 }
 
 pub fn ts(text: &str) -> Timestamp {
@@ -171,6 +174,7 @@ pub fn batch(case_id: &str, expected_seq: u64, key: Option<&str>, count: u64) ->
             })
             .collect(),
         ops: Vec::new(),
+        evidence: Vec::new(),
     }
 }
 
@@ -250,10 +254,11 @@ pub fn batch_with_ops(case_id: &str, expected_seq: u64, ops: Vec<ProjectionOp>) 
         idempotency_key: None,
         events: vec![event(expected_seq + 1, "projected", json!({ "ops": ops }))],
         ops,
+        evidence: Vec::new(),
     }
 }
 
-pub fn ops_from_payloads(events: &[qyzmet_engine::record::StoredEvent]) -> Vec<ProjectionOp> {
+pub fn ops_from_payloads(events: &[qyzmet_storage::record::StoredEvent]) -> Vec<ProjectionOp> {
     events
         .iter()
         .flat_map(|e| {

@@ -3,5 +3,6 @@
 mod common;
 mod conformance;
 mod crash;
+mod evidence;
 mod notifications;
 mod two_processes;

@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::process::{Command, Stdio};
 
-use qyzmet_engine::record::{Batch, NewEvent, ProjectionOp, TimerRow};
+use qyzmet_storage::record::{Batch, NewEvent, ProjectionOp, TimerRow};
 use qyzmet_store::{PostgresStore, Store};
 use serde_json::json;
 
@@ -15,7 +15,9 @@ const TIMERS_PER_CASE: usize = 10;
 
 #[test]
 fn two_workers_fire_each_timer_once() {
-    let (admin_url, db_url, db_name) = fresh_pg_database();
+    let Some((admin_url, db_url, db_name)) = fresh_pg_database() else {
+        return;
+    };
     let store = PostgresStore::connect(&db_url).unwrap();
     let batches: Vec<Batch> = (0..CASES)
         .map(|c| {
@@ -41,6 +43,7 @@ fn two_workers_fire_each_timer_once() {
                         })
                     })
                     .collect(),
+                evidence: Vec::new(),
             }
         })
         .collect();

@@ -82,7 +82,7 @@ async fn a_confirmed_signature_files_the_case_and_keeps_the_evidence() {
         .state
         .runtime
         .store
-        .docs(qyzmet_web::signing::DRAFTS, 10)
+        .docs(qyzmet_app::drafts::DRAFTS, 10)
         .unwrap();
     assert!(drafts.is_empty(), "{drafts:?}");
 }
@@ -201,7 +201,7 @@ async fn a_route_without_a_refusal_for_it_stores_nothing_and_says_why() {
         .state
         .runtime
         .store
-        .docs(qyzmet_web::signing::DRAFTS, 10)
+        .docs(qyzmet_app::drafts::DRAFTS, 10)
         .unwrap();
     assert_eq!(drafts.len(), 1);
     let draft_id = drafts[0].0.clone();

@@ -109,7 +109,7 @@ pub fn delivery_id(notification_id: &str, channel: &str) -> String {
     format!("{notification_id}:{channel}")
 }
 
-pub(crate) fn validate_notifications(
+pub fn validate_notifications(
     cursor: &str,
     from: u64,
     to: u64,
@@ -187,7 +187,7 @@ pub(crate) fn validate_notifications(
 }
 
 /// Cuts an error text to [`DELIVERY_ERROR_BYTES_MAX`] on a character boundary.
-pub(crate) fn cut_error(error: &str) -> &str {
+pub fn cut_error(error: &str) -> &str {
     if error.len() <= DELIVERY_ERROR_BYTES_MAX {
         return error;
     }

@@ -299,4 +299,41 @@ pub struct Batch {
     pub idempotency_key: Option<String>,
     pub events: Vec<NewEvent>,
     pub ops: Vec<ProjectionOp>,
+    /// What the application keeps beside the events, committed with them
+    /// ([`crate::evidence`]): a crash never leaves a case without the
+    /// signature, intake record or files its events speak of.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<Evidence>,
+}
+
+/// Evidence: the bytes that prove what a case's events say (the signed
+/// request, the signed result, the uploaded files) and the intake record,
+/// written in the same transaction as the batch that carries them. It is
+/// not derived from events, so `rebuild` leaves it alone; a batch that turns
+/// out to be an idempotent duplicate writes none of it again. Where each
+/// kind is kept is [`crate::evidence`]'s business, not the caller's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "evidence", rename_all = "snake_case")]
+pub enum Evidence {
+    /// Who took the application and for whom (a representative), by case.
+    Intake { case_id: String, record: Value },
+    /// The signed bytes of a portal request and its CMS, by case.
+    RequestSignature { case_id: String, record: Value },
+    /// Entries of files attached to the case (their bytes are `Blob`s),
+    /// added to the case's list.
+    Attachments {
+        case_id: String,
+        entries: Vec<Value>,
+    },
+    /// The provider's signatures over the result documents, by case.
+    ResultSignature { case_id: String, record: Value },
+    /// A file's bytes by SHA-256: written once (content-addressed).
+    Blob {
+        sha256: String,
+        content_type: String,
+        /// The bytes, base64 (standard alphabet, padded).
+        data: String,
+    },
+    /// The signed draft that became this case is removed.
+    DraftRemoved { draft_id: String },
 }
