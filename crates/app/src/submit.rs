@@ -11,7 +11,7 @@ use qyzmet_engine::{
     Action, Applicant, ApplicantKind, Case, Command, Provider, Representative, RequestSignature,
 };
 use qyzmet_regulation::ProcessModel;
-use qyzmet_regulation::syntax::Channel;
+use qyzmet_regulation::model::Channel;
 use qyzmet_runtime::Runtime;
 use qyzmet_runtime::appeals::APPEAL_SERVICE;
 use qyzmet_storage::record::{CaseStatus, Evidence};

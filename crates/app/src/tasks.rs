@@ -6,7 +6,7 @@
 use qyzmet_engine::{Action, Case, Command};
 use qyzmet_regulation::ProcessModel;
 use qyzmet_regulation::model::ResultRef;
-use qyzmet_regulation::syntax::{OrgKind, RefusalKind, StepKind};
+use qyzmet_regulation::model::{OrgKind, RefusalKind, StepKind};
 use qyzmet_runtime::Runtime;
 use qyzmet_storage::record::Evidence;
 use serde_json::{Value, json};

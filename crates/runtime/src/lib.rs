@@ -395,17 +395,16 @@ pub fn default_units(
     provider_id: &str,
 ) -> std::collections::BTreeMap<String, String> {
     model
-        .file
-        .roles
+        .org_kinds()
         .iter()
-        .filter_map(|role| {
-            let org = serde_json::to_value(role.org).ok()?.as_str()?.to_owned();
-            let unit = if org == "provider" {
+        .map(|&org| {
+            let key = org.as_str();
+            let unit = if org == qyzmet_regulation::model::OrgKind::Provider {
                 provider_id.to_owned()
             } else {
-                format!("{provider_id}/{org}")
+                format!("{provider_id}/{key}")
             };
-            Some((org, unit))
+            (key.to_owned(), unit)
         })
         .collect()
 }

@@ -13,11 +13,9 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::SignedCookieJar;
-use qyzmet_app::tasks::{Act, Signatures};
+use qyzmet_app::tasks::Act;
 use qyzmet_core::Lang;
-use qyzmet_engine::{Action, Case, Command};
-use qyzmet_regulation::ProcessModel;
-use qyzmet_regulation::syntax::FieldType;
+use qyzmet_engine::Action;
 use qyzmet_runtime::Runtime;
 use qyzmet_storage::record::{CaseStatus, TaskRow};
 use qyzmet_store::{CaseQuery, CaseStat, TaskQuery};
@@ -27,6 +25,12 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::auth::{Account, AccountKind, User};
 use crate::demo::{self, ProviderRecord};
+pub use crate::error::{ErrorBody, ErrorDetail};
+pub use crate::i18n::LangParam;
+use crate::ops::{
+    SubmitRequest, attachments, case_of_task, load_case, load_case_events, pinned_model,
+    regulation, signatures, store_attachment, submit_case,
+};
 use crate::view;
 use crate::{AppError, AppResult, AppState};
 
@@ -193,39 +197,6 @@ async fn openapi() -> Response {
     Json(ApiDoc::openapi()).into_response()
 }
 
-/// The error shape of every failed call.
-#[derive(Serialize, ToSchema)]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ErrorDetail {
-    /// Stable code, e.g. `invalid_iin`, `forbidden`, `stale_version`.
-    pub code: String,
-    /// For people, in the requested language.
-    pub message: String,
-    /// Technical detail (English).
-    pub detail: String,
-}
-
-#[derive(Deserialize, Default, IntoParams)]
-pub struct LangParam {
-    /// `kk` (default), `ru` or `en`.
-    pub lang: Option<String>,
-    /// Regulation rendering: `json` (default), `bpmn`, `svg`, `mermaid`, `md`.
-    pub format: Option<String>,
-}
-
-impl LangParam {
-    pub fn lang(&self) -> Lang {
-        self.lang
-            .as_deref()
-            .and_then(Lang::parse)
-            .unwrap_or_default()
-    }
-}
-
 // ------------------------------------------------------------ catalogue
 
 #[utoipa::path(get, path = "/api/regulations", params(LangParam), responses((status = 200, body = [view::RegulationSummary], description = "Every regulation in the catalogue")))]
@@ -238,21 +209,22 @@ async fn list_regulations(
         .runtime
         .catalog
         .models()
-        .map(|model| {
-            let file = &model.file;
-            view::RegulationSummary {
-                id: model.id.clone(),
-                hash: model.hash.clone(),
-                region: file.act.region.clone(),
-                service: file.service.id.clone(),
-                title: file.service.title.get(lang).to_owned(),
-                channels: file.routes.iter().map(|route| route.key()).collect(),
-                repealed_on: file
-                    .act
-                    .repealed
-                    .as_ref()
-                    .map(|repeal| repeal.on.unwrap_or(repeal.by.date)),
-            }
+        .map(|model| view::RegulationSummary {
+            id: model.id.clone(),
+            hash: model.hash.clone(),
+            region: model.region().to_owned(),
+            service: model.service_id().to_owned(),
+            title: model.service_title().get(lang).to_owned(),
+            channels: model
+                .routes()
+                .iter()
+                .map(|route| route.key.clone())
+                .collect(),
+            repealed_on: model
+                .act()
+                .repealed
+                .as_ref()
+                .map(|repeal| repeal.on.unwrap_or(repeal.by.date)),
         })
         .collect();
     Json(rows).into_response()
@@ -303,11 +275,6 @@ async fn get_regulation(
         }
     };
     Ok(response)
-}
-
-/// A regulation of the catalogue by id.
-pub fn regulation<'a>(runtime: &'a Runtime, id: &str) -> Result<&'a ProcessModel, AppError> {
-    Ok(qyzmet_app::submit::regulation(runtime, id)?)
 }
 
 // ------------------------------------------------------------ session
@@ -405,7 +372,7 @@ async fn list_providers(
                 .runtime
                 .catalog
                 .models()
-                .filter(|model| model.file.act.region == provider.region)
+                .filter(|model| model.region() == provider.region)
                 .map(|model| model.id.clone())
                 .collect(),
         })
@@ -414,96 +381,6 @@ async fn list_providers(
 }
 
 // ------------------------------------------------------------ submission
-
-pub use qyzmet_app::SubmitRequest;
-
-/// Converts form text (from an HTML form) to the field's JSON type.
-pub fn typed_form(
-    model: &ProcessModel,
-    raw: &BTreeMap<String, String>,
-) -> Result<serde_json::Map<String, Value>, AppError> {
-    let mut form = serde_json::Map::new();
-    for field in &model.file.form {
-        let Some(text) = raw.get(&field.id).map(|text| text.trim()) else {
-            continue;
-        };
-        if text.is_empty() && field.ty != FieldType::Bool {
-            continue;
-        }
-        let value = match field.ty {
-            FieldType::String | FieldType::Date | FieldType::Enum => json!(text),
-            FieldType::Int => json!(text.parse::<i64>().map_err(|_| {
-                AppError::bad_request(
-                    "invalid_form",
-                    format!("`{}` is not a whole number", field.id),
-                )
-            })?),
-            FieldType::Bool => json!(matches!(text, "on" | "true" | "1" | "yes")),
-        };
-        form.insert(field.id.clone(), value);
-    }
-    Ok(form)
-}
-
-/// Files an application through the application layer
-/// ([`qyzmet_app::submit`]: the rules of intake, the case and its evidence
-/// in one transaction). Portal requests come signed, through
-/// [`crate::signing`].
-pub fn submit_case(
-    runtime: &Runtime,
-    account: &Account,
-    request: &SubmitRequest,
-    signed: Option<qyzmet_app::SignedRequest>,
-    now: jiff::Timestamp,
-) -> Result<Case, AppError> {
-    Ok(qyzmet_app::submit(
-        runtime,
-        &WebDirectory(runtime),
-        account,
-        request,
-        signed,
-        now,
-    )?)
-}
-
-/// Checks an application ([`qyzmet_app::submission`]) without filing it.
-pub fn submission(
-    runtime: &Runtime,
-    account: &Account,
-    request: &SubmitRequest,
-    now: jiff::Timestamp,
-) -> Result<Command, AppError> {
-    Ok(qyzmet_app::submission(
-        runtime,
-        &WebDirectory(runtime),
-        account,
-        request,
-        now,
-    )?)
-}
-
-/// The server's directory (providers, accounts) as intake asks it.
-pub struct WebDirectory<'a>(pub &'a Runtime);
-
-impl qyzmet_app::Directory for WebDirectory<'_> {
-    fn provider(&self, id: &str) -> Result<Option<qyzmet_app::ProviderInfo>, qyzmet_app::Error> {
-        let record = demo::provider(self.0, id).map_err(AppError::into_app)?;
-        Ok(record.map(|record| qyzmet_app::ProviderInfo {
-            id: record.id,
-            region: record.region,
-            authorized_body: record.authorized_body,
-        }))
-    }
-
-    fn applicant_region(&self, iin: &str) -> Result<Option<String>, qyzmet_app::Error> {
-        let account = self.0.store.doc(crate::auth::ACCOUNTS, iin)?;
-        Ok(account
-            .as_ref()
-            .and_then(|value| value.get("region"))
-            .and_then(Value::as_str)
-            .map(str::to_owned))
-    }
-}
 
 #[utoipa::path(post, path = "/api/cases", request_body = SubmitRequest, params(LangParam),
     responses((status = 201, body = view::CaseView, description = "The new case"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -527,8 +404,6 @@ async fn submit(
 }
 
 // ------------------------------------------------------------ cases
-
-pub use qyzmet_app::cases::{can_view, case_of_task, load_case, load_case_events, pinned_model};
 
 #[derive(Deserialize, IntoParams, Default)]
 pub struct CasesParams {
@@ -628,39 +503,6 @@ async fn get_case(
     Ok(Json(view).into_response())
 }
 
-/// Checks a file and attaches it to a case: its blob and the case's list
-/// in one transaction ([`qyzmet_app::evidence::attach`]).
-pub fn store_attachment(
-    runtime: &Runtime,
-    case_id: &str,
-    document: &str,
-    name: &str,
-    content_type: &str,
-    bytes: &[u8],
-) -> Result<Value, AppError> {
-    let file = qyzmet_app::evidence::file(document, name, content_type, bytes)?;
-    qyzmet_app::evidence::attach(runtime, case_id, &file)?;
-    Ok(file.entry)
-}
-
-/// Checks a file and keeps its bytes by SHA-256; returns its attachment
-/// entry (document, name, type, size, sha256), not yet attached to a case.
-pub fn save_blob(
-    runtime: &Runtime,
-    document: &str,
-    name: &str,
-    content_type: &str,
-    bytes: &[u8],
-) -> Result<Value, AppError> {
-    let file = qyzmet_app::evidence::file(document, name, content_type, bytes)?;
-    qyzmet_app::evidence::keep_blob(runtime, &file)?;
-    Ok(file.entry)
-}
-
-pub use qyzmet_app::evidence::{
-    ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES, attachments, check_attachment,
-};
-
 #[utoipa::path(put, path = "/api/cases/{case_id}/attachments/{document}", params(("case_id" = String, Path), ("document" = String, Path, description = "Document id of the regulation")),
     request_body(content = Vec<u8>, content_type = "application/pdf", description = "The file: PDF, JPEG or PNG, at most 5 MiB"),
     responses((status = 201, body = view::AttachmentView, description = "Stored"), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
@@ -687,7 +529,7 @@ async fn put_attachment(
                     "the case is closed",
                 ));
             }
-            if !model.file.documents.iter().any(|d| d.id == document) {
+            if model.document(&document).is_none() {
                 return Err(AppError::bad_request(
                     "unknown_document",
                     format!("the regulation has no document `{document}`"),
@@ -810,40 +652,6 @@ pub fn with_task_views<R>(
         })
         .collect();
     Ok(use_views(&views))
-}
-
-/// Whether this server verifies signatures (it has trusted roots).
-pub fn signatures(pki: Option<&crate::auth::Pki>) -> Signatures {
-    if pki.is_some() {
-        Signatures::Verified
-    } else {
-        Signatures::Off
-    }
-}
-
-/// Runs a command on a case the account may see, as the account
-/// ([`qyzmet_app::tasks::act`]).
-pub fn act(
-    runtime: &Runtime,
-    account: &Account,
-    case_id: &str,
-    action: Action,
-    expected_version: Option<u64>,
-    signatures: Signatures,
-    now: jiff::Timestamp,
-) -> Result<Case, AppError> {
-    Ok(qyzmet_app::tasks::act(
-        runtime,
-        account,
-        Act {
-            case_id,
-            action,
-            expected_version,
-            idempotency_key: None,
-        },
-        signatures,
-        now,
-    )?)
 }
 
 /// What a client may add to a command: the case version it saw, and its
@@ -1184,7 +992,7 @@ pub fn slowest_steps(
     cases: usize,
     lang: Lang,
 ) -> Result<Vec<Value>, AppError> {
-    use qyzmet_regulation::syntax::StepKind;
+    use qyzmet_regulation::model::StepKind;
     let rows = runtime.store.cases(&CaseQuery {
         newest_first: true,
         limit: cases,
@@ -1242,7 +1050,7 @@ pub fn slowest_steps(
                 mean,
                 json!({
                     "regulation_id": regulation,
-                    "service_title": model.map(|model| model.file.service.title.get(lang).to_owned()),
+                    "service_title": model.map(|model| model.service_title().get(lang).to_owned()),
                     "channel": crate::i18n::t(lang, &format!("channel.{}", route.split('/').next().unwrap_or_default())),
                     "route": route,
                     "step": step,

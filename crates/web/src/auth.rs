@@ -33,7 +33,7 @@ use crate::{AppError, AppState};
 
 pub const SESSION_COOKIE: &str = "qz_session";
 pub const SESSION_SECONDS: i64 = 8 * 3600;
-pub const ACCOUNTS: &str = "accounts";
+pub use crate::directory::ACCOUNTS;
 
 /// Login attempts allowed per login name per minute (then 429).
 pub const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 10;
@@ -90,7 +90,11 @@ pub fn session_key(store: &dyn Store) -> anyhow::Result<Key> {
     let mut fresh = [0u8; 64];
     getrandom::getrandom(&mut fresh).map_err(|error| anyhow::anyhow!("random: {error}"))?;
     let fresh = base64::engine::general_purpose::STANDARD.encode(fresh);
-    let stored = store.insert_doc("settings", "session-key", &serde_json::json!(fresh))?;
+    let stored = store.insert_doc(
+        crate::directory::SETTINGS,
+        "session-key",
+        &serde_json::json!(fresh),
+    )?;
     let bytes = stored
         .as_str()
         .and_then(|text| base64::engine::general_purpose::STANDARD.decode(text).ok())

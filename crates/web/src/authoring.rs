@@ -43,7 +43,7 @@ use crate::page::{Page, PageLang, PageUser, render_page};
 use crate::{AppError, AppResult, AppState};
 
 /// Directory collection of saved draft editions, keyed by content hash.
-pub const EDITIONS: &str = "editions";
+pub use crate::directory::EDITIONS;
 
 const SCRIPT: &str = include_str!("../static/authoring.js");
 
@@ -239,7 +239,7 @@ pub struct SaveErrors {
     #[serde(flatten)]
     pub check: CheckReply,
     /// `regulation_has_errors`.
-    pub error: crate::api::ErrorDetail,
+    pub error: crate::error::ErrorDetail,
 }
 
 fn check_json(checked: &CheckedText) -> CheckReply {
@@ -256,7 +256,7 @@ fn check_json(checked: &CheckedText) -> CheckReply {
 /// `POST /api/authoring/check`: the diagnostics of the text.
 #[utoipa::path(post, path = "/api/authoring/check", request_body = AuthoringText,
     responses((status = 200, body = CheckReply, description = "`ok` (no errors), counts of errors and warnings, the content hash and the diagnostics (code, severity, message, hint, line/column, UTF-16 span); also when the text has errors"),
-        (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody, description = "not an analyst")))]
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody, description = "not an analyst")))]
 pub async fn api_check(
     State(state): State<AppState>,
     User(session): User,
@@ -275,7 +275,7 @@ pub async fn api_check(
 /// swimlane SVG when the text compiles (else both null).
 #[utoipa::path(post, path = "/api/authoring/preview", request_body = AuthoringText, params(AuthoringLang),
     responses((status = 200, body = PreviewReply, description = "As check, with `steps_html` and `svg` (null while the text has errors)"),
-        (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody, description = "not an analyst")))]
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody, description = "not an analyst")))]
 pub async fn api_preview(
     State(state): State<AppState>,
     User(session): User,
@@ -425,10 +425,11 @@ fn edition_text(state: &AppState, hash: &str) -> Result<(EditionRecord, String),
 fn errors_reply(lang: Lang, checked: &CheckedText) -> Response {
     let body = SaveErrors {
         check: check_json(checked),
-        error: crate::api::ErrorDetail {
+        error: crate::error::ErrorDetail {
             code: "regulation_has_errors".to_owned(),
             message: i18n::t(lang, "error.regulation_has_errors").to_owned(),
-            detail: format!("{} error(s); nothing saved", checked.errors),
+            detail: Some(format!("{} error(s); nothing saved", checked.errors)),
+            reference: None,
         },
     };
     (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
@@ -438,9 +439,9 @@ fn errors_reply(lang: Lang, checked: &CheckedText) -> Response {
 #[utoipa::path(post, path = "/api/authoring/editions", request_body = AuthoringText,
     responses((status = 201, body = EditionRecord, description = "Saved as a new draft edition (not live)"),
         (status = 200, body = EditionRecord, description = "The same text was saved before: its record"),
-        (status = 409, body = crate::api::ErrorBody, description = "edition_unchanged: the text is the catalogue's edition"),
+        (status = 409, body = crate::error::ErrorBody, description = "edition_unchanged: the text is the catalogue's edition"),
         (status = 422, body = SaveErrors, description = "regulation_has_errors, with the diagnostics; nothing saved"),
-        (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody, description = "not an analyst")))]
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody, description = "not an analyst")))]
 pub async fn api_save(
     State(state): State<AppState>,
     User(session): User,
@@ -478,7 +479,7 @@ pub async fn api_save(
 /// `GET /api/authoring/editions`: the saved draft editions, newest first.
 #[utoipa::path(get, path = "/api/authoring/editions",
     responses((status = 200, body = [EditionRecord], description = "Saved draft editions, newest first"),
-        (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody, description = "not an analyst")))]
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody, description = "not an analyst")))]
 pub async fn api_editions(State(state): State<AppState>, User(session): User) -> AppResult {
     analyst(&session)?;
     let worker = state.clone();
@@ -490,7 +491,7 @@ pub async fn api_editions(State(state): State<AppState>, User(session): User) ->
 /// `regulations/`.
 #[utoipa::path(get, path = "/api/authoring/editions/{hash}", params(("hash" = String, Path, description = "Content hash, `sha256:…`")),
     responses((status = 200, body = String, content_type = "application/yaml", description = "The regulation file (YAML)"),
-        (status = 404, body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody, description = "not an analyst")))]
+        (status = 404, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody, description = "not an analyst")))]
 pub async fn api_edition(
     State(state): State<AppState>,
     User(session): User,
@@ -605,7 +606,7 @@ struct EditorView {
 }
 
 fn editor_page(state: &AppState, session: Session, lang: Lang, view: EditorView) -> AppResult {
-    let live = crate::api::regulation(&state.runtime, &view.id).ok();
+    let live = crate::ops::regulation(&state.runtime, &view.id).ok();
     let checked = check_text(state, &view.text);
     let (steps, svg) = match &checked.model {
         Some(model) => preview_of(model, lang),

@@ -17,7 +17,7 @@ use crate::AppError;
 use crate::auth::{Account, AccountKind, hash_password, save_account};
 
 pub const PASSWORD: &str = "demo";
-pub const PROVIDERS: &str = qyzmet_runtime::schedules::PROVIDERS;
+pub use crate::directory::PROVIDERS;
 /// The demo analyst's login (the authoring page).
 pub const ANALYST: &str = "analyst";
 
@@ -385,7 +385,7 @@ pub fn install(runtime: &Runtime) -> Result<Created, AppError> {
     .filter(|login| example(login))
     .collect();
     store.put_doc(
-        "settings",
+        crate::directory::SETTINGS,
         "demo",
         &json!({"password": PASSWORD, "citizens": applicant_iins(), "staff": staff}),
     )?;
@@ -394,5 +394,5 @@ pub fn install(runtime: &Runtime) -> Result<Created, AppError> {
 
 /// The demo sign-ins shown on the sign-in page, when the demo is installed.
 pub fn sign_in_hint(runtime: &Runtime) -> Result<Option<serde_json::Value>, AppError> {
-    Ok(runtime.store.doc("settings", "demo")?)
+    Ok(runtime.store.doc(crate::directory::SETTINGS, "demo")?)
 }

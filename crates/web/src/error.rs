@@ -227,3 +227,24 @@ fn reference_id() -> String {
     }
     format!("E-{}", hex::encode(random).to_uppercase())
 }
+
+/// The error shape of every failed call.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable code, e.g. `invalid_iin`, `forbidden`, `stale_version`.
+    pub code: String,
+    /// For people, in the requested language.
+    pub message: String,
+    /// Technical detail (English), on refusals (4xx).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// On a server failure (5xx) instead of the detail: the reference the
+    /// log keeps the detail under.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}

@@ -20,9 +20,11 @@ use qyzmet_regulation::render;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::api::{self, SubmitRequest};
+use crate::api;
 use crate::auth::{self, AccountKind, MaybeUser, Session, check_csrf};
 use crate::i18n;
+use crate::ops;
+use crate::ops::SubmitRequest;
 use crate::page::{self, Page, PageLang, PageUser, base_url, render_page, signed_in, staff};
 use crate::{AppError, AppResult, AppState, view};
 
@@ -186,7 +188,7 @@ fn apply_data(
     prefill: &BTreeMap<String, String>,
     lang: Lang,
 ) -> Result<Value, AppError> {
-    let model = api::regulation(&state.runtime, id)?;
+    let model = ops::regulation(&state.runtime, id)?;
     let account = &session.account;
     let channel = match account.kind {
         AccountKind::Citizen => Channel::Portal,
@@ -305,7 +307,7 @@ async fn apply(
             if bytes.is_empty() && file_name.is_empty() {
                 continue; // no file chosen
             }
-            api::check_attachment(&content_type, &bytes)?;
+            ops::check_attachment(&content_type, &bytes)?;
             files.push((document, file_name, content_type, bytes.to_vec()));
         } else {
             let value = field
@@ -329,8 +331,8 @@ async fn apply(
             documents.push(document.clone());
         }
     }
-    let model = api::regulation(&state.runtime, &id)?.clone();
-    let form = api::typed_form(&model, &fields)?;
+    let model = ops::regulation(&state.runtime, &id)?.clone();
+    let form = ops::typed_form(&model, &fields)?;
     let request = SubmitRequest {
         regulation: id,
         route: fields
@@ -367,11 +369,11 @@ async fn apply(
         let draft = state
             .blocking(move |runtime| {
                 // Check the application before storing any file.
-                api::submission(runtime, &account, &request, now)?;
+                ops::submission(runtime, &account, &request, now)?;
                 let attachments = files
                     .iter()
                     .map(|(document, name, content_type, bytes)| {
-                        api::save_blob(runtime, document, name, content_type, bytes)
+                        ops::save_blob(runtime, document, name, content_type, bytes)
                     })
                     .collect::<Result<Vec<_>, _>>()?;
                 crate::signing::create_draft(runtime, &account, request, attachments, now)
@@ -381,9 +383,9 @@ async fn apply(
     }
     let case_id = state
         .blocking(move |runtime| {
-            let case = api::submit_case(runtime, &account, &request, None, now)?;
+            let case = ops::submit_case(runtime, &account, &request, None, now)?;
             for (document, name, content_type, bytes) in &files {
-                api::store_attachment(runtime, &case.case_id, document, name, content_type, bytes)?;
+                ops::store_attachment(runtime, &case.case_id, document, name, content_type, bytes)?;
             }
             Ok(case.case_id)
         })
@@ -453,7 +455,7 @@ async fn case_page(
     let signatures = state.pki.is_some();
     let data = state
         .blocking(move |runtime| {
-            let (case, model) = api::load_case(runtime, &account, &id)?;
+            let (case, model) = ops::load_case(runtime, &account, &id)?;
             // The page adds what this person may do to the API's view.
             let mut view = json!(view::case_view(runtime, &case, &model, lang, now));
             let actor = account.actor();
@@ -489,7 +491,7 @@ async fn case_page(
             for (key, value) in appeals {
                 view[key] = value;
             }
-            view["attachments"] = json!(api::attachments(runtime, &id)?);
+            view["attachments"] = json!(ops::attachments(runtime, &id)?);
             view["staff_view"] = json!(account.is_staff());
             view["requests"] = json!(crate::gateway::requests_json(&case, lang));
             // The raw exchanges (messages, timings) are for staff only.
@@ -623,13 +625,13 @@ async fn case_act(
     let pki = state.pki.clone();
     state
         .blocking(move |runtime| {
-            api::act(
+            ops::act(
                 runtime,
                 &account,
                 &id,
                 action,
                 form.version,
-                api::signatures(pki.as_deref()),
+                ops::signatures(pki.as_deref()),
                 now,
             )
         })
@@ -666,16 +668,16 @@ async fn task_act(
     let pki = state.pki.clone();
     let case_id = state
         .blocking(move |runtime| {
-            let case_id = api::case_of_task(runtime, &task_id)?;
+            let case_id = ops::case_of_task(runtime, &task_id)?;
             // A step that signs the result is refused here (the
             // application layer's rule): it completes by signing.
-            api::act(
+            ops::act(
                 runtime,
                 &account,
                 &case_id,
                 action,
                 form.version,
-                api::signatures(pki.as_deref()),
+                ops::signatures(pki.as_deref()),
                 now,
             )?;
             Ok(case_id)
@@ -696,7 +698,7 @@ async fn receipt(
     let id = case_id.clone();
     let data = state
         .blocking(move |runtime| {
-            let (case, model) = api::load_case(runtime, &account, &id)?;
+            let (case, model) = ops::load_case(runtime, &account, &id)?;
             let view = view::case_view(runtime, &case, &model, lang, now);
             let intake = qyzmet_app::evidence::intake(runtime, &id)?;
             let operator = case
@@ -737,7 +739,7 @@ async fn receipt_pdf(
     let id = case_id.clone();
     let (pdf, file_name) = state
         .blocking(move |runtime| {
-            let (case, model, events) = api::load_case_events(runtime, &account, &id)?;
+            let (case, model, events) = ops::load_case_events(runtime, &account, &id)?;
             let document =
                 crate::receipts::receipt_document(runtime, &case, &events, &model, &base)?
                     .ok_or_else(|| {
@@ -851,14 +853,18 @@ async fn ticket(
             let prefix = format!("{centre}-{today}-");
             let taken = runtime
                 .store
-                .docs("queue", 10_000)?
+                .docs(crate::directory::QUEUE, 10_000)?
                 .into_iter()
                 .filter(|(key, _)| key.starts_with(&prefix))
                 .count();
             for number in taken + 1..taken + 1000 {
                 let key = format!("{prefix}{number:03}");
                 let mine = json!({"operator": login, "number": number});
-                if runtime.store.insert_doc("queue", &key, &mine)? == mine {
+                if runtime
+                    .store
+                    .insert_doc(crate::directory::QUEUE, &key, &mine)?
+                    == mine
+                {
                     return Ok(format!("A-{number:03}"));
                 }
             }
@@ -1014,7 +1020,7 @@ async fn regulation_page(
     Path(id): Path<String>,
     PageLang(lang): PageLang,
 ) -> AppResult {
-    let model = api::regulation(&state.runtime, &id)?;
+    let model = ops::regulation(&state.runtime, &id)?;
     let html = render::html(model, lang);
     // The rendered regulation is a whole document; keep its body.
     let body = html
@@ -1095,7 +1101,7 @@ async fn result_pdf(
     let id = case_id.clone();
     let pdf = state
         .blocking(move |runtime| {
-            let (case, model) = api::load_case(runtime, &account, &id)?;
+            let (case, model) = ops::load_case(runtime, &account, &id)?;
             // A signed result is the very file that was signed.
             if let Some(record) = crate::result_signing::signed_result(runtime, &case)?
                 && let Some(pdf) = crate::result_signing::signed_file(runtime, &record, lang)?
@@ -1139,7 +1145,7 @@ fn verification(
     let case = qyzmet_engine::replay(&events)
         .map_err(|error| AppError::internal(error.to_string()))?
         .ok_or_else(no_document)?;
-    let model = api::pinned_model(runtime, &case.regulation_hash)?;
+    let model = ops::pinned_model(runtime, &case.regulation_hash)?;
     let issued = crate::documents::issued_documents(runtime, &case, &events, &model, base)?;
     if issued.is_empty() {
         return Err(no_document());
@@ -1257,12 +1263,12 @@ fn matching_document(data: &Value, digest: &str) -> Option<Value> {
         })
 }
 
-#[utoipa::path(get, path = "/api/verify/{case_id}", params(("case_id" = String, Path), crate::api::LangParam),
-    responses((status = 200, body = view::Verification, description = "Public: every document the case issued — kind, number, issuer, issue time, the SHA-256 of each language's file, and for a signed result its signature checked now (valid, signer). No applicant data."), (status = 404, body = crate::api::ErrorBody)))]
+#[utoipa::path(get, path = "/api/verify/{case_id}", params(("case_id" = String, Path), crate::i18n::LangParam),
+    responses((status = 200, body = view::Verification, description = "Public: every document the case issued — kind, number, issuer, issue time, the SHA-256 of each language's file, and for a signed result its signature checked now (valid, signer). No applicant data."), (status = 404, body = crate::error::ErrorBody)))]
 pub(crate) async fn api_verify(
     State(state): State<AppState>,
     Path(case_id): Path<String>,
-    axum::extract::Query(params): axum::extract::Query<crate::api::LangParam>,
+    axum::extract::Query(params): axum::extract::Query<crate::i18n::LangParam>,
     headers: axum::http::HeaderMap,
 ) -> AppResult {
     let lang = params.lang();
@@ -1275,13 +1281,13 @@ pub(crate) async fn api_verify(
     Ok(axum::Json(view::Verification(data)).into_response())
 }
 
-#[utoipa::path(post, path = "/api/verify/{case_id}", params(("case_id" = String, Path), crate::api::LangParam),
+#[utoipa::path(post, path = "/api/verify/{case_id}", params(("case_id" = String, Path), crate::i18n::LangParam),
     request_body(content = Vec<u8>, content_type = "application/pdf", description = "The file someone holds"),
-    responses((status = 200, body = view::FileCheck, description = "`matched`: whether the file is one the case issued, unaltered; `document`: which one and in which language (with the signature check for a signed result)"), (status = 404, body = crate::api::ErrorBody)))]
+    responses((status = 200, body = view::FileCheck, description = "`matched`: whether the file is one the case issued, unaltered; `document`: which one and in which language (with the signature check for a signed result)"), (status = 404, body = crate::error::ErrorBody)))]
 pub(crate) async fn api_verify_file(
     State(state): State<AppState>,
     Path(case_id): Path<String>,
-    axum::extract::Query(params): axum::extract::Query<crate::api::LangParam>,
+    axum::extract::Query(params): axum::extract::Query<crate::i18n::LangParam>,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> AppResult {

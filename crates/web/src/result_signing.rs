@@ -38,7 +38,8 @@ use serde_json::{Value, json};
 
 use crate::auth::{Account, MaybeUser, check_csrf};
 use crate::documents::{PRINT_LANGS, display_name, document_for, render};
-use crate::{AppError, AppResult, AppState, api};
+use crate::ops;
+use crate::{AppError, AppResult, AppState};
 
 /// How long a rendered result waits for its signatures.
 pub const SIGNING_WINDOW_SECONDS: i64 = 600;
@@ -89,7 +90,7 @@ fn prepare(
         .store
         .task(task_id)?
         .ok_or_else(|| AppError::not_found("unknown_task", format!("no task `{task_id}`")))?;
-    let (case, model) = api::load_case(runtime, account, &row.case_id)?;
+    let (case, model) = ops::load_case(runtime, account, &row.case_id)?;
     let task = case
         .tasks
         .get(task_id)
@@ -113,10 +114,7 @@ fn prepare(
         AppError::bad_request("invalid_input", "this task does not sign a result")
     })?;
     let position = model
-        .file
-        .roles
-        .iter()
-        .find(|role| role.id == task.role)
+        .role(&task.role)
         .map(|role| role.title.clone())
         .unwrap_or_else(|| qyzmet_core::Text::kk("—"));
     let signer = docs::Signer {
@@ -371,7 +369,7 @@ pub struct ResultToSign {
 }
 
 #[utoipa::path(get, path = "/api/tasks/{task_id}/result-to-sign", params(("task_id" = String, Path)),
-    responses((status = 200, body = ResultToSign, description = "The result PDFs to sign (CMS, detached), one per language"), (status = 403, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody, description = "The task does not sign a result, or the account has no IIN")))]
+    responses((status = 200, body = ResultToSign, description = "The result PDFs to sign (CMS, detached), one per language"), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody, description = "The task does not sign a result, or the account has no IIN")))]
 pub(crate) async fn api_result_to_sign(
     state: State<AppState>,
     crate::auth::User(session): crate::auth::User,
@@ -391,13 +389,13 @@ pub struct SignResultRequest {
     pub expected_version: Option<u64>,
 }
 
-#[utoipa::path(post, path = "/api/tasks/{task_id}/sign-result", request_body = SignResultRequest, params(("task_id" = String, Path), crate::api::LangParam),
-    responses((status = 200, body = crate::view::CaseView, description = "The case after the task; the signed files are its result"), (status = 410, body = crate::api::ErrorBody, description = "Rendered more than ten minutes ago"), (status = 422, body = crate::api::ErrorBody, description = "signature_rejected with the reason")))]
+#[utoipa::path(post, path = "/api/tasks/{task_id}/sign-result", request_body = SignResultRequest, params(("task_id" = String, Path), crate::i18n::LangParam),
+    responses((status = 200, body = crate::view::CaseView, description = "The case after the task; the signed files are its result"), (status = 410, body = crate::error::ErrorBody, description = "Rendered more than ten minutes ago"), (status = 422, body = crate::error::ErrorBody, description = "signature_rejected with the reason")))]
 pub(crate) async fn api_sign_result(
     State(state): State<AppState>,
     crate::auth::User(session): crate::auth::User,
     Path(task_id): Path<String>,
-    axum::extract::Query(params): axum::extract::Query<crate::api::LangParam>,
+    axum::extract::Query(params): axum::extract::Query<crate::i18n::LangParam>,
     headers: axum::http::HeaderMap,
     Json(body): Json<SignResultRequest>,
 ) -> AppResult {
@@ -419,7 +417,7 @@ pub(crate) async fn api_sign_result(
                 version: body.expected_version,
             };
             let case = sign_result(runtime, pki.as_deref(), &account, &signed, now)?;
-            let model = api::pinned_model(runtime, &case.regulation_hash)?;
+            let model = ops::pinned_model(runtime, &case.regulation_hash)?;
             Ok(crate::view::case_view(runtime, &case, &model, lang, now))
         })
         .await?;

@@ -43,8 +43,11 @@ use serde_json::{Value, json};
 use sha2::Digest as _;
 use utoipa::ToSchema;
 
-use crate::api::{self, ErrorBody, LangParam, SubmitRequest};
 use crate::auth::{Account, MaybeUser, Session, User, check_csrf};
+use crate::error::ErrorBody;
+use crate::i18n::LangParam;
+use crate::ops;
+use crate::ops::SubmitRequest;
 use crate::{AppError, AppResult, AppState, i18n, view};
 
 /// NCALayer's address on a citizen's computer.
@@ -150,7 +153,7 @@ pub fn submit_draft(
     }
     Ok(qyzmet_app::drafts::submit_draft(
         runtime,
-        &api::WebDirectory(runtime),
+        &ops::WebDirectory(runtime),
         account,
         draft_id,
         signature,
@@ -163,7 +166,7 @@ pub use qyzmet_app::drafts::{DRAFT_SECONDS, Draft, REQUEST_FORMAT, load_draft, p
 
 /// Checks a citizen's application and keeps it as a draft to sign
 /// ([`qyzmet_app::drafts::create_draft`]); `attachments` are entries from
-/// [`api::save_blob`].
+/// [`ops::save_blob`].
 pub fn create_draft(
     runtime: &Runtime,
     account: &Account,
@@ -173,7 +176,7 @@ pub fn create_draft(
 ) -> Result<Draft, AppError> {
     Ok(qyzmet_app::drafts::create_draft(
         runtime,
-        &api::WebDirectory(runtime),
+        &ops::WebDirectory(runtime),
         account,
         request,
         attachments,
@@ -270,7 +273,7 @@ pub async fn post_draft_submit(
                 &body.signature,
                 now,
             )?;
-            let model = api::regulation(runtime, &case.regulation_id)?;
+            let model = ops::regulation(runtime, &case.regulation_id)?;
             Ok(view::case_view(runtime, &case, model, lang, now))
         })
         .await?;
@@ -303,7 +306,7 @@ async fn render_sign_page(
     let data = state
         .blocking(move |runtime| {
             let draft = load_draft(runtime, &account, &id, now)?;
-            let model = api::regulation(runtime, &draft.request.regulation)?;
+            let model = ops::regulation(runtime, &draft.request.regulation)?;
             let content = String::from_utf8(draft.content_bytes()?).unwrap_or_default();
             let documents: Vec<String> = draft
                 .request
@@ -311,17 +314,13 @@ async fn render_sign_page(
                 .iter()
                 .map(|id| {
                     model
-                        .file
-                        .documents
-                        .iter()
-                        .find(|document| &document.id == id)
+                        .document(id)
                         .map(|document| document.title.get(lang).to_owned())
                         .unwrap_or_else(|| id.clone())
                 })
                 .collect();
             let form: Vec<Value> = model
-                .file
-                .form
+                .form()
                 .iter()
                 .filter_map(|field| {
                     let value = draft.request.form.get(&field.id)?;
@@ -334,7 +333,7 @@ async fn render_sign_page(
                 .collect();
             Ok(json!({
                 "draft": draft.id,
-                "service_title": model.file.service.title.get(lang),
+                "service_title": model.service_title().get(lang),
                 "documents": documents,
                 "attachments": draft.attachments,
                 "form": form,

@@ -97,6 +97,24 @@ pub fn lang_from(query: Option<&str>, headers: &axum::http::HeaderMap) -> Lang {
     from_query.or_else(from_cookie).unwrap_or_default()
 }
 
+/// The `?lang=` (and `?format=`) query of API calls.
+#[derive(serde::Deserialize, Default, utoipa::IntoParams)]
+pub struct LangParam {
+    /// `kk` (default), `ru` or `en`.
+    pub lang: Option<String>,
+    /// Regulation rendering: `json` (default), `bpmn`, `svg`, `mermaid`, `md`.
+    pub format: Option<String>,
+}
+
+impl LangParam {
+    pub fn lang(&self) -> Lang {
+        self.lang
+            .as_deref()
+            .and_then(Lang::parse)
+            .unwrap_or_default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,7 +25,7 @@ pub struct RegulationSummary {
     pub channels: Vec<String>,
     /// The day the regulation stopped applying, when repealed.
     #[schema(value_type = Option<String>, format = Date)]
-    pub repealed_on: Option<qyzmet_regulation::syntax::LegalDate>,
+    pub repealed_on: Option<qyzmet_regulation::model::LegalDate>,
 }
 
 /// A regulation as JSON (`GET /api/regulations/{id}`, `format=json`): the

@@ -446,7 +446,7 @@ async fn attachments_limits_and_types() {
     let (status, _) = put("text/html", b"<script>".to_vec()).await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let mut big = b"%PDF-".to_vec();
-    big.resize(qyzmet_web::api::ATTACHMENT_MAX_BYTES + 1, b' ');
+    big.resize(qyzmet_web::ops::ATTACHMENT_MAX_BYTES + 1, b' ');
     let (status, error) = put("application/pdf", big).await;
     assert_eq!(
         (status, error["error"]["code"].as_str().unwrap()),

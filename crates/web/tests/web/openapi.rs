@@ -30,22 +30,6 @@ fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
     }
 }
 
-/// Every `$ref` in `value`.
-fn refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
-    match value {
-        Value::Object(map) => {
-            for (key, item) in map {
-                match (key.as_str(), item) {
-                    ("$ref", Value::String(reference)) => out.push(reference),
-                    _ => refs(item, out),
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|item| refs(item, out)),
-        _ => {}
-    }
-}
-
 fn type_matches(ty: &str, value: &Value) -> bool {
     match ty {
         "null" => value.is_null(),
@@ -198,16 +182,6 @@ async fn every_json_answer_of_the_api_has_a_schema() {
         missing.is_empty(),
         "2xx answers without a JSON schema (give them `body = …`, or list them in NOT_JSON): {missing:#?}"
     );
-    // Every schema referred to is in components.schemas.
-    let mut all = Vec::new();
-    refs(&doc, &mut all);
-    for reference in all {
-        let name = reference.trim_start_matches("#/components/schemas/");
-        assert!(
-            doc["components"]["schemas"].get(name).is_some(),
-            "{reference} is not in components.schemas"
-        );
-    }
 }
 
 #[tokio::test]
@@ -234,15 +208,16 @@ async fn api_answers_fit_their_schemas() {
         "{staff_case}"
     );
 
-    for (client, path) in [
-        (&mut citizen, "/api/me"),
-        (&mut citizen, "/api/cases"),
-        (&mut citizen, "/api/notifications"),
-        (&mut executor, "/api/tasks"),
-        (&mut executor, "/api/me"),
-        (&mut executor, "/api/providers"),
-        (&mut executor, "/api/regulations"),
+    for (staff, path) in [
+        (false, "/api/me"),
+        (false, "/api/cases"),
+        (false, "/api/notifications"),
+        (true, "/api/tasks"),
+        (true, "/api/me"),
+        (true, "/api/providers"),
+        (true, "/api/regulations"),
     ] {
+        let client = if staff { &mut executor } else { &mut citizen };
         let reply = client.get(path).await;
         assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.text());
         let body = reply.json();
