@@ -261,7 +261,7 @@ fn drive_to(runtime: &Runtime, case_id: &str, step: &str) -> Case {
             ..staff("p1.someone", &task.role)
         };
         qyzmet_app::tasks::act(
-            &runtime,
+            runtime,
             &account,
             Act {
                 case_id,

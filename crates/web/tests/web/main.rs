@@ -213,6 +213,34 @@ async fn authorization_matrix() {
         [Hidden, Hidden, Hidden, Hidden, Forbidden, Forbidden, Ok], // head elsewhere
         [Ok, Forbidden, Forbidden, Forbidden, Ok, Ok, Ok],        // supervisor
     ];
+    // A registry record to read, so that "allowed" is a 200 and never a
+    // 404 (which would look the same as "hidden").
+    let iin = app.citizen(0);
+    app.state
+        .runtime
+        .store
+        .append(&qyzmet_storage::record::Batch {
+            case_id: "REGISTRY-FIXTURE".into(),
+            expected_seq: 0,
+            idempotency_key: None,
+            events: vec![qyzmet_storage::record::NewEvent {
+                seq: 1,
+                kind: "registered".into(),
+                payload: json!({}).into(),
+                at: app.now(),
+            }],
+            ops: vec![qyzmet_storage::record::ProjectionOp::PutRegistry(
+                qyzmet_storage::record::RegistryRow {
+                    registry: "unemployed".into(),
+                    key: iin.clone(),
+                    region: "kyzylorda".into(),
+                    record: json!({"since": "2026-11-30"}),
+                    case_id: "REGISTRY-FIXTURE".into(),
+                },
+            )],
+            evidence: Vec::new(),
+        })
+        .unwrap();
     for (index, login) in accounts.iter().enumerate() {
         // A fresh case for each account, so that allowed actions do not
         // change what the next account sees.
@@ -220,7 +248,6 @@ async fn authorization_matrix() {
         let case_id = case["case_id"].as_str().unwrap().to_owned();
         let p2 = task_at(&case, "p-2");
         let mut client = app.client(login).await;
-        let iin = app.citizen(0);
         let results = [
             client.get(&format!("/api/cases/{case_id}")).await.status,
             client
@@ -250,13 +277,20 @@ async fn authorization_matrix() {
         ];
         for (action, (status, want)) in results.iter().zip(expected[index]).enumerate() {
             let ok = match want {
-                Ok => status.is_success() || *status == StatusCode::NOT_FOUND && action == 6,
+                Ok => status.is_success(),
                 Forbidden => *status == StatusCode::FORBIDDEN,
                 Hidden => *status == StatusCode::NOT_FOUND,
             };
             assert!(ok, "{login} action #{action}: got {status}, want {want:?}");
         }
     }
+    // Allowed, but no such record: a 404 that says so, not a hidden case.
+    let mut executor = app.client("kyzylorda-city.executor").await;
+    let reply = executor
+        .get(&format!("/api/registries/unemployed/{}", app.citizen(2)))
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.json()["error"]["code"], "no_record");
 }
 
 #[tokio::test]
