@@ -17,12 +17,12 @@ use qyzmet_gateway::sim::SimHandle;
 use qyzmet_gateway::{Client, messages};
 use qyzmet_runtime::reconcile::Reconciliation;
 use qyzmet_runtime::{OutboxRound, RetryPolicy};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
-use utoipa::ToSchema;
 
 use crate::auth::User;
 use crate::error::AppError;
+pub use crate::view::{ExchangeView, RequestView};
 use crate::{AppResult, AppState};
 
 /// How the server reaches the gateway.
@@ -453,32 +453,6 @@ fn request_status_text(status: qyzmet_engine::RequestStatus) -> Text {
     }
 }
 
-/// A request of a case to a state system.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RequestView {
-    pub request_id: String,
-    /// The step that made it.
-    pub step: String,
-    /// System id, e.g. `gbd_fl`.
-    #[schema(value_type = String)]
-    pub system: qyzmet_core::System,
-    pub system_title: String,
-    /// `pending`, `answered`, `failed` or `cancelled`.
-    #[schema(value_type = String)]
-    pub status: qyzmet_engine::RequestStatus,
-    pub status_text: String,
-    /// The answer (one of the system's answers), once answered.
-    #[schema(value_type = Option<String>)]
-    pub answer: Option<Answer>,
-    /// Who answered by hand, when the system failed.
-    pub answered_by: Option<String>,
-    /// RFC 3339 instants.
-    pub requested_at: String,
-    pub answered_at: Option<String>,
-    /// Why the request failed.
-    pub failure: Option<String>,
-}
-
 /// The case's requests to state systems, for the case page and the API.
 pub fn requests_json(case: &qyzmet_engine::Case, lang: Lang) -> Vec<RequestView> {
     case.requests
@@ -497,29 +471,6 @@ pub fn requests_json(case: &qyzmet_engine::Case, lang: Lang) -> Vec<RequestView>
             failure: request.failure.clone(),
         })
         .collect()
-}
-
-/// One message exchanged with a state system (an attempt of a request).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExchangeView {
-    pub request_id: String,
-    /// System id.
-    pub system: String,
-    pub system_title: Option<String>,
-    /// 1 for the first try.
-    pub attempt: u32,
-    pub message_id: String,
-    /// RFC 3339 instant.
-    pub sent_at: String,
-    pub duration_ms: u64,
-    /// Neither answered nor refused by the system.
-    pub failed: bool,
-    /// `ok`, `on_delivery`, `refused…`, or the failure.
-    pub status: String,
-    pub answer: Option<String>,
-    /// The message sent and the one received (XML), when kept.
-    pub request: Option<String>,
-    pub response: Option<String>,
 }
 
 /// Every exchange of a case, oldest first.

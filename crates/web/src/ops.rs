@@ -6,14 +6,21 @@
 use std::collections::BTreeMap;
 
 use qyzmet_app::tasks::{Act, Signatures};
+use qyzmet_core::Lang;
 use qyzmet_engine::{Action, Case, Command};
 use qyzmet_regulation::ProcessModel;
 use qyzmet_regulation::model::FieldType;
 use qyzmet_runtime::Runtime;
+use qyzmet_storage::record::{CaseStatus, TaskRow};
+use qyzmet_store::{CaseQuery, CaseStat, TaskQuery};
+use serde::Serialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
-use crate::auth::Account;
-use crate::{AppError, demo};
+use crate::AppError;
+use crate::auth::{Account, AccountKind};
+use crate::demo::{self, ProviderRecord};
+use crate::view;
 
 /// A regulation of the catalogue by id.
 pub fn regulation<'a>(runtime: &'a Runtime, id: &str) -> Result<&'a ProcessModel, AppError> {
@@ -177,4 +184,259 @@ pub fn act(
         signatures,
         now,
     )?)
+}
+
+/// Cases the account may list: a citizen's own; staff: their provider's;
+/// supervisors: all.
+pub fn cases_of(
+    runtime: &Runtime,
+    account: &Account,
+    provider: Option<String>,
+    limit: usize,
+) -> Result<Vec<qyzmet_storage::record::CaseRow>, AppError> {
+    let query = match account.kind {
+        AccountKind::Citizen => CaseQuery {
+            applicant_id: Some(account.login.clone()),
+            newest_first: true,
+            limit,
+            ..Default::default()
+        },
+        AccountKind::Staff => {
+            let own = account.provider();
+            let provider = if account.supervisor { provider } else { own };
+            if provider.is_none() && !account.supervisor {
+                return Ok(Vec::new());
+            }
+            CaseQuery {
+                provider_id: provider,
+                newest_first: true,
+                limit,
+                ..Default::default()
+            }
+        }
+    };
+    Ok(runtime.store.cases(&query)?)
+}
+
+/// The open tasks of the account's units and roles, most urgent first.
+pub fn tasks_of(
+    runtime: &Runtime,
+    account: &Account,
+    limit: usize,
+) -> Result<Vec<TaskRow>, AppError> {
+    if !account.is_staff() || account.grants.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = runtime.store.tasks(&TaskQuery {
+        units: account.units(),
+        roles: account.roles(),
+        assignee: None,
+        include_closed: false,
+        limit: limit.saturating_mul(2),
+    })?;
+    // The query matches units × roles; keep exact grants, and tasks assigned
+    // to someone else are theirs.
+    let actor = account.actor();
+    Ok(rows
+        .into_iter()
+        .filter(|row| actor.holds(&row.role, &row.unit))
+        .filter(|row| {
+            row.assignee
+                .as_ref()
+                .is_none_or(|who| who == &account.login)
+        })
+        .take(limit)
+        .collect())
+}
+
+/// Work-list rows with their case's edition and route (cached: both are
+/// fixed when the case is filed), handed to `use_views`.
+pub fn with_task_views<R>(
+    runtime: &Runtime,
+    caches: &crate::cache::Caches,
+    rows: &[TaskRow],
+    lang: Lang,
+    now: jiff::Timestamp,
+    use_views: impl FnOnce(&[view::TaskView<'_>]) -> R,
+) -> Result<R, AppError> {
+    let mut routes = Vec::with_capacity(rows.len());
+    for row in rows {
+        let route = match caches.case_route(&row.case_id) {
+            Some(route) => Some(route),
+            None => runtime.store.case(&row.case_id)?.map(|case| {
+                caches.put_case_route(&row.case_id, &case.regulation_hash, &case.route);
+                (case.regulation_hash, case.route)
+            }),
+        };
+        routes.push(route);
+    }
+    let views: Vec<view::TaskView<'_>> = rows
+        .iter()
+        .zip(&routes)
+        .map(|(row, route)| {
+            let model = route
+                .as_ref()
+                .and_then(|(hash, _)| runtime.catalog.by_hash(hash))
+                .map(|entry| &entry.model);
+            let route = route
+                .as_ref()
+                .map(|(_, route)| route.as_str())
+                .unwrap_or("");
+            view::task_view(runtime, row, model, route, lang, now)
+        })
+        .collect();
+    Ok(use_views(&views))
+}
+
+/// Supervisor figures per regulation, provider and route.
+#[derive(Serialize, Clone, Debug, Default, ToSchema)]
+pub struct StatRow {
+    pub regulation_id: String,
+    pub provider_id: String,
+    /// `channel` or `channel/variant`.
+    pub route: String,
+    /// Cases filed.
+    pub received: u64,
+    pub completed: u64,
+    /// Refused, or refused to accept.
+    pub refused: u64,
+    /// Not closed yet.
+    pub open: u64,
+    /// Closed within the term.
+    pub closed_in_time: u64,
+    /// Closed after the term.
+    pub closed_late: u64,
+    /// Open and past the term now.
+    pub overdue_now: u64,
+}
+
+pub fn stat_rows(stats: &[CaseStat]) -> Vec<StatRow> {
+    let mut rows: BTreeMap<(String, String, String), StatRow> = BTreeMap::new();
+    for stat in stats {
+        let row = rows
+            .entry((
+                stat.regulation_id.clone(),
+                stat.provider_id.clone(),
+                stat.route.clone(),
+            ))
+            .or_insert_with(|| StatRow {
+                regulation_id: stat.regulation_id.clone(),
+                provider_id: stat.provider_id.clone(),
+                route: stat.route.clone(),
+                ..Default::default()
+            });
+        row.received += stat.cases;
+        match stat.status {
+            CaseStatus::Completed => row.completed += stat.cases,
+            CaseStatus::Refused | CaseStatus::RefusedToAccept => row.refused += stat.cases,
+            CaseStatus::Withdrawn => {}
+            _ => row.open += stat.cases,
+        }
+        if stat.status.is_closed() {
+            row.closed_late += stat.closed_late;
+            row.closed_in_time += stat.cases - stat.closed_late;
+        }
+        row.overdue_now += stat.overdue_open;
+    }
+    rows.into_values().collect()
+}
+
+/// The steps that took longest, in working time, over the `cases` most
+/// recent cases: (regulation, step) with the count, mean and longest time
+/// from entering the step to leaving it (open steps count until `now`).
+/// Automatic, applicant and end steps are left out.
+pub fn slowest_steps(
+    runtime: &Runtime,
+    now: jiff::Timestamp,
+    cases: usize,
+    lang: Lang,
+) -> Result<Vec<Value>, AppError> {
+    use qyzmet_regulation::model::StepKind;
+    let rows = runtime.store.cases(&CaseQuery {
+        newest_first: true,
+        limit: cases,
+        ..Default::default()
+    })?;
+    // (regulation, route, step) → (count, sum, max) in working minutes
+    let mut spans: BTreeMap<(String, String, String), (u64, i64, i64)> = BTreeMap::new();
+    for row in &rows {
+        let events = runtime.store.case_events(&row.case_id)?;
+        let Ok(Some(case)) = qyzmet_engine::replay(&events) else {
+            continue;
+        };
+        let Some(entry) = runtime.catalog.by_hash(&case.regulation_hash) else {
+            continue;
+        };
+        let schedule = view::schedule_for(runtime, &case.provider.id);
+        let clock = qyzmet_calendar::LegalClock::new(&runtime.calendar, schedule);
+        for visit in &case.trail {
+            let Some(step) = view::step(&entry.model, &case.route, &visit.step) else {
+                continue;
+            };
+            let worked = matches!(
+                step.kind,
+                StepKind::Task | StepKind::Decision | StepKind::Wait
+            ) && step.role.as_deref().is_some_and(|role| role != "applicant");
+            if !worked {
+                continue;
+            }
+            let minutes = clock
+                .working_minutes_between(visit.entered_at, visit.left_at.unwrap_or(now))
+                .max(0);
+            let span = spans
+                .entry((
+                    case.regulation_id.clone(),
+                    case.route.clone(),
+                    visit.step.clone(),
+                ))
+                .or_insert((0, 0, 0));
+            span.0 += 1;
+            span.1 += minutes;
+            span.2 = span.2.max(minutes);
+        }
+    }
+    let schedule = view::schedule_for(runtime, "");
+    let mut out: Vec<(i64, Value)> = spans
+        .into_iter()
+        .map(|((regulation, route, step), (count, sum, max))| {
+            let mean = sum / count.max(1) as i64;
+            let model = runtime.catalog.by_id(&regulation).map(|entry| &entry.model);
+            let action = model
+                .map(|model| view::step_action(model, &route, &step, lang))
+                .unwrap_or_else(|| step.clone());
+            let action: String = action.chars().take(90).collect();
+            (
+                mean,
+                json!({
+                    "regulation_id": regulation,
+                    "service_title": model.map(|model| model.service_title().get(lang).to_owned()),
+                    "channel": crate::i18n::t(lang, &format!("channel.{}", route.split('/').next().unwrap_or_default())),
+                    "route": route,
+                    "step": step,
+                    "action": action,
+                    "count": count,
+                    "mean_minutes": mean,
+                    "max_minutes": max,
+                    "mean": view::duration_words(mean, schedule, lang),
+                    "max": view::duration_words(max, schedule, lang),
+                }),
+            )
+        })
+        .collect();
+    out.sort_by_key(|entry| std::cmp::Reverse(entry.0));
+    Ok(out.into_iter().take(10).map(|(_, value)| value).collect())
+}
+
+/// Providers as the pages list them.
+/// The providers one may file with under a regulation of `region`: an
+/// authorized body only takes appeals.
+pub fn provider_choices(
+    runtime: &Runtime,
+    region: &str,
+    appeal: bool,
+) -> Result<Vec<ProviderRecord>, AppError> {
+    Ok(demo::providers(runtime)?
+        .into_iter()
+        .filter(|provider| provider.region == region && (appeal || !provider.authorized_body))
+        .collect())
 }

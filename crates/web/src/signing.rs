@@ -48,7 +48,7 @@ use crate::error::ErrorBody;
 use crate::i18n::LangParam;
 use crate::ops;
 use crate::ops::SubmitRequest;
-use crate::{AppError, AppResult, AppState, i18n, view};
+use crate::{AppError, AppResult, AppState, view};
 
 /// NCALayer's address on a citizen's computer.
 pub const NCALAYER_URL: &str = "wss://127.0.0.1:13579";
@@ -408,16 +408,6 @@ pub(crate) async fn sign_submit(
     }
 }
 
-/// The explanation of a signature check's result for people, in `lang`.
-pub fn signature_text(signature: &RequestSignature, lang: Lang) -> String {
-    match &signature.failure {
-        None => i18n::t(lang, "signature.confirmed").to_owned(),
-        Some(code) => format!(
-            "{} {}",
-            i18n::t(lang, "signature.not_confirmed"),
-            i18n::t(lang, &failure_key(code))
-        ),
-    }
-}
+pub use crate::view::signature_text;
 
 // ------------------------------------------------------------ messages

@@ -172,11 +172,11 @@ pub struct CaseDetail {
     /// The files attached to the case.
     pub attachments: Vec<AttachmentView>,
     /// The case's requests to state systems.
-    pub requests: Vec<crate::gateway::RequestView>,
+    pub requests: Vec<super::RequestView>,
     /// Every message exchanged with state systems (staff only: absent for
     /// citizens).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub exchanges: Option<Vec<crate::gateway::ExchangeView>>,
+    pub exchanges: Option<Vec<super::ExchangeView>>,
 }
 
 /// One event of the case's history.
@@ -387,7 +387,7 @@ pub fn case_view(
         refusal_ground: ground,
         signature: case.signature.as_ref().map(|signature| SignatureView {
             confirmed: signature.is_valid(),
-            text: crate::signing::signature_text(signature, lang),
+            text: super::signature_text(signature, lang),
             signer: signature.signer.clone(),
             failure: signature.failure.clone(),
         }),

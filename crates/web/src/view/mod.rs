@@ -16,6 +16,7 @@ use qyzmet_storage::record::CaseStatus;
 use crate::i18n::{t, text};
 
 mod case;
+mod gateway;
 mod replies;
 mod task;
 
@@ -23,6 +24,7 @@ pub use case::{
     AttachmentView, CaseDetail, CaseTask, CaseView, DocumentView, FormEntry, HistoryEntry,
     OutcomeView, SignatureView, TimelineEntry, case_view,
 };
+pub use gateway::{ExchangeView, RequestView};
 pub use replies::*;
 pub use task::{TaskView, task_view};
 
@@ -119,4 +121,16 @@ pub(crate) fn status_key(status: CaseStatus) -> String {
         .ok()
         .and_then(|value| value.as_str().map(str::to_owned))
         .unwrap_or_default()
+}
+
+/// The explanation of a signature check's result for people, in `lang`.
+pub fn signature_text(signature: &qyzmet_engine::RequestSignature, lang: Lang) -> String {
+    match &signature.failure {
+        None => crate::i18n::t(lang, "signature.confirmed").to_owned(),
+        Some(code) => format!(
+            "{} {}",
+            crate::i18n::t(lang, "signature.not_confirmed"),
+            crate::i18n::t(lang, &crate::i18n::failure_key(code))
+        ),
+    }
 }

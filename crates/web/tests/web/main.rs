@@ -610,7 +610,7 @@ async fn openapi_documents_every_api_route() {
     ] {
         assert!(paths.contains_key(path), "{path} undocumented");
     }
-    let source = include_str!("../../src/api.rs");
+    let source = include_str!("../../src/api/mod.rs");
     let routes =
         &source[source.find("pub fn routes()").unwrap()..source.find("async fn openapi").unwrap()];
     let routed = routes.matches("\"/api/").count();
