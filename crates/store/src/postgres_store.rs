@@ -50,6 +50,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "notifications",
         include_str!("../migrations/postgres/0004_notifications.sql"),
     ),
+    (
+        5,
+        "collate_c",
+        include_str!("../migrations/postgres/0005_collate_c.sql"),
+    ),
 ];
 
 /// Connections kept open at most; callers beyond that wait.

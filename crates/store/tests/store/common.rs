@@ -33,6 +33,15 @@ enum Backend {
 }
 
 impl Fixture {
+    /// The migrations this backend's store applies (PostgreSQL has one
+    /// more: 0005 makes every text column `COLLATE "C"`).
+    pub fn migrations(&self) -> i64 {
+        match self.backend {
+            Backend::Sqlite { .. } => 4,
+            Backend::Postgres { .. } => 5,
+        }
+    }
+
     pub fn sqlite() -> Fixture {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("store.db");

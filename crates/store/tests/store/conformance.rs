@@ -926,10 +926,13 @@ fn migrations_idempotent_on_reopen(fx: &Fixture) {
             .duplicate
     );
     let _third = fx.reopen();
-    assert_eq!(fx.query_i64("SELECT COUNT(*) FROM schema_migrations"), 4);
+    assert_eq!(
+        fx.query_i64("SELECT COUNT(*) FROM schema_migrations"),
+        fx.migrations()
+    );
     assert_eq!(
         fx.query_i64("SELECT CAST(MAX(version) AS BIGINT) FROM schema_migrations"),
-        4
+        fx.migrations()
     );
 }
 
@@ -1618,4 +1621,41 @@ fn exchanges_per_case_and_stats(fx: &Fixture) {
             .unwrap()
             .is_empty()
     );
+}
+
+/// Every text column of the PostgreSQL store compares bytewise
+/// (`COLLATE "C"`, migration 0005), whatever the cluster's default: ids
+/// sort as on SQLite, and key comparisons skip strcoll.
+#[test]
+fn postgres_text_columns_compare_bytewise() {
+    let Some(fx) = Fixture::postgres() else {
+        return;
+    };
+    let linguistic = fx.query_i64(
+        "SELECT count(*) FROM information_schema.columns c
+         JOIN information_schema.tables t
+           ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+         WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
+           AND c.data_type = 'text' AND c.table_name <> 'schema_migrations'
+           AND c.collation_name IS DISTINCT FROM 'C'",
+    );
+    assert_eq!(linguistic, 0);
+    let text_columns = fx.query_i64(
+        "SELECT count(*) FROM information_schema.columns
+         WHERE table_schema = current_schema() AND data_type = 'text'
+           AND collation_name = 'C'",
+    );
+    assert!(text_columns > 40, "{text_columns}");
+    // Byte order: upper case before `_` before lower case before non-ASCII.
+    for key in ["a", "Ä", "_x", "B"] {
+        fx.store.put_doc("order", key, &json!(key)).unwrap();
+    }
+    let keys: Vec<String> = fx
+        .store
+        .docs("order", 10)
+        .unwrap()
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect();
+    assert_eq!(keys, ["B", "_x", "a", "Ä"]);
 }
