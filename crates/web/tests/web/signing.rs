@@ -274,14 +274,30 @@ async fn portal_requests_must_be_signed_and_drafts_are_private_and_expire() {
 /// tool, over the draft's bytes.
 #[tokio::test]
 async fn a_signature_made_by_the_openssl_cli_is_confirmed() {
-    let app = TestApp::new();
     // openssl writes the machine's clock as the signing time; a signing
     // time after the server's clock is refused, so the server runs on the
-    // machine's clock here.
-    app.set_now(&jiff::Timestamp::now().to_string());
+    // machine's clock here, with a demo PKI made at that clock (the shared
+    // one's delta CRL is valid for a day around `monday_morning`, so on a
+    // later day revocation could not be checked).
+    let now = jiff::Timestamp::now();
+    let pki = std::sync::Arc::new(qyzmet_pki::demo_pki(now).unwrap());
+    let trust = std::sync::Arc::new(qyzmet_web::demo_pki::trust_of(&pki));
+    let app = TestApp::with(move |state| state.pki = Some(trust));
+    app.set_now(&now.to_string());
     let iin = app.citizen(0);
     let mut client = app.client(&iin).await;
-    let cert = person_cert(&iin, Purpose::Signing);
+    let cert = pki
+        .issue_to(
+            &qyzmet_pki::Holder {
+                surname: "ТЕСТОВ",
+                given_name: "ТЕСТ",
+                patronymic: "",
+                iin: qyzmet_core::Iin::parse(&iin).unwrap(),
+                organisation: None,
+            },
+            Purpose::Signing,
+        )
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let cert_path = dir.path().join("cert.pem");
     let key_path = dir.path().join("key.pem");
