@@ -37,6 +37,7 @@ pub mod ops;
 mod page;
 mod pages;
 mod receipts;
+mod respond;
 pub mod result_signing;
 pub mod signing;
 mod view;
@@ -183,7 +184,7 @@ pub fn app(state: AppState) -> Router {
         )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            error::render_errors,
+            respond::render_errors,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -6,6 +6,7 @@ mod certificates;
 mod common;
 mod errors;
 mod gateway;
+mod modules;
 mod monitoring;
 mod notifications;
 mod openapi;
