@@ -323,8 +323,6 @@ fn stored(case: &str, events: &[qyzmet_storage::record::NewEvent]) -> Vec<Stored
             kind: event.kind.clone(),
             payload: event.payload.to_value(),
             at: event.at,
-            prev_case_hash: String::new(),
-            prev_global_hash: String::new(),
             hash: String::new(),
         })
         .collect()

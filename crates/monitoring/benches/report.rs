@@ -18,8 +18,6 @@ fn event(case: &str, seq: u64, kind: &str, at: Timestamp, payload: Value) -> Sto
         kind: kind.to_owned(),
         payload,
         at,
-        prev_case_hash: String::new(),
-        prev_global_hash: String::new(),
         hash: String::new(),
     }
 }

@@ -550,8 +550,6 @@ mod tests {
             kind: kind.into(),
             payload,
             at: Timestamp::UNIX_EPOCH,
-            prev_case_hash: String::new(),
-            prev_global_hash: String::new(),
             hash: String::new(),
         }
     }

@@ -180,12 +180,11 @@ pub struct AuditProblem {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AuditProblemKind {
-    /// The stored hash is not the hash of the stored fields: the row was edited.
+    /// The stored hash is not the hash of the stored fields and the stored
+    /// hashes of the row's predecessors in both chains: the row, or the
+    /// `hash` of its case's previous event or of the log's previous event,
+    /// was edited.
     HashMismatch { stored: String, computed: String },
-    /// `prev_case_hash` is not the hash of the case's previous event.
-    CaseChainBroken { stored: String, expected: String },
-    /// `prev_global_hash` is not the hash of the previous event in the log.
-    GlobalChainBroken { stored: String, expected: String },
     /// The case's sequence numbers skip (a row was deleted) or do not start at 1.
     CaseGap { expected_seq: u64 },
     /// The global sequence numbers skip (a row was deleted).

@@ -76,11 +76,10 @@ pub struct StoredEvent {
     pub kind: String,
     pub payload: Value,
     pub at: Timestamp,
-    /// `sha256:<hex>` of the previous event of the same case (`""` for the first).
-    pub prev_case_hash: String,
-    /// `sha256:<hex>` of the previous event in the global log (`""` for the first).
-    pub prev_global_hash: String,
-    /// `sha256:<hex>` over this event's fields and both previous hashes.
+    /// `sha256:<hex>` over this event's fields and the hashes of its two
+    /// predecessors (the case's event `seq - 1` and the log's event
+    /// `global_seq - 1`, `""` for a first event). The predecessors' hashes
+    /// are hashed, not stored: they are the neighbouring events' `hash`.
     pub hash: String,
 }
 

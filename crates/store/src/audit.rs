@@ -11,20 +11,22 @@ use crate::{AuditProblem, AuditProblemKind, AuditReport, StoreError, limits};
 /// The row reads of `verify`, all inside one read snapshot.
 pub(crate) trait AuditBackend {
     /// Hands `each` up to `limit` event rows with `global_seq > after`, in
-    /// `global_seq` order; returns how many rows it handed.
+    /// `global_seq` order, each with the stored `hash` of its case's event
+    /// `seq - 1` (a join on `(case_id, seq - 1)`); returns how many rows it
+    /// handed.
     fn events_in_global_order(
         &mut self,
         after: i64,
         limit: usize,
         each: &mut dyn FnMut(&RawEvent),
     ) -> Result<usize, StoreError>;
-    /// Hands `each` up to `limit` event rows with `(case_id, seq) > after`,
-    /// in `(case_id, seq)` order; returns how many rows it handed.
+    /// Hands `each` the keys of up to `limit` event rows with `(case_id,
+    /// seq) > after`, in `(case_id, seq)` order; returns how many it handed.
     fn events_in_case_order(
         &mut self,
         after: (&str, i64),
         limit: usize,
-        each: &mut dyn FnMut(&RawEvent),
+        each: &mut dyn FnMut(&RawKey),
     ) -> Result<usize, StoreError>;
     /// The chain head row: `(global_seq, hash)`.
     fn chain_head(&mut self) -> Result<(i64, String), StoreError>;
@@ -32,7 +34,7 @@ pub(crate) trait AuditBackend {
 
 /// Checks both chains and the head row. Problems come in this order: the
 /// global pass's, row by row in `global_seq` order (per row: gap,
-/// unreadable, chain link, hash); then the head's; then the case pass's, in
+/// unreadable, hash); then the head's; then the case pass's, in
 /// `(case_id, seq)` order.
 pub(crate) fn verify(backend: &mut impl AuditBackend) -> Result<AuditReport, StoreError> {
     let page = limits::PAGE_ROWS;
@@ -43,7 +45,7 @@ pub(crate) fn verify(backend: &mut impl AuditBackend) -> Result<AuditReport, Sto
     loop {
         let before = after;
         let count = backend.events_in_global_order(before, page, &mut |row| {
-            after = row.global_seq;
+            after = row.key.global_seq;
             global.feed(row, &mut problems);
         })?;
         if count < page {
@@ -59,10 +61,10 @@ pub(crate) fn verify(backend: &mut impl AuditBackend) -> Result<AuditReport, Sto
     let mut after = (String::new(), i64::MIN);
     loop {
         let before = after.clone();
-        let count = backend.events_in_case_order((&before.0, before.1), page, &mut |row| {
-            after.0.clone_from(&row.case_id);
-            after.1 = row.seq;
-            cases.feed(row, &mut problems);
+        let count = backend.events_in_case_order((&before.0, before.1), page, &mut |key| {
+            after.0.clone_from(&key.case_id);
+            after.1 = key.seq;
+            cases.feed(key, &mut problems);
         })?;
         if count < page {
             break;
@@ -87,11 +89,16 @@ fn cursor_moved(moved: bool) -> Result<(), StoreError> {
     }
 }
 
-/// One event row as read from the database, before any parsing.
-pub(crate) struct RawEvent {
+/// An event row's key columns as read from the database.
+pub(crate) struct RawKey {
     pub global_seq: i64,
     pub case_id: String,
     pub seq: i64,
+}
+
+/// One event row as read from the database, before any parsing.
+pub(crate) struct RawEvent {
+    pub key: RawKey,
     /// The remaining columns, or why they could not be read.
     pub fields: Result<RawFields, String>,
 }
@@ -100,29 +107,37 @@ pub(crate) struct RawFields {
     pub kind: String,
     pub payload: String,
     pub at: String,
-    pub prev_case_hash: String,
-    pub prev_global_hash: String,
     pub hash: String,
+    /// The stored `hash` of the same case's event `seq - 1`; `None` when
+    /// there is no such row or its hash is not text.
+    pub case_prev_hash: Option<String>,
 }
 
 fn as_u64(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
 
-fn problem(row: &RawEvent, kind: AuditProblemKind) -> AuditProblem {
+fn problem(key: &RawKey, kind: AuditProblemKind) -> AuditProblem {
     AuditProblem {
-        case_id: row.case_id.clone(),
-        seq: as_u64(row.seq),
-        global_seq: as_u64(row.global_seq),
+        case_id: key.case_id.clone(),
+        seq: as_u64(key.seq),
+        global_seq: as_u64(key.global_seq),
         kind,
     }
 }
 
-/// Pass 1: rows in global order.
+/// Pass 1: rows in global order. Each row's hash is recomputed from its
+/// stored fields with the stored `hash` of the previous row (the global
+/// predecessor) and of its case's event `seq - 1` (the case predecessor)
+/// as the previous hashes, so an edited `hash` shows at its row and at the
+/// next row of each chain.
 pub(crate) struct GlobalPass {
     expected_global_seq: i64,
-    prev_hash: String,
+    /// The previous row's stored hash; `None` after an unreadable row.
+    prev_hash: Option<String>,
     last: Option<(String, i64, i64)>,
+    /// The last row's hash as the head must name it (`""` if unreadable).
+    last_hash: String,
     pub events_checked: u64,
 }
 
@@ -130,74 +145,80 @@ impl GlobalPass {
     pub fn new() -> Self {
         GlobalPass {
             expected_global_seq: 1,
-            prev_hash: String::new(),
+            prev_hash: Some(String::new()),
             last: None,
+            last_hash: String::new(),
             events_checked: 0,
         }
     }
 
     pub fn feed(&mut self, row: &RawEvent, problems: &mut Vec<AuditProblem>) {
+        let key = &row.key;
         self.events_checked += 1;
-        let gap = row.global_seq != self.expected_global_seq;
+        let gap = key.global_seq != self.expected_global_seq;
         if gap {
             problems.push(problem(
-                row,
+                key,
                 AuditProblemKind::GlobalGap {
                     expected_global_seq: as_u64(self.expected_global_seq),
                 },
             ));
         }
-        self.expected_global_seq = row.global_seq.saturating_add(1);
-        self.last = Some((row.case_id.clone(), row.seq, row.global_seq));
+        self.expected_global_seq = key.global_seq.saturating_add(1);
+        self.last = Some((key.case_id.clone(), key.seq, key.global_seq));
+        let prev_global = std::mem::take(&mut self.prev_hash);
         let fields = match &row.fields {
             Ok(fields) => fields,
             Err(detail) => {
                 problems.push(problem(
-                    row,
+                    key,
                     AuditProblemKind::Unreadable {
                         detail: detail.clone(),
                     },
                 ));
-                self.prev_hash = String::new();
+                self.last_hash = String::new();
                 return;
             }
         };
-        // After a gap the previous hash is unknown: report the gap only.
-        if !gap && fields.prev_global_hash != self.prev_hash {
-            problems.push(problem(
-                row,
-                AuditProblemKind::GlobalChainBroken {
-                    stored: fields.prev_global_hash.clone(),
-                    expected: self.prev_hash.clone(),
-                },
-            ));
-        }
+        self.prev_hash = Some(fields.hash.clone());
+        self.last_hash.clone_from(&fields.hash);
+        // A case's first event follows nothing in its case.
+        let prev_case = if key.seq == 1 {
+            Some("")
+        } else {
+            fields.case_prev_hash.as_deref()
+        };
+        // After a gap, an unreadable row, or without the case's previous
+        // event, a previous hash is unknown: that row or gap is reported
+        // (here, or as `CaseGap` by the case pass), this row is not hashed.
+        let (false, Some(prev_global), Some(prev_case)) = (gap, prev_global, prev_case) else {
+            return;
+        };
         let computed = event_hash(&EventHashInput {
-            case_id: &row.case_id,
-            seq: as_u64(row.seq),
-            global_seq: as_u64(row.global_seq),
+            case_id: &key.case_id,
+            seq: as_u64(key.seq),
+            global_seq: as_u64(key.global_seq),
             kind: &fields.kind,
             payload_json: &fields.payload,
             at: &fields.at,
-            prev_case_hash: &fields.prev_case_hash,
-            prev_global_hash: &fields.prev_global_hash,
+            prev_case_hash: prev_case,
+            prev_global_hash: &prev_global,
         });
         if computed != fields.hash {
             problems.push(problem(
-                row,
+                key,
                 AuditProblemKind::HashMismatch {
                     stored: fields.hash.clone(),
                     computed,
                 },
             ));
         }
-        self.prev_hash = fields.hash.clone();
     }
 
     /// Compares the end of the log with the chain head row.
     pub fn finish(&self, head_global_seq: i64, head_hash: &str, problems: &mut Vec<AuditProblem>) {
         let (case_id, seq, global_seq) = self.last.clone().unwrap_or_default();
-        if global_seq != head_global_seq || self.prev_hash != head_hash {
+        if global_seq != head_global_seq || self.last_hash != head_hash {
             problems.push(AuditProblem {
                 case_id,
                 seq: as_u64(seq),
@@ -211,11 +232,10 @@ impl GlobalPass {
     }
 }
 
-/// Pass 2: rows in `(case_id, seq)` order.
+/// Pass 2: keys in `(case_id, seq)` order: each case's seqs run 1, 2, 3 …
 pub(crate) struct CasePass {
     case_id: Option<String>,
     expected_seq: i64,
-    prev_hash: String,
 }
 
 impl CasePass {
@@ -223,40 +243,22 @@ impl CasePass {
         CasePass {
             case_id: None,
             expected_seq: 1,
-            prev_hash: String::new(),
         }
     }
 
-    pub fn feed(&mut self, row: &RawEvent, problems: &mut Vec<AuditProblem>) {
-        if self.case_id.as_deref() != Some(row.case_id.as_str()) {
-            self.case_id = Some(row.case_id.clone());
+    pub fn feed(&mut self, key: &RawKey, problems: &mut Vec<AuditProblem>) {
+        if self.case_id.as_deref() != Some(key.case_id.as_str()) {
+            self.case_id = Some(key.case_id.clone());
             self.expected_seq = 1;
-            self.prev_hash = String::new();
         }
-        let gap = row.seq != self.expected_seq;
-        if gap {
+        if key.seq != self.expected_seq {
             problems.push(problem(
-                row,
+                key,
                 AuditProblemKind::CaseGap {
                     expected_seq: as_u64(self.expected_seq),
                 },
             ));
         }
-        self.expected_seq = row.seq.saturating_add(1);
-        let Ok(fields) = &row.fields else {
-            // Reported as unreadable by the global pass.
-            self.prev_hash = String::new();
-            return;
-        };
-        if !gap && fields.prev_case_hash != self.prev_hash {
-            problems.push(problem(
-                row,
-                AuditProblemKind::CaseChainBroken {
-                    stored: fields.prev_case_hash.clone(),
-                    expected: self.prev_hash.clone(),
-                },
-            ));
-        }
-        self.prev_hash = fields.hash.clone();
+        self.expected_seq = key.seq.saturating_add(1);
     }
 }

@@ -27,7 +27,7 @@ pub fn event_hash(input: &EventHashInput<'_>) -> String {
 
 /// An event hash as text (`sha256:` and 64 hex digits) without a heap
 /// allocation, or the empty text that stands before a chain's first event:
-/// the write path makes and copies three of them per event.
+/// the write path makes one per event and keeps the two previous ones.
 #[derive(Clone, Copy)]
 pub(crate) struct HashText {
     len: u8,

@@ -60,7 +60,9 @@ pub(crate) struct Head {
 }
 
 /// An event row, borrowing its texts from the batch (no copies on the
-/// write path); the hashes are fixed-size texts.
+/// write path); the hash is a fixed-size text. The predecessors' hashes
+/// are hashed (`stage`) but not stored: they are the `hash` of the case's
+/// event `seq - 1` and of the log's event `global_seq - 1`.
 pub(crate) struct EventVals<'a> {
     pub(crate) global_seq: i64,
     pub(crate) case_id: &'a str,
@@ -68,8 +70,6 @@ pub(crate) struct EventVals<'a> {
     pub(crate) kind: &'a str,
     pub(crate) payload: &'a str,
     pub(crate) at: String,
-    pub(crate) prev_case_hash: HashText,
-    pub(crate) prev_global_hash: HashText,
     pub(crate) hash: HashText,
 }
 
@@ -373,10 +373,10 @@ fn stage<'a>(batch: &'a Batch, case_hash: &str, head: &Head) -> Result<Staged<'a
             kind: &event.kind,
             payload,
             at,
-            prev_case_hash: std::mem::replace(&mut prev_case, hash),
-            prev_global_hash: std::mem::replace(&mut prev_global, hash),
             hash,
         });
+        prev_case = hash;
+        prev_global = hash;
     }
     let mut ops = Vec::with_capacity(batch.ops.len());
     for op in &batch.ops {

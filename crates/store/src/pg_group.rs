@@ -30,18 +30,18 @@ SELECT 'h'::text, c.case_id, c.case_id, e.seq, 0::bigint, 0::bigint, e.hash
 
 const WRITE_SQL: &str = "\
 WITH ev AS (
-  INSERT INTO events (global_seq, case_id, seq, kind, payload, at, prev_case_hash, prev_global_hash, hash)
+  INSERT INTO events (global_seq, case_id, seq, kind, payload, at, hash)
   SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
-                       $7::text[], $8::text[], $9::text[])
+                       $7::text[])
 ), idem AS (
   INSERT INTO idempotency (key, case_id, last_seq, events, last_global_seq, last_hash)
-  SELECT * FROM unnest($10::text[], $11::text[], $12::bigint[], $13::bigint[], $14::bigint[], $15::text[])
+  SELECT * FROM unnest($8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::bigint[], $13::text[])
 ), cs AS (
   INSERT INTO cases (case_id, regulation_id, regulation_hash, service_id, route, provider_id,
                      applicant_id, status, current_steps, submitted_at, due, closed_at, result, version)
-  SELECT * FROM unnest($16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[],
-                       $22::text[], $23::text[], $24::text[], $25::bigint[], $26::bigint[], $27::bigint[],
-                       $28::text[], $29::bigint[])
+  SELECT * FROM unnest($14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[],
+                       $20::text[], $21::text[], $22::text[], $23::bigint[], $24::bigint[], $25::bigint[],
+                       $26::text[], $27::bigint[])
   ON CONFLICT (case_id) DO UPDATE SET regulation_id = EXCLUDED.regulation_id,
      regulation_hash = EXCLUDED.regulation_hash, service_id = EXCLUDED.service_id,
      route = EXCLUDED.route, provider_id = EXCLUDED.provider_id,
@@ -52,9 +52,9 @@ WITH ev AS (
 ), tk AS (
   INSERT INTO tasks (task_id, case_id, step_id, role, unit, assignee, status, is_open,
                      created_at, due, due_key, escalation, check_reason)
-  SELECT * FROM unnest($30::text[], $31::text[], $32::text[], $33::text[], $34::text[], $35::text[],
-                       $36::text[], $37::boolean[], $38::bigint[], $39::bigint[], $40::bigint[],
-                       $41::boolean[], $57::text[])
+  SELECT * FROM unnest($28::text[], $29::text[], $30::text[], $31::text[], $32::text[], $33::text[],
+                       $34::text[], $35::boolean[], $36::bigint[], $37::bigint[], $38::bigint[],
+                       $39::boolean[], $55::text[])
   ON CONFLICT (task_id) DO UPDATE SET case_id = EXCLUDED.case_id, step_id = EXCLUDED.step_id,
      role = EXCLUDED.role, unit = EXCLUDED.unit, assignee = EXCLUDED.assignee,
      status = EXCLUDED.status, is_open = EXCLUDED.is_open, created_at = EXCLUDED.created_at,
@@ -62,30 +62,30 @@ WITH ev AS (
      check_reason = EXCLUDED.check_reason
 ), rp AS (
   INSERT INTO registries (registry, key, region, record, case_id)
-  SELECT * FROM unnest($42::text[], $43::text[], $44::text[], $45::text[], $46::text[])
+  SELECT * FROM unnest($40::text[], $41::text[], $42::text[], $43::text[], $44::text[])
   ON CONFLICT (registry, key) DO UPDATE SET region = EXCLUDED.region, record = EXCLUDED.record,
      case_id = EXCLUDED.case_id
 ), rd AS (
-  DELETE FROM registries AS r USING unnest($47::text[], $48::text[]) AS d(registry, key)
+  DELETE FROM registries AS r USING unnest($45::text[], $46::text[]) AS d(registry, key)
   WHERE r.registry = d.registry AND r.key = d.key
 ), ts AS (
   INSERT INTO timers (timer_id, case_id, due, kind, payload, lease_owner, lease_until)
   SELECT t.*, NULL::text, NULL::bigint
-    FROM unnest($49::text[], $50::text[], $51::bigint[], $52::text[], $53::text[]) AS t
+    FROM unnest($47::text[], $48::text[], $49::bigint[], $50::text[], $51::text[]) AS t
   ON CONFLICT (timer_id) DO UPDATE SET case_id = EXCLUDED.case_id, due = EXCLUDED.due,
      kind = EXCLUDED.kind, payload = EXCLUDED.payload, lease_owner = NULL, lease_until = NULL
 ), tc AS (
-  DELETE FROM timers WHERE timer_id = ANY($54::text[])
+  DELETE FROM timers WHERE timer_id = ANY($52::text[])
 ), op AS (
   INSERT INTO outbox (request_id, case_id, system, payload, created_at, next_at)
   SELECT o.*, o.created_at
-    FROM unnest($58::text[], $59::text[], $60::text[], $61::text[], $62::bigint[])
+    FROM unnest($56::text[], $57::text[], $58::text[], $59::text[], $60::bigint[])
          AS o(request_id, case_id, system, payload, created_at)
   ON CONFLICT (request_id) DO NOTHING
 ), od AS (
-  DELETE FROM outbox WHERE request_id = ANY($63::text[])
+  DELETE FROM outbox WHERE request_id = ANY($61::text[])
 )
-UPDATE chain_head SET global_seq = $55, hash = $56 WHERE id = 1";
+UPDATE chain_head SET global_seq = $53, hash = $54 WHERE id = 1";
 
 /// The two prepared statements of a group commit.
 pub(crate) struct GroupStatements {
@@ -260,15 +260,13 @@ fn write_chunk(
         .collect();
 
     let head_seq = u64_to_i64(head.global_seq)?;
-    let params: [&(dyn ToSql + Sync); 63] = [
+    let params: [&(dyn ToSql + Sync); 61] = [
         &column!(events, |e| e.global_seq),
         &column!(events, |e| e.case_id),
         &column!(events, |e| e.seq),
         &column!(events, |e| e.kind),
         &column!(events, |e| e.payload),
         &column!(events, |e| e.at.as_str()),
-        &column!(events, |e| e.prev_case_hash.as_str()),
-        &column!(events, |e| e.prev_global_hash.as_str()),
         &column!(events, |e| e.hash.as_str()),
         &column!(idem, |r| r.0.as_str()),
         &column!(idem, |r| r.1.case_id.as_str()),

@@ -16,7 +16,7 @@ use qyzmet_storage::record::{
 };
 use serde_json::Value;
 
-use crate::audit::{self, AuditBackend, RawEvent, RawFields};
+use crate::audit::{self, AuditBackend, RawEvent, RawFields, RawKey};
 use crate::commit_queue::CommitQueue;
 use crate::convert::*;
 use crate::group::{Chunk, GroupBackend, Head, append_group};
@@ -54,6 +54,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         5,
         "collate_c",
         include_str!("../migrations/postgres/0005_collate_c.sql"),
+    ),
+    (
+        6,
+        "events_without_prev",
+        include_str!("../migrations/postgres/0006_events_without_prev.sql"),
     ),
 ];
 
@@ -295,8 +300,7 @@ fn get<'a, T: postgres::types::FromSql<'a>>(row: &'a Row, index: usize) -> Resul
         .map_err(|e| StoreError::Corrupt(format!("postgres: column {index}: {e}")))
 }
 
-const EVENT_COLUMNS: &str =
-    "case_id, seq, global_seq, kind, payload, at, prev_case_hash, prev_global_hash, hash";
+const EVENT_COLUMNS: &str = "case_id, seq, global_seq, kind, payload, at, hash";
 
 fn event_from_row(row: &Row) -> Result<StoredEvent, StoreError> {
     let case_id: String = get(row, 0)?;
@@ -308,9 +312,7 @@ fn event_from_row(row: &Row) -> Result<StoredEvent, StoreError> {
         at: parse_at(&at)?,
         global_seq: i64_to_u64(get(row, 2)?)?,
         kind: get(row, 3)?,
-        prev_case_hash: get(row, 6)?,
-        prev_global_hash: get(row, 7)?,
-        hash: get(row, 8)?,
+        hash: get(row, 6)?,
         case_id,
         seq,
     })
@@ -443,21 +445,30 @@ fn raw_event(row: &Row) -> RawEvent {
             kind: text(3)?,
             payload: text(4)?,
             at: text(5)?,
-            prev_case_hash: text(6)?,
-            prev_global_hash: text(7)?,
-            hash: text(8)?,
+            hash: text(6)?,
+            case_prev_hash: text(7).ok(),
         })
     })();
     RawEvent {
-        global_seq: row.try_get(0).unwrap_or(-1),
-        case_id: row.try_get(1).unwrap_or_default(),
-        seq: row.try_get(2).unwrap_or(-1),
+        key: raw_key(row),
         fields,
     }
 }
 
-const RAW_COLUMNS: &str =
-    "global_seq, case_id, seq, kind, payload, at, prev_case_hash, prev_global_hash, hash";
+fn raw_key(row: &Row) -> RawKey {
+    RawKey {
+        global_seq: row.try_get(0).unwrap_or(-1),
+        case_id: row.try_get(1).unwrap_or_default(),
+        seq: row.try_get(2).unwrap_or(-1),
+    }
+}
+
+/// An event row in global order with the stored hash of its case's event
+/// `seq - 1` (`audit.rs`): the unique index on `(case_id, seq)` finds it.
+const RAW_EVENTS_IN_GLOBAL_ORDER: &str = "\
+SELECT e.global_seq, e.case_id, e.seq, e.kind, e.payload, e.at, e.hash, p.hash
+  FROM events AS e LEFT JOIN events AS p ON p.case_id = e.case_id AND p.seq = e.seq - 1
+ WHERE e.global_seq > $1 ORDER BY e.global_seq LIMIT $2";
 
 /// PostgreSQL's row reads for `verify` (`audit.rs` decides), inside the
 /// `REPEATABLE READ READ ONLY` transaction.
@@ -472,10 +483,9 @@ impl<C: GenericClient> AuditBackend for PgAudit<'_, C> {
         limit: usize,
         each: &mut dyn FnMut(&RawEvent),
     ) -> Result<usize, StoreError> {
-        let rows = self.tx.query(
-            &format!("SELECT {RAW_COLUMNS} FROM events WHERE global_seq > $1 ORDER BY global_seq LIMIT $2"),
-            &[&after, &(limit as i64)],
-        )?;
+        let rows = self
+            .tx
+            .query(RAW_EVENTS_IN_GLOBAL_ORDER, &[&after, &(limit as i64)])?;
         for row in &rows {
             each(&raw_event(row));
         }
@@ -486,16 +496,14 @@ impl<C: GenericClient> AuditBackend for PgAudit<'_, C> {
         &mut self,
         (after_case, after_seq): (&str, i64),
         limit: usize,
-        each: &mut dyn FnMut(&RawEvent),
+        each: &mut dyn FnMut(&RawKey),
     ) -> Result<usize, StoreError> {
         let rows = self.tx.query(
-            &format!(
-                "SELECT {RAW_COLUMNS} FROM events WHERE (case_id, seq) > ($1, $2) ORDER BY case_id, seq LIMIT $3"
-            ),
+            "SELECT global_seq, case_id, seq FROM events WHERE (case_id, seq) > ($1, $2) ORDER BY case_id, seq LIMIT $3",
             &[&after_case, &after_seq, &(limit as i64)],
         )?;
         for row in &rows {
-            each(&raw_event(row));
+            each(&raw_key(row));
         }
         Ok(rows.len())
     }

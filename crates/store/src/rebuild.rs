@@ -243,8 +243,6 @@ mod tests {
                 kind: "submitted".into(),
                 payload: json!({}),
                 at: Timestamp::UNIX_EPOCH,
-                prev_case_hash: String::new(),
-                prev_global_hash: String::new(),
                 hash: String::new(),
             }])
         }

@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use qyzmet_storage::evidence::{self, Change, DirectoryWrite};
 
-use crate::audit::{self, AuditBackend, RawEvent, RawFields};
+use crate::audit::{self, AuditBackend, RawEvent, RawFields, RawKey};
 use crate::commit_queue::CommitQueue;
 use crate::convert::*;
 use crate::group::{
@@ -54,6 +54,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "notifications",
         include_str!("../migrations/sqlite/0004_notifications.sql"),
+    ),
+    (
+        5,
+        "events_without_prev",
+        include_str!("../migrations/sqlite/0005_events_without_prev.sql"),
     ),
 ];
 
@@ -415,8 +420,8 @@ impl GroupBackend for SqliteGroup<'_> {
         let conn = self.conn;
         if !chunk.events.is_empty() {
             let mut insert = conn.prepare_cached(
-                "INSERT INTO events (global_seq, case_id, seq, kind, payload, at, prev_case_hash, prev_global_hash, hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO events (global_seq, case_id, seq, kind, payload, at, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
             for e in &chunk.events {
                 insert.execute(params![
@@ -426,8 +431,6 @@ impl GroupBackend for SqliteGroup<'_> {
                     &e.kind,
                     &e.payload,
                     &e.at,
-                    e.prev_case_hash.as_str(),
-                    e.prev_global_hash.as_str(),
                     e.hash.as_str()
                 ])?;
             }
@@ -663,8 +666,7 @@ fn append_many_per_batch(
 
 // ---------------------------------------------------------------- reads
 
-const EVENT_COLUMNS: &str =
-    "case_id, seq, global_seq, kind, payload, at, prev_case_hash, prev_global_hash, hash";
+const EVENT_COLUMNS: &str = "case_id, seq, global_seq, kind, payload, at, hash";
 
 fn event_from_row(row: &rusqlite::Row<'_>) -> Result<StoredEvent, StoreError> {
     let get_s = |i: usize| row.get::<_, String>(i).map_err(column_error);
@@ -678,9 +680,7 @@ fn event_from_row(row: &rusqlite::Row<'_>) -> Result<StoredEvent, StoreError> {
         at: parse_at(&at)?,
         global_seq: i64_to_u64(get_i(2)?)?,
         kind: get_s(3)?,
-        prev_case_hash: get_s(6)?,
-        prev_global_hash: get_s(7)?,
-        hash: get_s(8)?,
+        hash: get_s(6)?,
         case_id,
         seq,
     })
@@ -827,49 +827,56 @@ fn placeholders(start: usize, count: usize) -> String {
 
 // ---------------------------------------------------------------- audit
 
+/// A text column, or why it is not one.
+fn raw_text(row: &rusqlite::Row<'_>, i: usize) -> Result<String, String> {
+    match row.get_ref(i) {
+        Ok(ValueRef::Text(bytes)) => {
+            String::from_utf8(bytes.to_vec()).map_err(|_| format!("column {i}: not UTF-8"))
+        }
+        Ok(other) => Err(format!(
+            "column {i}: {:?} where text is stored",
+            other.data_type()
+        )),
+        Err(e) => Err(format!("column {i}: {e}")),
+    }
+}
+
 /// Reads an event row without trusting any column's type.
 fn raw_event(row: &rusqlite::Row<'_>) -> RawEvent {
-    fn text(row: &rusqlite::Row<'_>, i: usize) -> Result<String, String> {
-        match row.get_ref(i) {
-            Ok(ValueRef::Text(bytes)) => {
-                String::from_utf8(bytes.to_vec()).map_err(|_| format!("column {i}: not UTF-8"))
-            }
-            Ok(other) => Err(format!(
-                "column {i}: {:?} where text is stored",
-                other.data_type()
-            )),
-            Err(e) => Err(format!("column {i}: {e}")),
-        }
-    }
-    fn int(row: &rusqlite::Row<'_>, i: usize) -> i64 {
-        match row.get_ref(i) {
-            Ok(ValueRef::Integer(value)) => value,
-            _ => -1,
-        }
-    }
-    let global_seq = int(row, 0);
-    let case_id = text(row, 1).unwrap_or_else(|e| format!("<unreadable: {e}>"));
-    let seq = int(row, 2);
     let fields = (|| {
         Ok(RawFields {
-            kind: text(row, 3)?,
-            payload: text(row, 4)?,
-            at: text(row, 5)?,
-            prev_case_hash: text(row, 6)?,
-            prev_global_hash: text(row, 7)?,
-            hash: text(row, 8)?,
+            kind: raw_text(row, 3)?,
+            payload: raw_text(row, 4)?,
+            at: raw_text(row, 5)?,
+            hash: raw_text(row, 6)?,
+            case_prev_hash: raw_text(row, 7).ok(),
         })
     })();
     RawEvent {
-        global_seq,
-        case_id,
-        seq,
+        key: raw_key(row),
         fields,
     }
 }
 
-const RAW_COLUMNS: &str =
-    "global_seq, case_id, seq, kind, payload, at, prev_case_hash, prev_global_hash, hash";
+/// Reads an event row's key columns without trusting their types.
+fn raw_key(row: &rusqlite::Row<'_>) -> RawKey {
+    let int = |i: usize| match row.get_ref(i) {
+        Ok(ValueRef::Integer(value)) => value,
+        _ => -1,
+    };
+    RawKey {
+        global_seq: int(0),
+        case_id: raw_text(row, 1).unwrap_or_else(|e| format!("<unreadable: {e}>")),
+        seq: int(2),
+    }
+}
+
+/// An event row in global order with the stored hash of its case's event
+/// `seq - 1` (`audit.rs`): the unique index on `(case_id, seq)` finds it.
+const RAW_EVENTS_IN_GLOBAL_ORDER: &str = "\
+SELECT e.global_seq, e.case_id, e.seq, e.kind, e.payload, e.at, e.hash, p.hash
+  FROM events AS e LEFT JOIN events AS p ON p.case_id = e.case_id AND p.seq = e.seq - 1
+ WHERE e.global_seq > ?1 ORDER BY e.global_seq LIMIT ?2";
 
 impl Store for SqliteStore {
     fn append(&self, batch: &Batch) -> Result<Appended, StoreError> {
@@ -1790,9 +1797,7 @@ impl AuditBackend for SqliteAudit<'_> {
         limit: usize,
         each: &mut dyn FnMut(&RawEvent),
     ) -> Result<usize, StoreError> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {RAW_COLUMNS} FROM events WHERE global_seq > ?1 ORDER BY global_seq LIMIT ?2"
-        ))?;
+        let mut stmt = self.conn.prepare_cached(RAW_EVENTS_IN_GLOBAL_ORDER)?;
         let mut rows = stmt.query(params![after, limit as i64])?;
         let mut count = 0;
         while let Some(row) = rows.next()? {
@@ -1812,15 +1817,15 @@ impl AuditBackend for SqliteAudit<'_> {
         &mut self,
         (after_case, after_seq): (&str, i64),
         limit: usize,
-        each: &mut dyn FnMut(&RawEvent),
+        each: &mut dyn FnMut(&RawKey),
     ) -> Result<usize, StoreError> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {RAW_COLUMNS} FROM events WHERE (case_id, seq) > (?1, ?2) ORDER BY case_id, seq LIMIT ?3"
-        ))?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT global_seq, case_id, seq FROM events WHERE (case_id, seq) > (?1, ?2) ORDER BY case_id, seq LIMIT ?3",
+        )?;
         let mut rows = stmt.query(params![after_case, after_seq, limit as i64])?;
         let mut count = 0;
         while let Some(row) = rows.next()? {
-            each(&raw_event(row));
+            each(&raw_key(row));
             count += 1;
         }
         Ok(count)

@@ -141,8 +141,6 @@ impl MemoryStore {
                 kind: event.kind.clone(),
                 payload: event.payload.to_value(),
                 at: event.at,
-                prev_case_hash: String::new(),
-                prev_global_hash: String::new(),
                 hash: String::new(),
             });
         }

@@ -40,8 +40,6 @@ impl CaseLog {
             kind: kind.into(),
             payload,
             at,
-            prev_case_hash: String::new(),
-            prev_global_hash: String::new(),
             hash: String::new(),
         });
         self

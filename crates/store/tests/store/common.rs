@@ -34,11 +34,11 @@ enum Backend {
 
 impl Fixture {
     /// The migrations this backend's store applies (PostgreSQL has one
-    /// more: 0005 makes every text column `COLLATE "C"`).
+    /// more: its 0005 makes every text column `COLLATE "C"`).
     pub fn migrations(&self) -> i64 {
         match self.backend {
-            Backend::Sqlite { .. } => 4,
-            Backend::Postgres { .. } => 5,
+            Backend::Sqlite { .. } => 5,
+            Backend::Postgres { .. } => 6,
         }
     }
 
@@ -97,6 +97,14 @@ impl Fixture {
         match &self.backend {
             Backend::Sqlite { .. } => self.exec(sqlite),
             Backend::Postgres { .. } => self.exec(postgres),
+        }
+    }
+
+    /// Runs the query for this fixture's backend.
+    pub fn query_i64_for(&self, sqlite: &str, postgres: &str) -> i64 {
+        match &self.backend {
+            Backend::Sqlite { .. } => self.query_i64(sqlite),
+            Backend::Postgres { .. } => self.query_i64(postgres),
         }
     }
 

@@ -41,7 +41,8 @@ conformance!(
     tamper_deleted_row_is_named,
     tamper_reordered_rows_are_named,
     tamper_deleted_tail_is_named,
-    tamper_payload_links_and_head_exact_problems_in_order,
+    tamper_payload_hashes_and_head_exact_problems_in_order,
+    migration_drops_prev_columns_events_intact,
     rebuild_restores_deleted_projection_rows,
     corrupt_row_is_an_error_not_a_panic,
     directory_documents,
@@ -78,14 +79,19 @@ fn append_and_read_back(fx: &Fixture) {
         r#"{"z":1,"a":[1.5,"қазақ"],"m":null}"#
     );
     assert_eq!(events[1].at, first.events[1].at);
-    assert_eq!(events[0].prev_case_hash, "");
-    assert_eq!(events[0].prev_global_hash, "");
-    assert_eq!(events[1].prev_case_hash, events[0].hash);
-    assert_eq!(events[2].prev_case_hash, events[1].hash);
+    // Each hash covers the hashes of the case's and the log's previous
+    // events (not stored: they are the neighbours' `hash`).
     let c2 = store.case_events("c2").unwrap();
-    assert_eq!(c2[0].prev_case_hash, "");
-    assert_eq!(c2[0].prev_global_hash, events[1].hash);
-    assert_eq!(events[2].prev_global_hash, c2[0].hash);
+    assert_eq!(events[0].hash, hash_with_prevs(&events[0], "", ""));
+    assert_eq!(
+        events[1].hash,
+        hash_with_prevs(&events[1], &events[0].hash, &events[0].hash)
+    );
+    assert_eq!(c2[0].hash, hash_with_prevs(&c2[0], "", &events[1].hash));
+    assert_eq!(
+        events[2].hash,
+        hash_with_prevs(&events[2], &events[1].hash, &c2[0].hash)
+    );
     assert!(events[0].hash.starts_with("sha256:"));
     assert_eq!(a.last_hash, events[1].hash);
 
@@ -534,6 +540,25 @@ fn regulations_pinned_by_hash(fx: &Fixture) {
     );
 }
 
+/// The event hash of `event` as stored, after predecessors with these hashes.
+fn hash_with_prevs(event: &StoredEvent, prev_case: &str, prev_global: &str) -> String {
+    hash_of(event, &event.payload.to_string(), prev_case, prev_global)
+}
+
+/// The event hash of `event` with `payload` as its stored text.
+fn hash_of(event: &StoredEvent, payload: &str, prev_case: &str, prev_global: &str) -> String {
+    qyzmet_store::event_hash(&qyzmet_store::EventHashInput {
+        case_id: &event.case_id,
+        seq: event.seq,
+        global_seq: event.global_seq,
+        kind: &event.kind,
+        payload_json: payload,
+        at: &event.at.to_string(),
+        prev_case_hash: prev_case,
+        prev_global_hash: prev_global,
+    })
+}
+
 fn fill_log(fx: &Fixture) {
     for round in 0..3 {
         for case in ["c1", "c2", "c3"] {
@@ -950,41 +975,28 @@ fn tamper_edited_payload_is_named(fx: &Fixture) {
         AuditProblemKind::HashMismatch { .. }
     ));
 
-    // A forger who also recomputes the row's own hash breaks the next links.
-    let forged = fx.store.case_events("c2").unwrap().remove(2);
-    let recomputed = qyzmet_store::event_hash(&qyzmet_store::EventHashInput {
-        case_id: "c2",
-        seq: 3,
-        global_seq: forged.global_seq,
-        kind: &forged.kind,
-        payload_json: r#"{"case":"c2","n":99}"#,
-        at: &forged.at.to_string(),
-        prev_case_hash: &forged.prev_case_hash,
-        prev_global_hash: &forged.prev_global_hash,
-    });
+    // A forger who also recomputes the row's own hash breaks the next row
+    // of both chains (c2's fourth event, global_seq 10, is both).
+    let c1 = fx.store.case_events("c1").unwrap();
+    let c2 = fx.store.case_events("c2").unwrap();
+    let forged = &c2[2];
+    assert_eq!((forged.global_seq, c1[3].global_seq), (9, 8));
+    let recomputed = hash_of(forged, r#"{"case":"c2","n":99}"#, &c2[1].hash, &c1[3].hash);
     fx.exec(&format!(
         "UPDATE events SET hash = '{recomputed}' WHERE case_id = 'c2' AND seq = 3"
     ));
     let report = fx.store.verify().unwrap();
-    let named: Vec<_> = report
-        .problems
-        .iter()
-        .map(|p| (p.case_id.as_str(), p.seq))
-        .collect();
-    assert!(named.contains(&("c2", 4)), "{:#?}", report.problems);
-    assert!(
-        report
-            .problems
-            .iter()
-            .any(|p| matches!(p.kind, AuditProblemKind::CaseChainBroken { .. })),
-        "{:#?}",
-        report.problems
-    );
-    assert!(
-        report
-            .problems
-            .iter()
-            .any(|p| matches!(p.kind, AuditProblemKind::GlobalChainBroken { .. }))
+    assert_eq!(
+        report.problems,
+        vec![AuditProblem {
+            case_id: "c2".into(),
+            seq: 4,
+            global_seq: 10,
+            kind: AuditProblemKind::HashMismatch {
+                stored: c2[3].hash.clone(),
+                computed: hash_with_prevs(&c2[3], &recomputed, &recomputed),
+            },
+        }]
     );
 }
 
@@ -1046,108 +1058,152 @@ fn tamper_deleted_tail_is_named(fx: &Fixture) {
 
 /// The exact report, not just "some problem": `verify` is one algorithm
 /// (`audit.rs`), so both backends give these problems in this order — the
-/// global pass row by row, then the head, then the case pass.
-fn tamper_payload_links_and_head_exact_problems_in_order(fx: &Fixture) {
+/// global pass row by row, then the head, then the case pass. A forged
+/// `hash` shows at its row and at the next row of each chain.
+fn tamper_payload_hashes_and_head_exact_problems_in_order(fx: &Fixture) {
     fill_log(fx);
     let c1 = fx.store.case_events("c1").unwrap();
     let c2 = fx.store.case_events("c2").unwrap();
     let c3 = fx.store.case_events("c3").unwrap();
-    let (c3_2, c2_3, c1_5) = (&c3[1], &c2[2], &c1[4]);
+    let global = fx.store.events_since(0, 100).unwrap();
+    let g = |global_seq: usize| &global[global_seq - 1];
+    let (c1_1, c3_2, c2_3) = (&c1[0], &c3[1], &c2[2]);
     assert_eq!(
-        (c3_2.global_seq, c2_3.global_seq, c1_5.global_seq),
-        (6, 9, 13)
+        (c1_1.global_seq, c3_2.global_seq, c2_3.global_seq),
+        (1, 6, 9)
     );
-    let forged = format!("sha256:{}", "f".repeat(64));
+    let forged_a = format!("sha256:{}", "a".repeat(64));
+    let forged_f = format!("sha256:{}", "f".repeat(64));
+    let forged_head = format!("sha256:{}", "e".repeat(64));
     let edited_payload = r#"{"case":"c2","n":99}"#;
     fx.exec(&format!(
-        "UPDATE events SET payload = '{edited_payload}' WHERE case_id = 'c2' AND seq = 3;
-         UPDATE events SET prev_case_hash = '{forged}' WHERE case_id = 'c3' AND seq = 2;
-         UPDATE events SET prev_global_hash = '{forged}' WHERE case_id = 'c1' AND seq = 5;
-         UPDATE chain_head SET hash = '{forged}' WHERE id = 1;"
+        "UPDATE events SET hash = '{forged_a}' WHERE case_id = 'c1' AND seq = 1;
+         UPDATE events SET hash = '{forged_f}' WHERE case_id = 'c3' AND seq = 2;
+         UPDATE events SET payload = '{edited_payload}' WHERE case_id = 'c2' AND seq = 3;
+         UPDATE chain_head SET hash = '{forged_head}' WHERE id = 1;"
     ));
-    let recomputed = |event: &StoredEvent, payload: &str, prev_case: &str, prev_global: &str| {
-        qyzmet_store::event_hash(&qyzmet_store::EventHashInput {
-            case_id: &event.case_id,
-            seq: event.seq,
-            global_seq: event.global_seq,
-            kind: &event.kind,
-            payload_json: payload,
-            at: &event.at.to_string(),
-            prev_case_hash: prev_case,
-            prev_global_hash: prev_global,
-        })
-    };
     let at = |event: &StoredEvent, kind: AuditProblemKind| AuditProblem {
         case_id: event.case_id.clone(),
         seq: event.seq,
         global_seq: event.global_seq,
         kind,
     };
+    let mismatch = |event: &StoredEvent, computed: String| {
+        at(
+            event,
+            AuditProblemKind::HashMismatch {
+                stored: event.hash.clone(),
+                computed,
+            },
+        )
+    };
     let report = fx.store.verify().unwrap();
     assert_eq!(report.events_checked, 18);
     assert_eq!(
         report.problems,
         vec![
+            // c1's first event: its own hash is forged.
+            at(
+                c1_1,
+                AuditProblemKind::HashMismatch {
+                    stored: forged_a.clone(),
+                    computed: c1_1.hash.clone(),
+                }
+            ),
+            // c1's second event is the next row of both chains.
+            mismatch(&c1[1], hash_with_prevs(&c1[1], &forged_a, &forged_a)),
             at(
                 c3_2,
                 AuditProblemKind::HashMismatch {
-                    stored: c3_2.hash.clone(),
-                    computed: recomputed(
-                        c3_2,
-                        &c3_2.payload.to_string(),
-                        &forged,
-                        &c3_2.prev_global_hash
-                    ),
+                    stored: forged_f.clone(),
+                    computed: c3_2.hash.clone(),
                 }
             ),
+            // global_seq 7 (c1's third event) follows it in the log ...
+            mismatch(g(7), hash_with_prevs(g(7), &c1[1].hash, &forged_f)),
+            mismatch(c2_3, hash_of(c2_3, edited_payload, &c2[1].hash, &g(8).hash)),
+            // ... and c3's third event (global_seq 11) in its case.
+            mismatch(&c3[2], hash_with_prevs(&c3[2], &forged_f, &g(10).hash)),
             at(
-                c2_3,
-                AuditProblemKind::HashMismatch {
-                    stored: c2_3.hash.clone(),
-                    computed: recomputed(
-                        c2_3,
-                        edited_payload,
-                        &c2_3.prev_case_hash,
-                        &c2_3.prev_global_hash
-                    ),
+                &c3[5],
+                AuditProblemKind::HeadMismatch {
+                    head_global_seq: 18,
+                    head_hash: forged_head.clone(),
                 }
             ),
+        ]
+    );
+
+    // A deleted row: gaps only, in both passes (the next rows' previous
+    // hashes are unknown, so they are not hashed).
+    fx.exec("DELETE FROM events WHERE case_id = 'c2' AND seq = 5");
+    let report = fx.store.verify().unwrap();
+    assert_eq!(report.events_checked, 17);
+    assert_eq!(
+        &report.problems[6..],
+        &[
             at(
-                c1_5,
-                AuditProblemKind::GlobalChainBroken {
-                    stored: forged.clone(),
-                    // The hash of global_seq 12, c3's fourth event.
-                    expected: c3[3].hash.clone(),
-                }
-            ),
-            at(
-                c1_5,
-                AuditProblemKind::HashMismatch {
-                    stored: c1_5.hash.clone(),
-                    computed: recomputed(
-                        c1_5,
-                        &c1_5.payload.to_string(),
-                        &c1_5.prev_case_hash,
-                        &forged
-                    ),
+                g(16),
+                AuditProblemKind::GlobalGap {
+                    expected_global_seq: 15
                 }
             ),
             at(
                 &c3[5],
                 AuditProblemKind::HeadMismatch {
                     head_global_seq: 18,
-                    head_hash: forged.clone(),
+                    head_hash: forged_head.clone(),
                 }
             ),
-            at(
-                c3_2,
-                AuditProblemKind::CaseChainBroken {
-                    stored: forged.clone(),
-                    expected: c3[0].hash.clone(),
-                }
-            ),
+            at(g(16), AuditProblemKind::CaseGap { expected_seq: 5 }),
         ]
     );
+}
+
+/// A database made before migration 0005 (SQLite) / 0006 (PostgreSQL)
+/// stored both previous hashes in every event row. Migrating drops them and
+/// keeps every event, whose hash still verifies.
+fn migration_drops_prev_columns_events_intact(fx: &Fixture) {
+    fill_log(fx);
+    let before = fx.store.events_since(0, 100).unwrap();
+    let prev_columns = || {
+        fx.query_i64_for(
+            "SELECT COUNT(*) FROM pragma_table_info('events') WHERE name LIKE 'prev%'",
+            "SELECT COUNT(*) FROM information_schema.columns
+              WHERE table_schema = current_schema() AND table_name = 'events'
+                AND column_name LIKE 'prev%'",
+        )
+    };
+    assert_eq!(prev_columns(), 0);
+    // Back to the old schema, the columns filled as the old store wrote them.
+    fx.exec(&format!(
+        "ALTER TABLE events ADD COLUMN prev_case_hash TEXT NOT NULL DEFAULT '';
+         ALTER TABLE events ADD COLUMN prev_global_hash TEXT NOT NULL DEFAULT '';
+         UPDATE events SET
+           prev_case_hash = COALESCE((SELECT p.hash FROM events AS p
+                                       WHERE p.case_id = events.case_id AND p.seq = events.seq - 1), ''),
+           prev_global_hash = COALESCE((SELECT p.hash FROM events AS p
+                                         WHERE p.global_seq = events.global_seq - 1), '');
+         DELETE FROM schema_migrations WHERE version = {};",
+        fx.migrations()
+    ));
+    assert_eq!(prev_columns(), 2);
+    assert_eq!(
+        fx.query_i64("SELECT COUNT(*) FROM events WHERE global_seq > 1 AND prev_global_hash = ''"),
+        0
+    );
+    let migrated = fx.reopen();
+    assert_eq!(prev_columns(), 0);
+    assert_eq!(
+        fx.query_i64("SELECT CAST(MAX(version) AS BIGINT) FROM schema_migrations"),
+        fx.migrations()
+    );
+    assert_eq!(migrated.events_since(0, 100).unwrap(), before);
+    let report = migrated.verify().unwrap();
+    assert_eq!((report.events_checked, report.problems), (18, vec![]));
+    migrated.append(&batch("c1", 6, None, 1)).unwrap();
+    let report = migrated.verify().unwrap();
+    assert_eq!((report.events_checked, report.problems), (19, vec![]));
 }
 
 /// Every row of cases, tasks, registries and timers deleted behind the
