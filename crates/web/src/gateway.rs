@@ -12,17 +12,21 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use jiff::{SignedDuration, Timestamp};
-use qyzmet_core::{Answer, Iin, Lang, Text};
+use qyzmet_core::{Answer, Iin, Lang};
 use qyzmet_gateway::sim::SimHandle;
 use qyzmet_gateway::{Client, messages};
 use qyzmet_runtime::reconcile::Reconciliation;
 use qyzmet_runtime::{OutboxRound, RetryPolicy};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::auth::User;
 use crate::error::AppError;
-pub use crate::view::{ExchangeView, RequestView};
+use crate::error::ErrorBody;
+pub use crate::view::{
+    ExchangeView, GatewayDown, GatewayError, GatewayHealth, PersonReply, PersonView, PowerReply,
+    PowerView, ReconciliationView, RequestView, SystemHealth, answer_text, request_status_text,
+    unobtainable,
+};
 use crate::{AppResult, AppState};
 
 /// How the server reaches the gateway.
@@ -269,23 +273,17 @@ fn require_staff(session: &crate::auth::Session) -> Result<(), AppError> {
     }
 }
 
-/// "The data cannot be obtained" (process 4 of the service-centre routes).
-pub fn unobtainable() -> Text {
-    Text::new(
-        "Деректерді алу мүмкін емес",
-        "Данные невозможно получить",
-        "The data cannot be obtained",
-    )
-}
-
 fn gateway_down(lang: Lang, detail: &str) -> axum::response::Response {
     (
         StatusCode::SERVICE_UNAVAILABLE,
-        Json(json!({
-            "found": false,
-            "error": {"code": "gateway_unavailable", "detail": detail},
-            "message": unobtainable().get(lang),
-        })),
+        Json(GatewayDown {
+            found: false,
+            error: GatewayError {
+                code: "gateway_unavailable".into(),
+                detail: detail.into(),
+            },
+            message: unobtainable().get(lang).to_owned(),
+        }),
     )
         .into_response()
 }
@@ -300,8 +298,10 @@ fn link_or_down(
         .ok_or_else(|| Box::new(gateway_down(lang, "no gateway configured")))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LangQuery {
+    /// `kk` (default), `ru` or `en`.
     #[serde(default)]
     lang: Option<String>,
 }
@@ -316,6 +316,11 @@ fn lang_of(query: &LangQuery) -> Lang {
 
 /// `GET /api/persons/{iin}`: the person database's record for the desk's
 /// form (staff only; the lookup is not kept: the case's own request is).
+#[utoipa::path(get, path = "/api/persons/{iin}", params(("iin" = String, Path, description = "The person's IIN"), LangQuery),
+    responses((status = 200, body = PersonReply, description = "The record, or `found: false` and \"the data cannot be obtained\""),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "For staff"),
+        (status = 422, body = ErrorBody, description = "Not a valid IIN"),
+        (status = 503, body = GatewayDown, description = "The gateway cannot be reached")))]
 pub async fn person(
     State(state): State<AppState>,
     User(session): User,
@@ -338,55 +343,46 @@ pub async fn person(
     .map_err(|error| AppError::internal(error.to_string()))?;
     Ok(match result {
         Ok((response, _)) => match response.person.filter(|_| response.found) {
-            Some(person) => Json(json!({"found": true, "person": person})).into_response(),
+            Some(person) => Json(PersonReply {
+                found: true,
+                person: Some(person.into()),
+                message: None,
+            })
+            .into_response(),
             // An answer, not a missing resource: the page shows it.
-            None => {
-                Json(json!({"found": false, "message": unobtainable().get(lang)})).into_response()
-            }
+            None => Json(PersonReply {
+                found: false,
+                person: None,
+                message: Some(unobtainable().get(lang).to_owned()),
+            })
+            .into_response(),
         },
         Err(error) => gateway_down(lang, &error.kind.as_str()),
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PowerQuery {
+    /// The principal's IIN.
     principal: String,
+    /// The representative's IIN.
     representative: String,
+    /// The deed's number, when known.
     #[serde(default)]
     number: Option<String>,
+    /// `kk` (default), `ru` or `en`.
     #[serde(default)]
     lang: Option<String>,
 }
 
-/// The answer's words for people.
-pub fn answer_text(answer: Answer) -> Text {
-    match answer {
-        Answer::Valid => Text::new(
-            "Сенімхат жарамды",
-            "Доверенность действительна",
-            "The power of attorney is valid",
-        ),
-        Answer::Revoked => Text::new(
-            "Сенімхат кері қайтарылған",
-            "Доверенность отозвана",
-            "The power of attorney was revoked",
-        ),
-        Answer::Expired => Text::new(
-            "Сенімхаттың мерзімі өткен",
-            "Срок доверенности истёк",
-            "The power of attorney has expired",
-        ),
-        Answer::NotFound => Text::new(
-            "Сенімхат табылмады",
-            "Доверенность не найдена",
-            "No such power of attorney",
-        ),
-        other => Text::new(other.as_str(), other.as_str(), other.as_str()),
-    }
-}
-
 /// `GET /api/powers-of-attorney?principal=&representative=&number=`: the
 /// notary system's check of a representative (staff only).
+#[utoipa::path(get, path = "/api/powers-of-attorney", params(PowerQuery),
+    responses((status = 200, body = PowerReply, description = "The notary system's answer"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "For staff"),
+        (status = 422, body = ErrorBody, description = "Not a valid IIN"),
+        (status = 503, body = GatewayDown, description = "The gateway cannot be reached")))]
 pub async fn power_of_attorney(
     State(state): State<AppState>,
     User(session): User,
@@ -422,36 +418,18 @@ pub async fn power_of_attorney(
     .await
     .map_err(|error| AppError::internal(error.to_string()))?;
     Ok(match result {
-        Ok((answer, power)) => Json(json!({
-            "answer": answer,
-            "valid": answer == Answer::Valid,
-            "message": answer_text(answer).get(lang),
-            "power": power,
-        }))
+        Ok((answer, power)) => Json(PowerReply {
+            answer,
+            valid: answer == Answer::Valid,
+            message: answer_text(answer).get(lang).to_owned(),
+            power: power.map(PowerView::from),
+        })
         .into_response(),
         Err(error) => gateway_down(lang, &error.kind.as_str()),
     })
 }
 
 // ------------------------------------------------------------- exchanges
-
-fn request_status_text(status: qyzmet_engine::RequestStatus) -> Text {
-    use qyzmet_engine::RequestStatus;
-    match status {
-        RequestStatus::Pending => Text::new(
-            "Жауап күтілуде",
-            "Ожидается ответ",
-            "Waiting for the answer",
-        ),
-        RequestStatus::Answered => Text::new("Жауап алынды", "Ответ получен", "Answered"),
-        RequestStatus::Failed => Text::new(
-            "Жүйеден жауап жоқ: қолмен тексеру",
-            "Нет ответа системы: ручная проверка",
-            "No answer: checked by hand",
-        ),
-        RequestStatus::Cancelled => Text::new("Тоқтатылды", "Отменён", "Cancelled"),
-    }
-}
 
 /// The case's requests to state systems, for the case page and the API.
 pub fn requests_json(case: &qyzmet_engine::Case, lang: Lang) -> Vec<RequestView> {
@@ -509,31 +487,42 @@ pub fn exchanges_json(
 
 /// The gateway's health over the last 24 hours: calls, errors and latency
 /// per system, the outbox backlog, the last reconciliation.
-pub fn health(state: &AppState, runtime: &qyzmet_runtime::Runtime) -> Result<Value, AppError> {
+pub fn health(
+    state: &AppState,
+    runtime: &qyzmet_runtime::Runtime,
+) -> Result<GatewayHealth, AppError> {
     let since = state
         .now()
         .checked_sub(SignedDuration::from_hours(24))
         .unwrap_or(Timestamp::UNIX_EPOCH);
     let stats = runtime.store.exchange_stats(since)?;
     let backlog = runtime.store.outbox_backlog()?;
-    let systems: Vec<Value> = qyzmet_core::System::ALL
+    let systems: Vec<SystemHealth> = qyzmet_core::System::ALL
         .into_iter()
         .map(|system| {
             let stat = stats.iter().find(|stat| stat.system == system.as_str());
             let waiting = backlog.iter().find(|row| row.system == system.as_str());
             let calls = stat.map_or(0, |stat| stat.calls);
-            json!({
-                "system": system.as_str(),
-                "title": system.title(),
-                "calls": calls,
-                "errors": stat.map_or(0, |stat| stat.errors),
-                "error_rate": if calls == 0 { 0.0 } else { stat.map_or(0, |s| s.errors) as f64 / calls as f64 },
-                "mean_ms": stat.map_or(0, |s| s.total_ms).checked_div(calls).unwrap_or(0),
-                "max_ms": stat.map_or(0, |stat| stat.max_ms),
-                "waiting": waiting.map_or(0, |row| row.waiting),
-                "retrying": waiting.map_or(0, |row| row.retrying),
-                "oldest": waiting.map(|row| row.oldest.to_string()),
-            })
+            let errors = stat.map_or(0, |stat| stat.errors);
+            SystemHealth {
+                system: system.as_str().to_owned(),
+                title: system.title(),
+                calls,
+                errors,
+                error_rate: if calls == 0 {
+                    0.0
+                } else {
+                    errors as f64 / calls as f64
+                },
+                mean_ms: stat
+                    .map_or(0, |stat| stat.total_ms)
+                    .checked_div(calls)
+                    .unwrap_or(0),
+                max_ms: stat.map_or(0, |stat| stat.max_ms),
+                waiting: waiting.map_or(0, |row| row.waiting),
+                retrying: waiting.map_or(0, |row| row.retrying),
+                oldest: waiting.map(|row| row.oldest.to_string()),
+            }
         })
         .collect();
     let reconciliation = state.gateway.as_ref().and_then(|link| {
@@ -541,21 +530,31 @@ pub fn health(state: &AppState, runtime: &qyzmet_runtime::Runtime) -> Result<Val
             .lock()
             .expect("reconciliation")
             .as_ref()
-            .map(|(day, result)| match result {
-                Ok(report) => json!({"day": day, "report": report, "error": null}),
-                Err(error) => json!({"day": day, "report": null, "error": error}),
+            .map(|(day, result)| ReconciliationView {
+                day: day.clone(),
+                report: result.as_ref().ok().cloned(),
+                error: result.as_ref().err().cloned(),
             })
     });
-    Ok(json!({
-        "connected": state.gateway.is_some(),
-        "url": state.gateway.as_ref().map(|link| link.client.url().to_string()),
-        "simulator": state.gateway.as_ref().is_some_and(|link| link.sim.is_some()),
-        "systems": systems,
-        "reconciliation": reconciliation,
-    }))
+    Ok(GatewayHealth {
+        connected: state.gateway.is_some(),
+        url: state
+            .gateway
+            .as_ref()
+            .map(|link| link.client.url().to_string()),
+        simulator: state
+            .gateway
+            .as_ref()
+            .is_some_and(|link| link.sim.is_some()),
+        systems,
+        reconciliation,
+    })
 }
 
 /// `GET /api/gateway/health` (supervisors).
+#[utoipa::path(get, path = "/api/gateway/health",
+    responses((status = 200, body = GatewayHealth, description = "Calls, errors and latency per state system over the last 24 hours, the outbox backlog, the last reconciliation"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "For supervisors")))]
 pub async fn health_api(State(state): State<AppState>, User(session): User) -> AppResult {
     if !session.account.supervisor {
         return Err(AppError::forbidden("for supervisors"));

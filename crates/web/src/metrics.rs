@@ -126,51 +126,51 @@ pub async fn handler(State(state): State<AppState>) -> Response {
 }
 
 /// The gateway's health as OpenMetrics gauges per system.
-fn gateway_gauges(health: &serde_json::Value) -> String {
+fn gateway_gauges(health: &crate::view::GatewayHealth) -> String {
+    use crate::view::SystemHealth;
     use std::fmt::Write as _;
     let mut out = String::new();
     let series = [
         (
             "gateway_calls_24h",
-            "calls",
+            (|system: &SystemHealth| system.calls) as fn(&SystemHealth) -> u64,
             "Gateway exchanges in the last 24 hours",
         ),
         (
             "gateway_errors_24h",
-            "errors",
+            (|system: &SystemHealth| system.errors) as fn(&SystemHealth) -> u64,
             "Gateway exchanges that failed in the last 24 hours",
         ),
         (
             "gateway_latency_mean_ms_24h",
-            "mean_ms",
+            (|system: &SystemHealth| system.mean_ms) as fn(&SystemHealth) -> u64,
             "Mean gateway exchange time, ms",
         ),
         (
             "gateway_latency_max_ms_24h",
-            "max_ms",
+            (|system: &SystemHealth| system.max_ms) as fn(&SystemHealth) -> u64,
             "Longest gateway exchange time, ms",
         ),
         (
             "gateway_outbox_waiting",
-            "waiting",
+            (|system: &SystemHealth| system.waiting) as fn(&SystemHealth) -> u64,
             "Requests waiting in the outbox",
         ),
         (
             "gateway_outbox_retrying",
-            "retrying",
+            (|system: &SystemHealth| system.retrying) as fn(&SystemHealth) -> u64,
             "Outbox requests that failed at least once",
         ),
     ];
-    let systems = health["systems"].as_array().cloned().unwrap_or_default();
     for (name, field, help) in series {
         let _ = writeln!(out, "# HELP qyzmet_{name} {help}.");
         let _ = writeln!(out, "# TYPE qyzmet_{name} gauge");
-        for system in &systems {
+        for system in &health.systems {
             let _ = writeln!(
                 out,
                 "qyzmet_{name}{{system=\"{}\"}} {}",
-                system["system"].as_str().unwrap_or_default(),
-                system[field].as_u64().unwrap_or(0)
+                system.system,
+                field(system)
             );
         }
     }

@@ -70,7 +70,10 @@ pub use figures::*;
         crate::authoring::api_preview,
         crate::authoring::api_save,
         crate::authoring::api_editions,
-        crate::authoring::api_edition
+        crate::authoring::api_edition,
+        crate::gateway::person,
+        crate::gateway::power_of_attorney,
+        crate::gateway::health_api
     ),
     components(schemas(
         SignIn,
@@ -116,6 +119,15 @@ pub use figures::*;
         StatRow,
         crate::gateway::RequestView,
         crate::gateway::ExchangeView,
+        view::PersonReply,
+        view::PersonView,
+        view::PowerReply,
+        view::PowerView,
+        view::GatewayDown,
+        view::GatewayError,
+        view::GatewayHealth,
+        view::SystemHealth,
+        view::ReconciliationView,
         crate::notifications::NotificationList,
         crate::notifications::NotificationView,
         crate::monitoring::MonitoringReport,

@@ -190,9 +190,11 @@ pub(crate) async fn supervisor(
         })
         .collect();
     let inner = state.clone();
-    let mut gateway = state
+    let health = state
         .blocking(move |runtime| crate::gateway::health(&inner, runtime))
         .await?;
+    let mut gateway =
+        serde_json::to_value(health).map_err(|error| AppError::internal(error.to_string()))?;
     if let Some(systems) = gateway["systems"].as_array_mut() {
         for system in systems {
             let title = system["title"][lang.code()].as_str().map(str::to_owned);

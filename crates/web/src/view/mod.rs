@@ -24,7 +24,11 @@ pub use case::{
     AttachmentView, CaseDetail, CaseTask, CaseView, DocumentView, FormEntry, HistoryEntry,
     OutcomeView, SignatureView, TimelineEntry, case_view,
 };
-pub use gateway::{ExchangeView, RequestView};
+pub use gateway::{
+    ExchangeView, GatewayDown, GatewayError, GatewayHealth, PersonReply, PersonView, PowerReply,
+    PowerView, ReconciliationView, RequestView, SystemHealth, answer_text, request_status_text,
+    unobtainable,
+};
 pub use replies::*;
 pub use task::{TaskView, task_view};
 

@@ -244,6 +244,185 @@ async fn api_answers_fit_their_schemas() {
     }
 }
 
+/// The desk's lookups and the gateway's health, against the simulator.
+#[tokio::test]
+async fn gateway_answers_fit_their_schemas() {
+    let app = TestApp::new();
+    let doc = app.anonymous().get("/api/openapi.json").await.json();
+    for path in [
+        "/api/persons/{iin}",
+        "/api/powers-of-attorney",
+        "/api/gateway/health",
+    ] {
+        assert!(doc["paths"][path]["get"].is_object(), "{path} undocumented");
+    }
+    let dataset = app
+        .state
+        .gateway
+        .as_ref()
+        .unwrap()
+        .sim
+        .as_ref()
+        .unwrap()
+        .dataset()
+        .clone();
+    let mut operator = app.client("kyzylorda-city.sc").await;
+    let persons = "/api/persons/{iin}";
+    let found = operator
+        .get(&format!("/api/persons/{}", dataset.persons[0].iin))
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text());
+    let found = found.json();
+    assert_eq!(found["found"], true, "{found}");
+    assert_fits(&doc, "get", persons, "200", &found);
+    let unknown = operator.get("/api/persons/000101500001?lang=ru").await;
+    assert_eq!(unknown.status, StatusCode::OK);
+    let unknown = unknown.json();
+    assert_eq!(unknown["found"], false, "{unknown}");
+    assert_fits(&doc, "get", persons, "200", &unknown);
+    let invalid = operator.get("/api/persons/123").await;
+    assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_fits(&doc, "get", persons, "422", &invalid.json());
+
+    let powers = "/api/powers-of-attorney";
+    for power in &dataset.powers_of_attorney[..2] {
+        let reply = operator
+            .get(&format!(
+                "/api/powers-of-attorney?principal={}&representative={}&lang=en",
+                power.principal_iin, power.representative_iin
+            ))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        let reply = reply.json();
+        assert!(reply["power"].is_object(), "{reply}");
+        assert_fits(&doc, "get", powers, "200", &reply);
+    }
+    let mut citizen = app.client(&app.citizen(0)).await;
+    let refused = citizen
+        .get(&format!("/api/persons/{}", app.citizen(0)))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_fits(&doc, "get", persons, "403", &refused.json());
+
+    let health = "/api/gateway/health";
+    let mut supervisor = app.client("supervisor").await;
+    let reply = supervisor.get(health).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let body = reply.json();
+    assert!(!body["systems"].as_array().unwrap().is_empty(), "{body}");
+    assert_fits(&doc, "get", health, "200", &body);
+    // With a reconciliation report, and with a failed one.
+    let day: jiff::civil::Date = "2026-11-29".parse().unwrap();
+    let report = qyzmet_web::gateway::reconcile(&app.state, day)
+        .await
+        .unwrap();
+    for result in [Ok(report), Err("statement unavailable".to_owned())] {
+        *app.state
+            .gateway
+            .as_ref()
+            .unwrap()
+            .reconciliation
+            .lock()
+            .unwrap() = Some((day.to_string(), result));
+        let body = supervisor.get(health).await.json();
+        assert!(body["reconciliation"].is_object(), "{body}");
+        assert_fits(&doc, "get", health, "200", &body);
+    }
+    let refused = operator.get(health).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_fits(&doc, "get", health, "403", &refused.json());
+
+    // No gateway: 503 with "the data cannot be obtained", and the health
+    // says so.
+    let app = TestApp::without_gateway();
+    let mut operator = app.client("kyzylorda-city.sc").await;
+    let down = operator.get("/api/persons/000101500001").await;
+    assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_fits(&doc, "get", persons, "503", &down.json());
+    let citizen = app.citizen(0);
+    let down = operator
+        .get(&format!(
+            "/api/powers-of-attorney?principal={citizen}&representative={citizen}"
+        ))
+        .await;
+    assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_fits(&doc, "get", powers, "503", &down.json());
+    let body = app.client("supervisor").await.get(health).await.json();
+    assert_eq!(body["connected"], false, "{body}");
+    assert_fits(&doc, "get", health, "200", &body);
+}
+
+/// The `/api/...` paths the crate's source routes (`.route("/api/…", …)`
+/// in any module), as OpenAPI paths (`{*id}` → `{id}`).
+fn routed_api_paths() -> std::collections::BTreeSet<String> {
+    fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    sources(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    let mut out = std::collections::BTreeSet::new();
+    for file in files {
+        let code = std::fs::read_to_string(&file).unwrap();
+        for (at, _) in code.match_indices(".route(") {
+            // The first argument, a string literal (maybe on the next line).
+            let rest = code[at + ".route(".len()..].trim_start();
+            let Some(literal) = rest.strip_prefix('"') else {
+                continue;
+            };
+            let path = &literal[..literal.find('"').unwrap()];
+            if path.starts_with("/api/") {
+                out.insert(path.replace("{*", "{"));
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_routed_api_path_is_in_the_document() {
+    let routed = routed_api_paths();
+    // The reader finds the routes of every module, over one line or two.
+    for known in [
+        "/api/cases/{case_id}",
+        "/api/regulations/{id}",
+        "/api/gateway/health",
+        "/api/persons/{iin}",
+        "/api/authoring/editions/{hash}",
+    ] {
+        assert!(routed.contains(known), "{known} not found in {routed:#?}");
+    }
+    assert!(routed.len() > 30, "{routed:#?}");
+    let app = TestApp::new();
+    let doc = app.anonymous().get("/api/openapi.json").await.json();
+    let documented = doc["paths"].as_object().unwrap();
+    let missing: Vec<&String> = routed
+        .iter()
+        .filter(|path| *path != "/api/openapi.json" && !documented.contains_key(*path))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routed /api/ paths missing from the OpenAPI document (give the handler a `#[utoipa::path]` and list it in `ApiDoc`): {missing:#?}"
+    );
+    let stale: Vec<&String> = documented
+        .keys()
+        .filter(|path| !routed.contains(*path))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "documented paths no module routes: {stale:#?}"
+    );
+}
+
 #[test]
 fn a_reply_with_a_key_the_schema_lacks_does_not_fit() {
     let doc = serde_json::json!({"components": {"schemas": {
