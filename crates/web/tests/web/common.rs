@@ -417,3 +417,39 @@ pub fn task_at(case: &Value, step: &str) -> String {
         .unwrap()
         .to_owned()
 }
+
+/// Every `.rs` file under the crate's `src/` (the tests that read the
+/// source: module shape, routed paths).
+pub fn source_files() -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut out,
+    );
+    out
+}
+
+impl TestApp {
+    /// The gateway simulator's data set (persons, powers of attorney).
+    pub fn dataset(&self) -> qyzmet_gateway::sim::Dataset {
+        self.state
+            .gateway
+            .as_ref()
+            .expect("a gateway")
+            .sim
+            .as_ref()
+            .expect("the simulator")
+            .dataset()
+            .clone()
+    }
+}

@@ -17,16 +17,7 @@ fn app_with_simulator() -> TestApp {
 #[tokio::test]
 async fn the_desk_finds_the_applicant_or_says_the_data_cannot_be_obtained() {
     let app = app_with_simulator();
-    let dataset = app
-        .state
-        .gateway
-        .as_ref()
-        .unwrap()
-        .sim
-        .as_ref()
-        .unwrap()
-        .dataset()
-        .clone();
+    let dataset = app.dataset();
     let person = &dataset.persons[0];
     // The server's own demo citizens are in the simulator's database.
     let citizen = app.citizen(0);

@@ -7,17 +7,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            sources(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
 }
@@ -88,8 +77,7 @@ fn root_reexports(lib: &str) -> BTreeMap<String, String> {
 }
 
 fn graph() -> BTreeMap<String, BTreeSet<String>> {
-    let mut files = Vec::new();
-    sources(&src(), &mut files);
+    let files = crate::common::source_files();
     let lib = std::fs::read_to_string(src().join("lib.rs")).unwrap();
     let reexports = root_reexports(&lib);
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -162,8 +150,7 @@ fn a_cycle_is_found_when_there_is_one() {
 
 #[test]
 fn no_source_file_over_600_lines() {
-    let mut files = Vec::new();
-    sources(&src(), &mut files);
+    let files = crate::common::source_files();
     let long: Vec<(String, usize)> = files
         .iter()
         .map(|f| {

@@ -256,16 +256,7 @@ async fn gateway_answers_fit_their_schemas() {
     ] {
         assert!(doc["paths"][path]["get"].is_object(), "{path} undocumented");
     }
-    let dataset = app
-        .state
-        .gateway
-        .as_ref()
-        .unwrap()
-        .sim
-        .as_ref()
-        .unwrap()
-        .dataset()
-        .clone();
+    let dataset = app.dataset();
     let mut operator = app.client("kyzylorda-city.sc").await;
     let persons = "/api/persons/{iin}";
     let found = operator
@@ -355,21 +346,7 @@ async fn gateway_answers_fit_their_schemas() {
 /// The `/api/...` paths the crate's source routes (`.route("/api/…", …)`
 /// in any module), as OpenAPI paths (`{*id}` → `{id}`).
 fn routed_api_paths() -> std::collections::BTreeSet<String> {
-    fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                sources(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(path);
-            }
-        }
-    }
-    let mut files = Vec::new();
-    sources(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
-        &mut files,
-    );
+    let files = crate::common::source_files();
     let mut out = std::collections::BTreeSet::new();
     for file in files {
         let code = std::fs::read_to_string(&file).unwrap();
