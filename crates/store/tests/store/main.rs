@@ -4,5 +4,6 @@ mod common;
 mod conformance;
 mod crash;
 mod evidence;
+mod layout;
 mod notifications;
 mod two_processes;
