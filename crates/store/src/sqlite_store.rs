@@ -489,7 +489,32 @@ impl GroupBackend for SqliteGroup<'_> {
 /// The case view. The columns a case never changes (its regulation edition,
 /// service, route, provider, applicant, submission instant) are set by the
 /// first put only, so that later puts leave the indexes over them alone.
+///
+/// Most puts keep the case's status (a step passes, a deadline moves). The
+/// upsert assigns `status` and so rewrites the three indexes that hold it
+/// (SQLite updates an index whenever a statement assigns one of its
+/// columns, whatever the value); such a put is first tried as an update of
+/// the columns no index holds, for the row with that very status, and
+/// falls back to the upsert when there is no such row (a new case, or a
+/// new status).
 fn put_case(conn: &Connection, case_id: &str, case: &CaseVals) -> Result<(), StoreError> {
+    let kept = conn
+        .prepare_cached(
+            "UPDATE cases SET current_steps = ?2, due = ?3, closed_at = ?4, result = ?5, version = ?6
+             WHERE case_id = ?1 AND status = ?7",
+        )?
+        .execute(params![
+            case_id,
+            &case.current_steps,
+            case.due,
+            case.closed_at,
+            &case.row.result,
+            case.version,
+            case.status
+        ])?;
+    if kept == 1 {
+        return Ok(());
+    }
     conn.prepare_cached(
         "INSERT INTO cases (case_id, regulation_id, regulation_hash, service_id, route,
             provider_id, applicant_id, status, current_steps, submitted_at, due, closed_at, result, version)

@@ -48,6 +48,7 @@ conformance!(
     directory_documents,
     case_stats_and_cabinet,
     concurrent_appends,
+    case_puts_keeping_or_changing_status,
 );
 
 fn append_and_read_back(fx: &Fixture) {
@@ -1714,4 +1715,74 @@ fn postgres_text_columns_compare_bytewise() {
         .map(|(key, _)| key)
         .collect();
     assert_eq!(keys, ["B", "_x", "a", "Ä"]);
+}
+
+/// A case put that keeps the status changes the other columns (SQLite
+/// writes it as an update of the columns no index holds); one that changes
+/// the status moves the case between the status lists; both read back
+/// whole, one put after another in one group too.
+fn case_puts_keeping_or_changing_status(fx: &Fixture) {
+    let store = &fx.store;
+    let submitted = case_row("c1", CaseStatus::InProgress, "portal", "p1", 1);
+    store
+        .append(&batch_with_ops(
+            "c1",
+            0,
+            vec![ProjectionOp::PutCase(submitted.clone())],
+        ))
+        .unwrap();
+    let mut moved_on = submitted.clone();
+    moved_on.current_steps = vec!["sign".to_owned()];
+    moved_on.due = Some(ts("2025-03-20T13:00:00Z"));
+    moved_on.version = 2;
+    store
+        .append(&batch_with_ops(
+            "c1",
+            1,
+            vec![ProjectionOp::PutCase(moved_on.clone())],
+        ))
+        .unwrap();
+    assert_eq!(store.case("c1").unwrap(), Some(moved_on.clone()));
+    let with_status = |status: CaseStatus| {
+        store
+            .cases(&CaseQuery {
+                status: Some(status),
+                provider_id: Some("p1".into()),
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap()
+    };
+    assert_eq!(with_status(CaseStatus::InProgress), vec![moved_on.clone()]);
+
+    // The status changes, then (in the same group) the due instant alone.
+    let mut completed = moved_on.clone();
+    completed.status = CaseStatus::Completed;
+    completed.current_steps = Vec::new();
+    completed.closed_at = Some(ts("2025-03-18T10:00:00Z"));
+    completed.result = Some("positive".to_owned());
+    completed.version = 3;
+    let mut later = completed.clone();
+    later.due = None;
+    later.version = 4;
+    let results = store.append_many(&[
+        batch_with_ops("c1", 2, vec![ProjectionOp::PutCase(completed)]),
+        batch_with_ops("c1", 3, vec![ProjectionOp::PutCase(later.clone())]),
+    ]);
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(store.case("c1").unwrap(), Some(later.clone()));
+    assert!(with_status(CaseStatus::InProgress).is_empty());
+    assert_eq!(with_status(CaseStatus::Completed), vec![later.clone()]);
+
+    // And a put with the same status and nothing else new leaves it as is.
+    let mut same = later.clone();
+    same.version = 5;
+    store
+        .append(&batch_with_ops(
+            "c1",
+            4,
+            vec![ProjectionOp::PutCase(same.clone())],
+        ))
+        .unwrap();
+    assert_eq!(store.case("c1").unwrap(), Some(same));
 }
