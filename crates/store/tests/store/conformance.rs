@@ -1774,7 +1774,7 @@ fn case_puts_keeping_or_changing_status(fx: &Fixture) {
     assert!(with_status(CaseStatus::InProgress).is_empty());
     assert_eq!(with_status(CaseStatus::Completed), vec![later.clone()]);
 
-    // And a put with the same status and nothing else new leaves it as is.
+    // A put that changes nothing but the version still lands.
     let mut same = later.clone();
     same.version = 5;
     store
