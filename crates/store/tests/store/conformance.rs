@@ -2,7 +2,7 @@
 
 use jiff::SignedDuration;
 use qyzmet_storage::record::{
-    CaseStatus, ExchangeRow, OutboxClaim, OutboxRow, ProjectionOp, StoredEvent, TaskStatus,
+    CaseRow, CaseStatus, ExchangeRow, OutboxClaim, OutboxRow, ProjectionOp, StoredEvent, TaskStatus,
 };
 use qyzmet_store::{AuditProblem, AuditProblemKind, CaseQuery, StoreError, TaskQuery};
 use serde_json::json;
@@ -1723,25 +1723,22 @@ fn postgres_text_columns_compare_bytewise() {
 /// whole, one put after another in one group too.
 fn case_puts_keeping_or_changing_status(fx: &Fixture) {
     let store = &fx.store;
+    let put = |seq: u64, row: &CaseRow| {
+        store
+            .append(&batch_with_ops(
+                "c1",
+                seq,
+                vec![ProjectionOp::PutCase(row.clone())],
+            ))
+            .unwrap()
+    };
     let submitted = case_row("c1", CaseStatus::InProgress, "portal", "p1", 1);
-    store
-        .append(&batch_with_ops(
-            "c1",
-            0,
-            vec![ProjectionOp::PutCase(submitted.clone())],
-        ))
-        .unwrap();
+    put(0, &submitted);
     let mut moved_on = submitted.clone();
     moved_on.current_steps = vec!["sign".to_owned()];
     moved_on.due = Some(ts("2025-03-20T13:00:00Z"));
     moved_on.version = 2;
-    store
-        .append(&batch_with_ops(
-            "c1",
-            1,
-            vec![ProjectionOp::PutCase(moved_on.clone())],
-        ))
-        .unwrap();
+    put(1, &moved_on);
     assert_eq!(store.case("c1").unwrap(), Some(moved_on.clone()));
     let with_status = |status: CaseStatus| {
         store
@@ -1777,12 +1774,6 @@ fn case_puts_keeping_or_changing_status(fx: &Fixture) {
     // A put that changes nothing but the version still lands.
     let mut same = later.clone();
     same.version = 5;
-    store
-        .append(&batch_with_ops(
-            "c1",
-            4,
-            vec![ProjectionOp::PutCase(same.clone())],
-        ))
-        .unwrap();
+    put(4, &same);
     assert_eq!(store.case("c1").unwrap(), Some(same));
 }
