@@ -40,6 +40,9 @@ pub struct BenchReport {
     pub route: String,
     /// Whether deciding and committing overlapped (`BenchConfig::pipeline`).
     pub pipelined: bool,
+    /// Groups committed at once, each by a committer thread of its own
+    /// (`Store::concurrent_appends`; 1 without the pipeline).
+    pub committers: usize,
     pub cases: u64,
     pub commands: u64,
     pub events: u64,
@@ -47,7 +50,8 @@ pub struct BenchReport {
     pub seconds: f64,
     /// Time spent deciding commands (the engine: decide, apply, project,
     /// serialize) and appending groups (the store, to the durable commit).
-    /// With the pipeline they overlap, so the larger of the two bounds the run.
+    /// With the pipeline they overlap, so the larger of the two bounds the run;
+    /// `store_seconds` sums the committers' times.
     pub engine_seconds: f64,
     pub store_seconds: f64,
     pub cases_per_second: f64,
@@ -74,8 +78,45 @@ fn peak_rss_kib() -> Option<u64> {
 
 struct Slot {
     case_id: String,
+    /// The applicant's IIN: a person of their own for every case, as on a
+    /// real day (one person for all cases would make every closing case
+    /// rewrite one registry record).
+    applicant: String,
     case: Option<Case>,
     stuck: bool,
+}
+
+/// Distinct valid IINs: men and women born from 1 January 1990 on, ten
+/// thousand serial numbers a day each (a serial whose check digit does not
+/// exist is skipped, as the registry office does).
+struct Applicants {
+    born: jiff::civil::Date,
+    /// The sex and century digit (3: a man, 4: a woman born 1900–1999) and
+    /// the serial number: `century * 10_000 + serial`.
+    next: u32,
+}
+
+impl Applicants {
+    fn new() -> Applicants {
+        Applicants {
+            born: jiff::civil::date(1990, 1, 1),
+            next: 30_000,
+        }
+    }
+
+    fn next_iin(&mut self) -> String {
+        loop {
+            if self.next >= 50_000 {
+                self.next = 30_000;
+                self.born = self.born.tomorrow().unwrap_or(self.born);
+            }
+            let stem = format!("{}{:05}", self.born.strftime("%y%m%d"), self.next);
+            self.next += 1;
+            if let Some(iin) = qyzmet_core::Iin::complete(&stem) {
+                return iin.to_string();
+            }
+        }
+    }
 }
 
 fn next_command(model: &ProcessModel, route: &str, slot: &Slot) -> Option<Command> {
@@ -91,7 +132,7 @@ fn next_command(model: &ProcessModel, route: &str, slot: &Slot) -> Option<Comman
             action: Action::Submit {
                 route: route.to_owned(),
                 applicant: Applicant {
-                    id: "900101300037".into(),
+                    id: slot.applicant.clone(),
                     region: model.region().to_owned(),
                     ..Applicant::default()
                 },
@@ -196,10 +237,20 @@ pub fn bench_engine(
         .parse()
         .unwrap_or(Timestamp::UNIX_EPOCH);
     let mut admitted = 0u64;
+    let mut applicants = Applicants::new();
     let mut latencies: Vec<u32> = Vec::new();
     let started = Instant::now();
     let window_size = config.window.max(1);
-    let sides_count = if config.pipeline { 2 } else { 1 };
+    // Pipelined: as many groups in flight as the store commits at once
+    // (`Store::concurrent_appends`), each on a committer thread, and one
+    // side more that the engine decides meanwhile.
+    let depth = if config.pipeline {
+        store.concurrent_appends().max(1)
+    } else {
+        1
+    };
+    report.committers = depth;
+    let sides_count = if config.pipeline { depth + 1 } else { 1 };
     let mut sides: Vec<Side> = (0..sides_count)
         .map(|_| Side {
             slots: Vec::with_capacity(window_size),
@@ -208,31 +259,45 @@ pub fn bench_engine(
             in_flight: false,
         })
         .collect();
-    // The committer: appends the groups it is handed, in order, on a thread
+    // The committers: append the groups they are handed, each on a thread
     // of its own, so that the engine decides one side's commands while the
-    // store commits the other's — as a server's request threads do. A
+    // store commits the others' — as a server's request threads do. A
     // case's next command is decided only after its previous one is durable.
-    let (to_store, groups) = std::sync::mpsc::sync_channel::<Vec<Batch>>(1);
-    let (committed, from_store) =
-        std::sync::mpsc::sync_channel::<(Vec<Result<Appended, StoreError>>, WallDuration)>(1);
+    let (to_store, groups) = std::sync::mpsc::sync_channel::<(usize, Vec<Batch>)>(depth);
+    let (committed, from_store) = std::sync::mpsc::sync_channel::<Committed>(depth);
+    let groups = std::sync::Mutex::new(groups);
+    // Groups committed for a side the loop is not waiting on yet.
+    let mut arrived: Vec<Option<Outcomes>> = (0..sides_count).map(|_| None).collect();
     std::thread::scope(|scope| {
-        scope.spawn(move || {
-            for batches in groups {
-                let start = Instant::now();
-                let results = store.append_many(&batches);
-                if committed.send((results, start.elapsed())).is_err() {
-                    return;
+        for _ in 0..depth {
+            let committed = committed.clone();
+            let groups = &groups;
+            scope.spawn(move || {
+                loop {
+                    let next = groups
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .recv();
+                    let Ok((side, batches)) = next else { return };
+                    let start = Instant::now();
+                    let results = store.append_many(&batches);
+                    if committed.send((side, results, start.elapsed())).is_err() {
+                        return;
+                    }
                 }
-            }
-        });
+            });
+        }
+        drop(committed);
         // Bounded: each round either advances every case of a side or
         // retires it; a case needs a bounded number of commands.
         let rounds_max = config.cases.saturating_mul(64).max(64);
         'rounds: for _round in 0..rounds_max {
-            for side in sides.iter_mut() {
+            for (side_index, side) in sides.iter_mut().enumerate() {
                 if side.in_flight {
                     side.in_flight = false;
-                    let Ok((results, appending)) = from_store.recv() else {
+                    let Some((results, appending)) =
+                        wait_for(side_index, &mut arrived, &from_store)
+                    else {
                         report.errors += 1;
                         break 'rounds;
                     };
@@ -251,6 +316,7 @@ pub fn bench_engine(
                     admitted += 1;
                     side.slots.push(Slot {
                         case_id: format!("{}{admitted}", config.prefix),
+                        applicant: applicants.next_iin(),
                         case: None,
                         stuck: false,
                     });
@@ -292,7 +358,7 @@ pub fn bench_engine(
                     side.slots.retain(|slot| !slot.stuck);
                     continue;
                 }
-                if to_store.send(batches).is_err() {
+                if to_store.send((side_index, batches)).is_err() {
                     report.errors += 1;
                     break 'rounds;
                 }
@@ -308,8 +374,11 @@ pub fn bench_engine(
             }
         }
         // Collect what is still in flight before the committer is told to stop.
-        for side in sides.iter_mut().filter(|side| side.in_flight) {
-            if let Ok((results, appending)) = from_store.recv() {
+        for (side_index, side) in sides.iter_mut().enumerate() {
+            if !side.in_flight {
+                continue;
+            }
+            if let Some((results, appending)) = wait_for(side_index, &mut arrived, &from_store) {
                 report.store_seconds += appending.as_secs_f64();
                 let latency = side.decided_at.elapsed();
                 report.cases += settle(side, results, latency, &mut report, &mut latencies);
@@ -337,6 +406,30 @@ pub fn bench_engine(
     report.latency_p99_ms = quantile(0.99);
     report.peak_rss_kib_end = peak_rss_kib();
     report
+}
+
+/// A committed group's outcomes and the time its `append_many` took.
+type Outcomes = (Vec<Result<Appended, StoreError>>, WallDuration);
+/// A committed group, with the side it came from.
+type Committed = (usize, Vec<Result<Appended, StoreError>>, WallDuration);
+
+/// The committed group of `side`: from the groups that arrived before it
+/// was waited on, or the next ones off the channel. `None`: the committers
+/// are gone.
+fn wait_for(
+    side: usize,
+    arrived: &mut [Option<Outcomes>],
+    from_store: &std::sync::mpsc::Receiver<Committed>,
+) -> Option<Outcomes> {
+    loop {
+        if let Some(group) = arrived.get_mut(side).and_then(Option::take) {
+            return Some(group);
+        }
+        let (other, results, appending) = from_store.recv().ok()?;
+        if let Some(slot) = arrived.get_mut(other) {
+            *slot = Some((results, appending));
+        }
+    }
 }
 
 /// Takes a side's committed group back: the cases move on, closed and stuck

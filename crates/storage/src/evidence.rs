@@ -58,41 +58,35 @@ pub struct DirectoryWrite {
 }
 
 impl Evidence {
+    /// The directory row this evidence writes: its kind and key (what a
+    /// concurrent writer must not share without waiting).
+    pub fn directory_key(&self) -> (Kind, &str) {
+        match self {
+            Evidence::Intake { case_id, .. } => (Kind::Intake, case_id),
+            Evidence::RequestSignature { case_id, .. } => (Kind::RequestSignature, case_id),
+            Evidence::Attachments { case_id, .. } => (Kind::Attachments, case_id),
+            Evidence::ResultSignature { case_id, .. } => (Kind::ResultSignature, case_id),
+            Evidence::Blob { sha256, .. } => (Kind::Blob, sha256),
+            Evidence::DraftRemoved { draft_id } => (Kind::Draft, draft_id),
+        }
+    }
+
     /// The directory write this evidence is.
     pub fn directory_write(&self) -> DirectoryWrite {
-        let (kind, key, change) = match self {
-            Evidence::Intake { case_id, record } => {
-                (Kind::Intake, case_id.clone(), Change::Put(record.clone()))
-            }
-            Evidence::RequestSignature { case_id, record } => (
-                Kind::RequestSignature,
-                case_id.clone(),
-                Change::Put(json!({ "request": record })),
-            ),
-            Evidence::Attachments { case_id, entries } => (
-                Kind::Attachments,
-                case_id.clone(),
-                Change::Extend(entries.clone()),
-            ),
-            Evidence::ResultSignature { case_id, record } => (
-                Kind::ResultSignature,
-                case_id.clone(),
-                Change::Put(record.clone()),
-            ),
+        let (kind, key) = self.directory_key();
+        let change = match self {
+            Evidence::Intake { record, .. } => Change::Put(record.clone()),
+            Evidence::RequestSignature { record, .. } => Change::Put(json!({ "request": record })),
+            Evidence::Attachments { entries, .. } => Change::Extend(entries.clone()),
+            Evidence::ResultSignature { record, .. } => Change::Put(record.clone()),
             Evidence::Blob {
-                sha256,
-                content_type,
-                data,
-            } => (
-                Kind::Blob,
-                sha256.clone(),
-                Change::PutIfAbsent(json!({ "type": content_type, "data": data })),
-            ),
-            Evidence::DraftRemoved { draft_id } => (Kind::Draft, draft_id.clone(), Change::Delete),
+                content_type, data, ..
+            } => Change::PutIfAbsent(json!({ "type": content_type, "data": data })),
+            Evidence::DraftRemoved { .. } => Change::Delete,
         };
         DirectoryWrite {
             collection: kind.collection(),
-            key,
+            key: key.to_owned(),
             change,
         }
     }

@@ -220,6 +220,15 @@ pub trait Store: Send + Sync {
     /// fails, every batch fails.
     fn append_many(&self, batches: &[Batch]) -> Vec<Result<Appended, StoreError>>;
 
+    /// How many `append_many` calls gain by running at the same time, from
+    /// threads of their own: 1 where one writer does all (SQLite), 2 where
+    /// groups of disjoint rows are written side by side on two connections
+    /// (PostgreSQL's pipelined group commit). Callers that commit groups
+    /// (the commit queue, `qyzmet bench engine`) keep this many in flight.
+    fn concurrent_appends(&self) -> usize {
+        1
+    }
+
     /// The first outcome of the command that used idempotency `key`, if any
     /// (with `duplicate: true`). The runtime asks before deciding a command,
     /// so that a retry of a command that succeeded returns its first outcome

@@ -1,18 +1,23 @@
 //! Adaptive group commit of concurrent single appends, for every backend.
 //!
-//! A caller that finds no commit running becomes the *leader*: it takes
-//! everything queued (its own batch and whatever arrived meanwhile, at most
-//! `group_max`) and commits it as one group through the backend's
-//! `append_many` (a batch failing alone); the others wait for their outcome.
-//! Once its own outcome is in, the leader hands the lead to the oldest
-//! waiter, if any, and returns. So the group size follows the load with no
-//! timer and no polling: one appender alone commits at once (a group of
-//! one, the lowest latency), and under load each group is what queued up
-//! during the previous commit (one fsync and one chain-head lock for all of
-//! them).
+//! A caller that finds fewer commits running than the backend runs at once
+//! (one for SQLite's single writer, two for PostgreSQL's pipeline) becomes
+//! a *leader*: it takes everything queued (its own batch and whatever
+//! arrived meanwhile, at most `group_max`) and commits it as one group
+//! through the backend's `append_many` (a batch failing alone); the others
+//! wait for their outcome. Once its own outcome is in, the leader hands the
+//! lead to the oldest waiter not yet handed one, if any, and returns. So
+//! the group size follows the load with no timer and no polling: one
+//! appender alone commits at once (a group of one, the lowest latency), and
+//! under load each group is what queued up during the commits before it
+//! (one fsync and one chain-head move for all of them).
 //!
 //! Every decision about who leads is made under the queue's mutex together
 //! with the queue itself, so a batch is never left queued with no leader.
+//! A waiter handed the lead may find its batch already taken by another
+//! leader's group: it then waits for that outcome (the lead message always
+//! comes first: both are sent under the mutex, the lead while the batch is
+//! still queued) and hands the lead on.
 
 use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -22,21 +27,24 @@ use qyzmet_storage::record::Batch;
 
 use crate::{Appended, StoreError};
 
-#[derive(Default)]
 pub(crate) struct CommitQueue {
     state: Mutex<State>,
+    /// How many groups commit at once.
+    leaders_max: usize,
 }
 
 #[derive(Default)]
 struct State {
-    waiting: VecDeque<(Batch, Sender<Message>)>,
-    /// Whether some caller leads (or has been told to).
-    leading: bool,
+    /// Queued batches, their waiters, and whether the waiter has been
+    /// handed the lead.
+    waiting: VecDeque<(Batch, Sender<Message>, bool)>,
+    /// How many callers lead (or have been told to).
+    leading: usize,
 }
 
 enum Message {
     Outcome(Result<Appended, StoreError>),
-    /// Lead the next groups: the previous leader is done.
+    /// Lead the next groups: a leader is done.
     Lead,
 }
 
@@ -46,7 +54,7 @@ fn lock(mutex: &Mutex<State>) -> MutexGuard<'_, State> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Clears `leading` if the leader unwinds (a panic in `append_many`), so
+/// Gives up the lead if the leader unwinds (a panic in `append_many`), so
 /// that the next caller leads instead of everyone waiting forever.
 struct Leading<'a> {
     queue: &'a CommitQueue,
@@ -56,12 +64,21 @@ struct Leading<'a> {
 impl Drop for Leading<'_> {
     fn drop(&mut self) {
         if self.armed {
-            lock(&self.queue.state).leading = false;
+            let mut state = lock(&self.queue.state);
+            state.leading = state.leading.saturating_sub(1);
         }
     }
 }
 
 impl CommitQueue {
+    /// A queue that commits up to `leaders_max` groups at once.
+    pub(crate) fn new(leaders_max: usize) -> CommitQueue {
+        CommitQueue {
+            state: Mutex::default(),
+            leaders_max: leaders_max.max(1),
+        }
+    }
+
     /// Appends `batch` in a group with whatever other callers append at the
     /// same time.
     pub(crate) fn append(
@@ -73,8 +90,12 @@ impl CommitQueue {
         let (sender, receiver) = channel();
         let lead = {
             let mut state = lock(&self.state);
-            state.waiting.push_back((batch.clone(), sender));
-            !std::mem::replace(&mut state.leading, true)
+            let lead = state.leading < self.leaders_max;
+            if lead {
+                state.leading += 1;
+            }
+            state.waiting.push_back((batch.clone(), sender, lead));
+            lead
         };
         if !lead {
             match receiver.recv() {
@@ -96,12 +117,20 @@ impl CommitQueue {
             queue: self,
             armed: true,
         };
-        loop {
+        let result = loop {
             let (batches, senders): (Vec<Batch>, Vec<Sender<Message>>) = {
                 let mut state = lock(&self.state);
                 let take = state.waiting.len().min(group_max);
-                state.waiting.drain(..take).unzip()
+                state
+                    .waiting
+                    .drain(..take)
+                    .map(|(batch, sender, _)| (batch, sender))
+                    .unzip()
             };
+            if batches.is_empty() {
+                // Another leader's group holds this caller's batch.
+                break receiver.recv().map_err(|_| lost());
+            }
             let results = append_many(&batches);
             let mut results = results.into_iter();
             for sender in senders {
@@ -110,24 +139,29 @@ impl CommitQueue {
                 let _ = sender.send(Message::Outcome(result));
             }
             if let Ok(message) = receiver.try_recv() {
-                let result = match message {
-                    Message::Outcome(result) => result,
-                    Message::Lead => Err(lost()),
-                };
-                let mut state = lock(&self.state);
-                // Hand the lead to the oldest waiter; with nobody waiting,
-                // the next caller leads.
-                let handed = state
-                    .waiting
-                    .front()
-                    .is_some_and(|(_, next)| next.send(Message::Lead).is_ok());
-                if !handed {
-                    state.leading = false;
-                }
-                guard.armed = false;
-                return result;
+                break Ok(message);
             }
+        };
+        let result = match result {
+            Ok(Message::Outcome(result)) => result,
+            Ok(Message::Lead) | Err(_) => Err(lost()),
+        };
+        let mut state = lock(&self.state);
+        // Hand the lead to the oldest waiter not yet handed one; with
+        // nobody left to hand it to, the next caller leads.
+        let handed = state
+            .waiting
+            .iter_mut()
+            .find(|(_, _, handed)| !*handed)
+            .is_some_and(|(_, next, handed)| {
+                *handed = next.send(Message::Lead).is_ok();
+                *handed
+            });
+        if !handed {
+            state.leading = state.leading.saturating_sub(1);
         }
+        guard.armed = false;
+        result
     }
 }
 
@@ -180,7 +214,7 @@ mod tests {
 
     #[test]
     fn one_caller_alone_commits_a_group_of_one() {
-        let queue = CommitQueue::default();
+        let queue = CommitQueue::new(1);
         let groups = Mutex::new(Vec::new());
         for n in 0..3 {
             let id = format!("c{n}");
@@ -192,7 +226,7 @@ mod tests {
 
     #[test]
     fn concurrent_callers_share_groups_and_each_gets_its_own_outcome() {
-        let queue = Arc::new(CommitQueue::default());
+        let queue = Arc::new(CommitQueue::new(1));
         let groups = Arc::new(Mutex::new(Vec::new()));
         let threads: Vec<_> = (0..16)
             .map(|t| {
@@ -221,13 +255,56 @@ mod tests {
             "under load the groups grow: {} groups",
             groups.len()
         );
-        assert!(!lock(&queue.state).leading);
+        assert_eq!(lock(&queue.state).leading, 0);
         assert!(lock(&queue.state).waiting.is_empty());
     }
 
     #[test]
+    fn two_leaders_commit_two_groups_at_once_and_never_more() {
+        let queue = Arc::new(CommitQueue::new(2));
+        let groups = Arc::new(Mutex::new(Vec::new()));
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let threads: Vec<_> = (0..16)
+            .map(|t| {
+                let (queue, groups) = (queue.clone(), groups.clone());
+                let (running, most) = (running.clone(), most.clone());
+                std::thread::spawn(move || {
+                    let commit = |batches: &[Batch]| {
+                        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        let results = backend(&groups)(batches);
+                        running.fetch_sub(1, Ordering::SeqCst);
+                        results
+                    };
+                    for n in 0..50 {
+                        let id = format!("t{t}-{n}");
+                        let got = queue.append(&batch(&id), 8, commit).unwrap();
+                        assert_eq!(got.case_id, id);
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        let groups = groups.lock().unwrap();
+        assert_eq!(groups.iter().sum::<usize>(), 16 * 50, "every batch once");
+        assert!(groups.iter().all(|&size| (1..=8).contains(&size)));
+        assert_eq!(
+            most.load(Ordering::SeqCst),
+            2,
+            "two groups at once, not more"
+        );
+        assert!(groups.len() < 16 * 50 / 2, "{} groups", groups.len());
+        let state = lock(&queue.state);
+        assert_eq!(state.leading, 0);
+        assert!(state.waiting.is_empty());
+    }
+
+    #[test]
     fn a_leader_that_panics_does_not_stop_the_queue() {
-        let queue = CommitQueue::default();
+        let queue = CommitQueue::new(1);
         let calls = AtomicUsize::new(0);
         let panicking = |_: &[Batch]| -> Vec<Result<Appended, StoreError>> {
             calls.fetch_add(1, Ordering::SeqCst);

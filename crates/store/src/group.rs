@@ -50,15 +50,18 @@ pub(crate) trait GroupBackend {
     /// The idempotency rows of `keys` and the last events of `case_ids`
     /// (absent keys and cases are simply missing from the answer).
     fn read(&mut self, keys: &[&str], case_ids: &[&str]) -> Result<Known, StoreError>;
-    /// Writes every row of `chunk` and sets the chain head to `head`.
-    fn write(&mut self, chunk: Chunk<'_>, head: &Head) -> Result<(), StoreError>;
+    /// Writes every row of `chunk` and sets the chain head to `head`. The
+    /// `last` write of a group comes after every other write of it (the
+    /// directory rows included) and is made even when its chunk is empty,
+    /// so that a backend can end the group's writes with the chain head.
+    fn write(&mut self, chunk: Chunk<'_>, head: &Head, last: bool) -> Result<(), StoreError>;
     /// Writes the evidence of the group's appended batches (directory rows;
-    /// rare, so one statement per row is enough).
+    /// rare, so one statement per row is enough), before the last write.
     fn write_directory(&mut self, writes: &[DirectoryWrite]) -> Result<(), StoreError>;
 }
 
 /// The global chain head as the locked transaction sees it.
-#[derive(Clone)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Head {
     pub(crate) global_seq: u64,
     pub(crate) hash: String,
@@ -322,15 +325,14 @@ pub(crate) fn append_group(
             backend.write(
                 std::mem::replace(&mut chunk, Chunk::with_capacity(0, 0)),
                 head,
+                false,
             )?;
         }
-    }
-    if !chunk.is_empty() {
-        backend.write(chunk, head)?;
     }
     if !directory.is_empty() {
         backend.write_directory(&directory)?;
     }
+    backend.write(chunk, head, true)?;
     Ok(results)
 }
 

@@ -20,6 +20,7 @@ mod commit_queue;
 mod convert;
 mod group;
 mod pg_group;
+mod pg_pipeline;
 mod postgres_store;
 mod rebuild;
 mod sqlite_store;

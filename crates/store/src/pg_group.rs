@@ -1,12 +1,12 @@
 //! PostgreSQL's row I/O for group commit (the decisions are made once, for
 //! both backends, in `group.rs`), with a fixed number of round trips per
-//! group: under the chain head lock (taken by the caller), one query reads
-//! the group's idempotency keys and case heads (`= ANY` / `unnest` +
-//! `LATERAL`); one statement writes the events, idempotency rows, every
-//! projection table and the chain head (data-modifying CTEs over
-//! `unnest($n::type[])` arrays). A group whose rows exceed
+//! group: one query reads the group's idempotency keys and case heads
+//! (`= ANY` / `unnest` + `LATERAL`); one statement writes the events,
+//! idempotency rows and every projection table (data-modifying CTEs over
+//! `unnest($n::type[])` arrays); a last one moves the chain head from the
+//! head the group staged on (`pg_pipeline.rs`). A group whose rows exceed
 //! [`WRITE_CHUNK_BYTES`](crate::group::WRITE_CHUNK_BYTES) is written in
-//! several such statements.
+//! several row statements.
 
 use postgres::types::ToSql;
 use postgres::{Client, GenericClient, Statement};
@@ -17,6 +17,7 @@ use crate::convert::*;
 use crate::group::{
     CaseVals, Chunk, GroupBackend, Head, Known, OutboxVals, RegistryVals, TaskVals, TimerVals,
 };
+use crate::pg_pipeline::Turn;
 use crate::{Appended, StoreError};
 
 const READ_SQL: &str = "\
@@ -54,7 +55,7 @@ WITH ev AS (
                      created_at, due, due_key, escalation, check_reason)
   SELECT * FROM unnest($28::text[], $29::text[], $30::text[], $31::text[], $32::text[], $33::text[],
                        $34::text[], $35::boolean[], $36::bigint[], $37::bigint[], $38::bigint[],
-                       $39::boolean[], $55::text[])
+                       $39::boolean[], $53::text[])
   ON CONFLICT (task_id) DO UPDATE SET case_id = EXCLUDED.case_id, step_id = EXCLUDED.step_id,
      role = EXCLUDED.role, unit = EXCLUDED.unit, assignee = EXCLUDED.assignee,
      status = EXCLUDED.status, is_open = EXCLUDED.is_open, created_at = EXCLUDED.created_at,
@@ -79,18 +80,29 @@ WITH ev AS (
 ), op AS (
   INSERT INTO outbox (request_id, case_id, system, payload, created_at, next_at)
   SELECT o.*, o.created_at
-    FROM unnest($56::text[], $57::text[], $58::text[], $59::text[], $60::bigint[])
+    FROM unnest($54::text[], $55::text[], $56::text[], $57::text[], $58::bigint[])
          AS o(request_id, case_id, system, payload, created_at)
   ON CONFLICT (request_id) DO NOTHING
 ), od AS (
-  DELETE FROM outbox WHERE request_id = ANY($61::text[])
+  DELETE FROM outbox WHERE request_id = ANY($59::text[])
 )
-UPDATE chain_head SET global_seq = $53, hash = $54 WHERE id = 1";
+SELECT 1";
 
-/// The two prepared statements of a group commit.
+/// The chain head moves last, after every row, and only from the head the
+/// group staged on. `FOR UPDATE` waits for the row lock of a pipelined
+/// group before (held until it commits or rolls back) and then returns the
+/// row as that group left it; a condition in the `UPDATE` itself would not
+/// do, since READ COMMITTED evaluates it on the row as the statement's
+/// snapshot saw it, before that group moved it.
+const HEAD_LOCK_SQL: &str = "SELECT global_seq, hash FROM chain_head WHERE id = 1 FOR UPDATE";
+const HEAD_SQL: &str = "UPDATE chain_head SET global_seq = $1, hash = $2 WHERE id = 1";
+
+/// The prepared statements of a group commit.
 pub(crate) struct GroupStatements {
     read: Statement,
     write: Statement,
+    head_lock: Statement,
+    head: Statement,
 }
 
 impl GroupStatements {
@@ -98,17 +110,36 @@ impl GroupStatements {
         Ok(GroupStatements {
             read: client.prepare(READ_SQL)?,
             write: client.prepare(WRITE_SQL)?,
+            head_lock: client.prepare(HEAD_LOCK_SQL)?,
+            head: client.prepare(HEAD_SQL)?,
         })
     }
 }
 
 /// The group's backend: the open transaction and its two statements.
-pub(crate) struct PgGroup<'a, C: GenericClient> {
+pub(crate) struct PgGroup<'a, 'p, C: GenericClient> {
     pub(crate) tx: &'a mut C,
     pub(crate) stmts: &'a GroupStatements,
+    /// The chain head the next write expects to move (the head the group
+    /// staged on, then the head after each chunk).
+    pub(crate) expected: Head,
+    /// The group's turn in the pipeline, when it is pipelined.
+    pub(crate) turn: Option<&'a mut Turn<'p>>,
 }
 
-impl<C: GenericClient> GroupBackend for PgGroup<'_, C> {
+impl<'a, C: GenericClient> PgGroup<'a, '_, C> {
+    /// A classic group's backend: the caller holds the chain head.
+    pub(crate) fn locked(tx: &'a mut C, stmts: &'a GroupStatements, head: &Head) -> Self {
+        PgGroup {
+            tx,
+            stmts,
+            expected: head.clone(),
+            turn: None,
+        }
+    }
+}
+
+impl<C: GenericClient> GroupBackend for PgGroup<'_, '_, C> {
     fn read(&mut self, keys: &[&str], case_ids: &[&str]) -> Result<Known, StoreError> {
         let mut out = Known::default();
         for row in self.tx.query(&self.stmts.read, &[&keys, &case_ids])? {
@@ -129,14 +160,56 @@ impl<C: GenericClient> GroupBackend for PgGroup<'_, C> {
                     .insert(name, (i64_to_u64(get(&row, 3)?)?, get(&row, 6)?));
             }
         }
+        if let Some(turn) = &self.turn {
+            turn.overlay(&mut out);
+        }
         Ok(out)
     }
 
-    fn write(&mut self, chunk: Chunk, head: &Head) -> Result<(), StoreError> {
-        write_chunk(self.tx, self.stmts, chunk, head)
+    fn write(&mut self, chunk: Chunk, head: &Head, last: bool) -> Result<(), StoreError> {
+        if let Some(turn) = self.turn.as_mut() {
+            turn.before_write(&chunk, head, last);
+        }
+        if !chunk.is_empty() {
+            write_chunk(self.tx, self.stmts, chunk)?;
+        }
+        if !last {
+            return Ok(());
+        }
+        // The classic path has held the head since before its first read.
+        if let Some(turn) = self.turn.as_mut() {
+            turn.before_head();
+            let current = self.tx.query_one(&self.stmts.head_lock, &[]);
+            turn.after_last_write();
+            let current = current?;
+            let current_seq: i64 = get(&current, 0)?;
+            let current_hash: String = get(&current, 1)?;
+            if i64_to_u64(current_seq)? != self.expected.global_seq
+                || current_hash != self.expected.hash
+            {
+                // A group it staged on failed, or another process appended:
+                // the caller rolls back and redoes it the classic way. Even
+                // a group that writes nothing checks this: its duplicates'
+                // outcomes may come from a group that did not commit.
+                return Err(StoreError::Backend(
+                    "postgres: the chain head moved while the group was staged".into(),
+                ));
+            }
+        }
+        if *head != self.expected {
+            self.tx.execute(
+                &self.stmts.head,
+                &[&u64_to_i64(head.global_seq)?, &head.hash],
+            )?;
+            self.expected = head.clone();
+        }
+        Ok(())
     }
 
     fn write_directory(&mut self, writes: &[DirectoryWrite]) -> Result<(), StoreError> {
+        if let Some(turn) = self.turn.as_mut() {
+            turn.before_rows();
+        }
         let at = ts_to_ns(jiff::Timestamp::now())?;
         for write in writes {
             let key = write.key.as_str();
@@ -184,12 +257,11 @@ impl<C: GenericClient> GroupBackend for PgGroup<'_, C> {
     }
 }
 
-/// One statement: every row of the chunk and the chain head.
+/// One statement: every row of the chunk.
 fn write_chunk(
     tx: &mut impl GenericClient,
     stmts: &GroupStatements,
     chunk: Chunk,
-    head: &Head,
 ) -> Result<(), StoreError> {
     macro_rules! column {
         ($rows:expr, |$r:ident| $value:expr) => {
@@ -259,8 +331,7 @@ fn write_chunk(
         .map(|(k, _)| k)
         .collect();
 
-    let head_seq = u64_to_i64(head.global_seq)?;
-    let params: [&(dyn ToSql + Sync); 61] = [
+    let params: [&(dyn ToSql + Sync); 59] = [
         &column!(events, |e| e.global_seq),
         &column!(events, |e| e.case_id),
         &column!(events, |e| e.seq),
@@ -313,8 +384,6 @@ fn write_chunk(
         &column!(timer_set, |r| r.1.kind.as_str()),
         &column!(timer_set, |r| r.1.payload.as_str()),
         &column!(timer_cancel, |r| r.as_str()),
-        &head_seq,
-        &head.hash,
         &column!(tasks, |r| r.1.row.check.as_deref()),
         &column!(outbox_put, |r| r.0.as_str()),
         &column!(outbox_put, |r| r.1.case_id.as_str()),

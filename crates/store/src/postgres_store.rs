@@ -11,8 +11,8 @@ use jiff::{SignedDuration, Timestamp};
 use postgres::types::ToSql;
 use postgres::{Client, GenericClient, NoTls, Row, Statement};
 use qyzmet_storage::record::{
-    Batch, CaseRow, ExchangeRow, ExchangeStat, OutboxClaim, OutboxRow, ProjectionOp, RegistryRow,
-    StoredEvent, TaskRow, TimerRow,
+    Batch, CaseRow, Evidence, ExchangeRow, ExchangeStat, OutboxClaim, OutboxRow, ProjectionOp,
+    RegistryRow, StoredEvent, TaskRow, TimerRow,
 };
 use serde_json::Value;
 
@@ -22,6 +22,7 @@ use crate::convert::*;
 use crate::group::{Chunk, GroupBackend, Head, append_group};
 use crate::notifications::{cut_error, delivery_id, validate_notifications};
 use crate::pg_group::{GroupStatements, PgGroup};
+use crate::pg_pipeline::Pipeline;
 use crate::rebuild::{self, RebuildBackend, RebuildRows};
 use crate::{
     Appended, AuditReport, CaseQuery, CaseStat, DeliveryClaim, DeliveryRow, NewNotification,
@@ -67,11 +68,29 @@ const POOL_SIZE_MAX: usize = 8;
 const POOL_WAIT_MAX: Duration = Duration::from_secs(30);
 /// Arbitrary constant naming the advisory lock that serializes migrations.
 const MIGRATION_LOCK_KEY: i64 = 0x7179_7a6d_6574; // "qyzmet"
+/// The advisory lock that orders the two ways of writing a group across
+/// processes (`pg_pipeline.rs`): pipelined groups hold it shared, from
+/// their first statement to their end; a transaction that locks the chain
+/// head first (the classic path, per-batch redo, rebuild) holds it
+/// exclusively, so it starts only once no pipelined group of any process
+/// holds rows while waiting for the head.
+const WRITER_LOCK_KEY: i64 = 0x7179_7a6d_6574_7772; // "qyzmetwr"
+/// How long a pipelined group waits for a lock before it gives up and is
+/// redone the classic way: a wait across processes that PostgreSQL cannot
+/// see as a deadlock (one half of it is inside a process) ends here.
+const PIPELINED_LOCK_TIMEOUT: &str = "5s";
+/// How long the store stops pipelining after a pipelined group had to be
+/// redone: another process moved the chain head (two servers writing), so
+/// groups staged ahead would mostly be redone as well.
+const PIPELINE_PAUSE: Duration = Duration::from_secs(1);
 
 struct Statements {
     idempotency_get: Statement,
     case_last: Statement,
+    writer_lock: Statement,
     head_lock: Statement,
+    pipelined_begin: Statement,
+    head_read: Statement,
     group: GroupStatements,
 }
 
@@ -82,7 +101,12 @@ impl Statements {
                 "SELECT case_id, last_seq, events, last_global_seq, last_hash FROM idempotency WHERE key = $1",
             )?,
             case_last: client.prepare("SELECT seq, hash FROM events WHERE case_id = $1 ORDER BY seq DESC LIMIT 1")?,
+            writer_lock: client.prepare("SELECT pg_advisory_xact_lock($1)")?,
             head_lock: client.prepare("SELECT global_seq, hash FROM chain_head WHERE id = 1 FOR UPDATE")?,
+            pipelined_begin: client.prepare(
+                "SELECT pg_advisory_xact_lock_shared($1), set_config('lock_timeout', $2, true)",
+            )?,
+            head_read: client.prepare("SELECT global_seq, hash FROM chain_head WHERE id = 1")?,
             group: GroupStatements::prepare(client)?,
         })
     }
@@ -236,7 +260,14 @@ pub struct PostgresStore {
     pool: Pool,
     /// Concurrent appends share one transaction (`commit_queue.rs`).
     queue: CommitQueue,
+    /// Groups in flight on several connections (`pg_pipeline.rs`).
+    pipeline: Pipeline,
 }
+
+/// Groups in flight at once on the pipeline: two backends writing disjoint
+/// groups side by side (this machine's two cores; a third would only wait
+/// for a core).
+const PIPELINE_DEPTH: usize = 2;
 
 /// The most batches committed in one group of concurrent appends.
 const GROUP_MAX: usize = 256;
@@ -259,7 +290,8 @@ impl PostgresStore {
         };
         Ok(PostgresStore {
             pool,
-            queue: CommitQueue::default(),
+            queue: CommitQueue::new(PIPELINE_DEPTH),
+            pipeline: Pipeline::default(),
         })
     }
 }
@@ -516,9 +548,16 @@ impl<C: GenericClient> AuditBackend for PgAudit<'_, C> {
     }
 }
 
-/// Locks the chain head row for this transaction and reads it.
+/// Locks the chain head row for this transaction and reads it, after the
+/// writer lock (exclusive: no pipelined group of any process is in flight).
 fn lock_head(tx: &mut impl GenericClient, stmts: &Statements) -> Result<Head, StoreError> {
-    let row = tx.query_one(&stmts.head_lock, &[])?;
+    tx.execute(&stmts.writer_lock, &[&WRITER_LOCK_KEY])?;
+    read_head(tx, &stmts.head_lock)
+}
+
+/// Reads the chain head row with `statement` (locking it or not).
+fn read_head(tx: &mut impl GenericClient, statement: &Statement) -> Result<Head, StoreError> {
+    let row = tx.query_one(statement, &[])?;
     Ok(Head {
         global_seq: i64_to_u64(get(&row, 0)?)?,
         hash: get(&row, 1)?,
@@ -546,10 +585,7 @@ fn append_many_per_batch(
             // batch the database refuses rolls back to its savepoint alone.
             let mut savepoint = tx.savepoint("batch")?;
             let kept = head.clone();
-            let mut backend = PgGroup {
-                tx: &mut savepoint,
-                stmts: &stmts.group,
-            };
+            let mut backend = PgGroup::locked(&mut savepoint, &stmts.group, &head);
             match append_group(&mut backend, std::slice::from_ref(batch), &mut head) {
                 Ok(mut one) => {
                     savepoint.commit()?;
@@ -570,6 +606,91 @@ fn append_many_per_batch(
         Ok(results)
     })();
     outcome.unwrap_or_else(|error| batches.iter().map(|_| Err(error.clone())).collect())
+}
+
+/// Whether a group may take the pipelined path: not when its evidence
+/// appends to a directory list (attachments), a read-modify-write of a row
+/// that a group still in flight may have changed.
+fn pipelined(batches: &[Batch]) -> bool {
+    !batches.iter().any(|batch| {
+        batch
+            .evidence
+            .iter()
+            .any(|item| matches!(item, Evidence::Attachments { .. }))
+    })
+}
+
+impl PostgresStore {
+    /// A group on the pipeline (`pg_pipeline.rs`): staged on the groups in
+    /// flight, written after the one before, committed while the next one
+    /// is written. `None`: the chain head moved under it or the database
+    /// refused a statement; it left nothing and must be redone the classic
+    /// way.
+    fn append_pipelined(
+        &self,
+        conn: &mut Conn,
+        batches: &[Batch],
+    ) -> Option<Vec<Result<Appended, StoreError>>> {
+        let all_fail = |error: StoreError| {
+            batches
+                .iter()
+                .map(|_| Err(error.clone()))
+                .collect::<Vec<_>>()
+        };
+        let Conn { client, stmts, .. } = conn;
+        let (mut turn, predicted) = self.pipeline.begin(batches);
+        let mut tx = match client.transaction() {
+            Ok(tx) => tx,
+            Err(error) => return Some(all_fail(error.into())),
+        };
+        if let Err(error) = tx.execute(
+            &stmts.pipelined_begin,
+            &[&WRITER_LOCK_KEY, &PIPELINED_LOCK_TIMEOUT],
+        ) {
+            drop(tx);
+            drop(turn);
+            self.pipeline.pause(PIPELINE_PAUSE);
+            return client.is_closed().then(|| all_fail(error.into()));
+        }
+        let head = match predicted {
+            Some(head) => head,
+            None => match read_head(&mut tx, &stmts.head_read) {
+                Ok(head) => head,
+                Err(error) => return Some(all_fail(error)),
+            },
+        };
+        let mut after = head.clone();
+        let mut backend = PgGroup {
+            tx: &mut tx,
+            stmts: &stmts.group,
+            expected: head,
+            turn: Some(&mut turn),
+        };
+        match append_group(&mut backend, batches, &mut after) {
+            Ok(results) => {
+                let committed = tx.commit();
+                if committed.is_ok() {
+                    turn.committed();
+                }
+                // Only now does the group leave the pipeline's predictions.
+                drop(turn);
+                Some(match committed {
+                    Ok(()) => results,
+                    Err(error) => all_fail(error.into()),
+                })
+            }
+            Err(error) => {
+                drop(tx);
+                drop(turn);
+                self.pipeline.pause(PIPELINE_PAUSE);
+                if client.is_closed() {
+                    Some(all_fail(error))
+                } else {
+                    None
+                }
+            }
+        }
+    }
 }
 
 impl Store for PostgresStore {
@@ -600,17 +721,22 @@ impl Store for PostgresStore {
             Ok(pooled) => pooled,
             Err(error) => return all_fail(error),
         };
+        if pipelined(batches)
+            && !self.pipeline.paused()
+            && let Some(results) = self.append_pipelined(pooled.conn(), batches)
+        {
+            return results;
+        }
+        // The classic path: both pipeline turns and the chain head held
+        // from the start, a fixed number of round trips per group.
+        let _exclusive = self.pipeline.exclusive();
         let Conn { client, stmts, .. } = pooled.conn();
-        // Fast path: a fixed number of round trips per group.
         let mut tx = match client.transaction() {
             Ok(tx) => tx,
             Err(error) => return all_fail(error.into()),
         };
         let attempt = lock_head(&mut tx, stmts).and_then(|mut head| {
-            let mut backend = PgGroup {
-                tx: &mut tx,
-                stmts: &stmts.group,
-            };
+            let mut backend = PgGroup::locked(&mut tx, &stmts.group, &head);
             append_group(&mut backend, batches, &mut head)
         });
         match attempt {
@@ -632,6 +758,10 @@ impl Store for PostgresStore {
                 }
             }
         }
+    }
+
+    fn concurrent_appends(&self) -> usize {
+        PIPELINE_DEPTH
     }
 
     fn idempotency(&self, key: &str) -> Result<Option<Appended>, StoreError> {
@@ -1429,6 +1559,9 @@ impl Store for PostgresStore {
         project_case: &dyn Fn(&[StoredEvent]) -> Vec<ProjectionOp>,
     ) -> Result<RebuildReport, StoreError> {
         let mut pooled = self.pool.get()?;
+        // No group of this process is in flight meanwhile (the chain head,
+        // locked by each of the rebuild's transactions, stops the others').
+        let _exclusive = self.pipeline.exclusive();
         let Conn { client, stmts, .. } = pooled.conn();
         rebuild::rebuild(&mut PgRebuild { client, stmts }, project_case)
     }
@@ -1501,11 +1634,7 @@ impl<C: GenericClient> RebuildRows for PgRebuildRows<'_, C> {
     }
 
     fn write(&mut self, chunk: Chunk<'_>) -> Result<(), StoreError> {
-        PgGroup {
-            tx: &mut *self.tx,
-            stmts: self.stmts,
-        }
-        .write(chunk, &self.head)
+        PgGroup::locked(&mut *self.tx, self.stmts, &self.head).write(chunk, &self.head, true)
     }
 }
 

@@ -195,7 +195,7 @@ impl SqliteStore {
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
             checkpointer,
-            queue: CommitQueue::default(),
+            queue: CommitQueue::new(1),
         })
     }
 
@@ -426,7 +426,7 @@ impl GroupBackend for SqliteGroup<'_> {
         Ok(())
     }
 
-    fn write(&mut self, chunk: Chunk, head: &Head) -> Result<(), StoreError> {
+    fn write(&mut self, chunk: Chunk, head: &Head, _last: bool) -> Result<(), StoreError> {
         let conn = self.conn;
         if !chunk.events.is_empty() {
             let mut insert = conn.prepare_cached(
@@ -1815,7 +1815,7 @@ impl RebuildRows for SqliteRebuildRows<'_> {
     }
 
     fn write(&mut self, chunk: Chunk<'_>) -> Result<(), StoreError> {
-        SqliteGroup { conn: self.conn }.write(chunk, &self.head)
+        SqliteGroup { conn: self.conn }.write(chunk, &self.head, true)
     }
 }
 

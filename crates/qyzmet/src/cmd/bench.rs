@@ -129,14 +129,16 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
                     }
                 );
                 outln!("regulation:       {} / {}", report.regulation, report.route);
-                outln!(
-                    "pipeline:         {}",
-                    if report.pipelined {
-                        "decide one window while the other commits"
-                    } else {
-                        "off (decide, then commit)"
-                    }
-                );
+                if !report.pipelined {
+                    outln!("pipeline:         off (decide, then commit)");
+                } else if report.committers > 1 {
+                    outln!(
+                        "pipeline:         decide one window while {} others commit side by side",
+                        report.committers
+                    );
+                } else {
+                    outln!("pipeline:         decide one window while the other commits");
+                }
                 outln!(
                     "cases:            {} complete in {:.2} s",
                     report.cases,
@@ -144,9 +146,14 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
                 );
                 outln!("cases/s:          {:.0}", report.cases_per_second);
                 outln!(
-                    "time in engine:   {:.2} s; in store.append_many: {:.2} s",
+                    "time in engine:   {:.2} s; in store.append_many: {:.2} s{}",
                     report.engine_seconds,
-                    report.store_seconds
+                    report.store_seconds,
+                    if report.committers > 1 {
+                        format!(" (summed over {} committers)", report.committers)
+                    } else {
+                        String::new()
+                    }
                 );
                 outln!(
                     "events/s:         {:.0} ({} events)",

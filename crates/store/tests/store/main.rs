@@ -6,4 +6,5 @@ mod crash;
 mod evidence;
 mod layout;
 mod notifications;
+mod pipeline;
 mod two_processes;
