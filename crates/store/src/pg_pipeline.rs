@@ -144,12 +144,6 @@ impl Footprint {
         };
         small.rows.iter().any(|row| large.rows.contains(row))
     }
-
-    /// Whether `self` shares a row with `other`, which must wait for it.
-    #[cfg(test)]
-    pub(crate) fn shares_with(&self, other: &Footprint) -> bool {
-        self.meets(other)
-    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -407,14 +401,14 @@ mod tests {
     fn groups_of_other_cases_and_records_share_nothing() {
         let a = Footprint::of(&[batch("c1", vec![registry("111", "c1")], vec![])]);
         let b = Footprint::of(&[batch("c2", vec![registry("222", "c2")], vec![])]);
-        assert!(!a.shares_with(&b));
+        assert!(!a.meets(&b));
     }
 
     #[test]
     fn a_shared_case_registry_record_or_blob_is_shared() {
         let a = Footprint::of(&[batch("c1", vec![registry("111", "c1")], vec![])]);
-        assert!(a.shares_with(&Footprint::of(&[batch("c1", vec![], vec![])])));
-        assert!(a.shares_with(&Footprint::of(&[batch(
+        assert!(a.meets(&Footprint::of(&[batch("c1", vec![], vec![])])));
+        assert!(a.meets(&Footprint::of(&[batch(
             "c2",
             vec![ProjectionOp::DeleteRegistry {
                 registry: "unemployed".into(),
@@ -433,17 +427,17 @@ mod tests {
                 }],
             )
         };
-        assert!(Footprint::of(&[blob("c1")]).shares_with(&Footprint::of(&[blob("c2")])));
+        assert!(Footprint::of(&[blob("c1")]).meets(&Footprint::of(&[blob("c2")])));
     }
 
     #[test]
     fn the_same_key_in_another_table_is_not_shared() {
-        let task = |task_id: &str| ProjectionOp::CancelTimer {
-            timer_id: task_id.into(),
+        let cancel_timer = |timer_id: &str| ProjectionOp::CancelTimer {
+            timer_id: timer_id.into(),
         };
         // A timer whose id is another group's case id.
         let a = Footprint::of(&[batch("c1", vec![], vec![])]);
-        let b = Footprint::of(&[batch("c2", vec![task("c1")], vec![])]);
-        assert!(!a.shares_with(&b));
+        let b = Footprint::of(&[batch("c2", vec![cancel_timer("c1")], vec![])]);
+        assert!(!a.meets(&b));
     }
 }
