@@ -18,7 +18,7 @@ use qyzmet_calendar::{Calendar, Schedule};
 use qyzmet_engine::{Action, Actor, Applicant, Case, Command, Context, Grant, Provider};
 use qyzmet_regulation::ProcessModel;
 use qyzmet_storage::record::Batch;
-use qyzmet_store::{Appended, Store, StoreError};
+use qyzmet_store::{Appended, GroupCounts, Store, StoreError};
 use serde::Serialize;
 
 #[derive(Clone, Debug)]
@@ -43,6 +43,9 @@ pub struct BenchReport {
     /// Groups committed at once, each by a committer thread of its own
     /// (`Store::concurrent_appends`; 1 without the pipeline).
     pub committers: usize,
+    /// How the store committed the groups (PostgreSQL's pipeline: written
+    /// side by side, or redone the classic way), counted since it opened.
+    pub group_counts: GroupCounts,
     pub cases: u64,
     pub commands: u64,
     pub events: u64,
@@ -405,6 +408,7 @@ pub fn bench_engine(
     report.latency_p50_ms = quantile(0.50);
     report.latency_p99_ms = quantile(0.99);
     report.peak_rss_kib_end = peak_rss_kib();
+    report.group_counts = store.group_counts();
     report
 }
 

@@ -206,6 +206,16 @@ pub struct RebuildReport {
     pub ops: u64,
 }
 
+/// How a store's groups were committed (`Store::group_counts`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct GroupCounts {
+    /// Groups written on the pipeline, side by side with others.
+    pub pipelined: u64,
+    /// Pipelined groups that had to be rolled back and redone the classic
+    /// way (the chain head moved under them, or a lock wait timed out).
+    pub redone: u64,
+}
+
 /// The durable store. Every method is one or more short transactions; none
 /// keeps per-case state in memory.
 pub trait Store: Send + Sync {
@@ -227,6 +237,13 @@ pub trait Store: Send + Sync {
     /// (the commit queue, `qyzmet bench engine`) keep this many in flight.
     fn concurrent_appends(&self) -> usize {
         1
+    }
+
+    /// How this store's groups were committed since it opened (all zero
+    /// where there is one way only, as on SQLite): for benchmarks, metrics
+    /// and the tests that check the pipeline is used and seldom redone.
+    fn group_counts(&self) -> GroupCounts {
+        GroupCounts::default()
     }
 
     /// The first outcome of the command that used idempotency `key`, if any

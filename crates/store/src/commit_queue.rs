@@ -1,16 +1,23 @@
 //! Adaptive group commit of concurrent single appends, for every backend.
 //!
-//! A caller that finds fewer commits running than the backend runs at once
-//! (one for SQLite's single writer, two for PostgreSQL's pipeline) becomes
-//! a *leader*: it takes everything queued (its own batch and whatever
-//! arrived meanwhile, at most `group_max`) and commits it as one group
-//! through the backend's `append_many` (a batch failing alone); the others
-//! wait for their outcome. Once its own outcome is in, the leader hands the
-//! lead to the oldest waiter not yet handed one, if any, and returns. So
-//! the group size follows the load with no timer and no polling: one
-//! appender alone commits at once (a group of one, the lowest latency), and
-//! under load each group is what queued up during the commits before it
-//! (one fsync and one chain-head move for all of them).
+//! A caller that finds no commit running becomes a *leader*: it takes
+//! everything queued (its own batch and whatever arrived meanwhile, at most
+//! `group_max`) and commits it as one group through the backend's
+//! `append_many` (a batch failing alone); the others wait for their
+//! outcome. Once its own outcome is in, the leader hands the lead to the
+//! oldest waiter not yet handed one, if any, and returns. So the group size
+//! follows the load with no timer and no polling: one appender alone
+//! commits at once (a group of one, the lowest latency), and under load
+//! each group is what queued up during the commits before it (one fsync
+//! and one chain-head move for all of them).
+//!
+//! A backend that commits several groups at once (PostgreSQL's pipeline,
+//! two) gets a further leader only under load: when `extra_leader_at`
+//! batches are queued behind the running commits. Light load keeps one
+//! leader: a second group of one or two batches beside the first would
+//! cost a transaction, a commit and a flush of its own, and under a mix
+//! that keeps both cores busy (`qyzmet bench load`) that CPU is latency
+//! for everyone (docs/performance.md).
 //!
 //! Every decision about who leads is made under the queue's mutex together
 //! with the queue itself, so a batch is never left queued with no leader.
@@ -29,8 +36,10 @@ use crate::{Appended, StoreError};
 
 pub(crate) struct CommitQueue {
     state: Mutex<State>,
-    /// How many groups commit at once.
+    /// How many groups commit at once, at most.
     leaders_max: usize,
+    /// How many queued batches call for one more leader.
+    extra_leader_at: usize,
 }
 
 #[derive(Default)]
@@ -71,12 +80,28 @@ impl Drop for Leading<'_> {
 }
 
 impl CommitQueue {
-    /// A queue that commits up to `leaders_max` groups at once.
-    pub(crate) fn new(leaders_max: usize) -> CommitQueue {
+    /// A queue that commits one group at a time.
+    pub(crate) fn one_leader() -> CommitQueue {
+        CommitQueue::new(1, usize::MAX)
+    }
+
+    /// A queue that commits up to `leaders_max` groups at once, one more
+    /// whenever `extra_leader_at` batches wait for a leader.
+    pub(crate) fn new(leaders_max: usize, extra_leader_at: usize) -> CommitQueue {
         CommitQueue {
             state: Mutex::default(),
             leaders_max: leaders_max.max(1),
+            extra_leader_at: extra_leader_at.max(1),
         }
+    }
+
+    /// Whether a further leader is called for, with `state.leading`
+    /// leaders now: the first always, another under load only.
+    fn wants_leader(&self, state: &State) -> bool {
+        state.leading == 0
+            || (state.leading < self.leaders_max
+                && state.waiting.len() - state.leading.min(state.waiting.len())
+                    >= self.extra_leader_at)
     }
 
     /// Appends `batch` in a group with whatever other callers append at the
@@ -90,11 +115,14 @@ impl CommitQueue {
         let (sender, receiver) = channel();
         let lead = {
             let mut state = lock(&self.state);
-            let lead = state.leading < self.leaders_max;
+            state.waiting.push_back((batch.clone(), sender, false));
+            let lead = self.wants_leader(&state);
             if lead {
                 state.leading += 1;
+                if let Some(last) = state.waiting.back_mut() {
+                    last.2 = true;
+                }
             }
-            state.waiting.push_back((batch.clone(), sender, lead));
             lead
         };
         if !lead {
@@ -147,18 +175,21 @@ impl CommitQueue {
             Ok(Message::Lead) | Err(_) => Err(lost()),
         };
         let mut state = lock(&self.state);
-        // Hand the lead to the oldest waiter not yet handed one; with
-        // nobody left to hand it to, the next caller leads.
-        let handed = state
-            .waiting
-            .iter_mut()
-            .find(|(_, _, handed)| !*handed)
-            .is_some_and(|(_, next, handed)| {
-                *handed = next.send(Message::Lead).is_ok();
-                *handed
-            });
-        if !handed {
-            state.leading = state.leading.saturating_sub(1);
+        // Hand the lead to the oldest waiter not yet handed one, if this
+        // leader is the last one or the load still calls for it; else (or
+        // with nobody left to hand it to) one leader fewer.
+        state.leading = state.leading.saturating_sub(1);
+        let handed = self.wants_leader(&state)
+            && state
+                .waiting
+                .iter_mut()
+                .find(|(_, _, handed)| !*handed)
+                .is_some_and(|(_, next, handed)| {
+                    *handed = next.send(Message::Lead).is_ok();
+                    *handed
+                });
+        if handed {
+            state.leading += 1;
         }
         guard.armed = false;
         result
@@ -171,7 +202,6 @@ fn lost() -> StoreError {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
 
@@ -214,7 +244,7 @@ mod tests {
 
     #[test]
     fn one_caller_alone_commits_a_group_of_one() {
-        let queue = CommitQueue::new(1);
+        let queue = CommitQueue::one_leader();
         let groups = Mutex::new(Vec::new());
         for n in 0..3 {
             let id = format!("c{n}");
@@ -224,87 +254,78 @@ mod tests {
         assert_eq!(*groups.lock().unwrap(), vec![1, 1, 1]);
     }
 
-    #[test]
-    fn concurrent_callers_share_groups_and_each_gets_its_own_outcome() {
-        let queue = Arc::new(CommitQueue::new(1));
-        let groups = Arc::new(Mutex::new(Vec::new()));
-        let threads: Vec<_> = (0..16)
-            .map(|t| {
-                let queue = queue.clone();
-                let groups = groups.clone();
-                std::thread::spawn(move || {
-                    for n in 0..50 {
-                        let id = format!("t{t}-{n}");
-                        let got = queue.append(&batch(&id), 8, backend(&groups)).unwrap();
-                        assert_eq!(got.case_id, id);
-                    }
-                })
-            })
-            .collect();
-        for thread in threads {
-            thread.join().unwrap();
-        }
-        let groups = groups.lock().unwrap();
-        assert_eq!(groups.iter().sum::<usize>(), 16 * 50, "every batch once");
-        assert!(
-            groups.iter().all(|&size| (1..=8).contains(&size)),
-            "{groups:?}"
-        );
-        assert!(
-            groups.len() < 16 * 50 / 2,
-            "under load the groups grow: {} groups",
-            groups.len()
-        );
-        assert_eq!(lock(&queue.state).leading, 0);
-        assert!(lock(&queue.state).waiting.is_empty());
-    }
-
-    #[test]
-    fn two_leaders_commit_two_groups_at_once_and_never_more() {
-        let queue = Arc::new(CommitQueue::new(2));
-        let groups = Arc::new(Mutex::new(Vec::new()));
-        let running = Arc::new(AtomicUsize::new(0));
-        let most = Arc::new(AtomicUsize::new(0));
-        let threads: Vec<_> = (0..16)
-            .map(|t| {
-                let (queue, groups) = (queue.clone(), groups.clone());
-                let (running, most) = (running.clone(), most.clone());
-                std::thread::spawn(move || {
-                    let commit = |batches: &[Batch]| {
-                        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
-                        most.fetch_max(now, Ordering::SeqCst);
-                        let results = backend(&groups)(batches);
-                        running.fetch_sub(1, Ordering::SeqCst);
-                        results
-                    };
+    /// `threads` threads append fifty batches each through `queue` (groups
+    /// of at most 8). Checks that every batch was
+    /// committed once, in a group of 1 to 8, each caller got its own outcome
+    /// and the queue ends idle; returns the group sizes and the most groups
+    /// that were being committed at once.
+    fn callers(threads: usize, queue: CommitQueue) -> (Vec<usize>, usize) {
+        let groups = Mutex::new(Vec::new());
+        let running = AtomicUsize::new(0);
+        let most = AtomicUsize::new(0);
+        let commit = |batches: &[Batch]| {
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            let results = backend(&groups)(batches);
+            running.fetch_sub(1, Ordering::SeqCst);
+            results
+        };
+        std::thread::scope(|scope| {
+            for t in 0..threads {
+                let (queue, commit) = (&queue, &commit);
+                scope.spawn(move || {
                     for n in 0..50 {
                         let id = format!("t{t}-{n}");
                         let got = queue.append(&batch(&id), 8, commit).unwrap();
                         assert_eq!(got.case_id, id);
                     }
-                })
-            })
-            .collect();
-        for thread in threads {
-            thread.join().unwrap();
-        }
-        let groups = groups.lock().unwrap();
-        assert_eq!(groups.iter().sum::<usize>(), 16 * 50, "every batch once");
-        assert!(groups.iter().all(|&size| (1..=8).contains(&size)));
+                });
+            }
+        });
+        let groups = groups.into_inner().unwrap();
         assert_eq!(
-            most.load(Ordering::SeqCst),
-            2,
-            "two groups at once, not more"
+            groups.iter().sum::<usize>(),
+            threads * 50,
+            "every batch once"
         );
-        assert!(groups.len() < 16 * 50 / 2, "{} groups", groups.len());
+        assert!(
+            groups.iter().all(|&size| (1..=8).contains(&size)),
+            "{groups:?}"
+        );
         let state = lock(&queue.state);
         assert_eq!(state.leading, 0);
         assert!(state.waiting.is_empty());
+        (groups, most.into_inner())
+    }
+
+    #[test]
+    fn concurrent_callers_share_groups_and_each_gets_its_own_outcome() {
+        let (groups, most) = callers(16, CommitQueue::one_leader());
+        assert_eq!(most, 1, "one group at a time");
+        assert!(
+            groups.len() < 16 * 50 / 2,
+            "under load the groups grow: {} groups",
+            groups.len()
+        );
+    }
+
+    #[test]
+    fn two_leaders_commit_two_groups_at_once_and_never_more() {
+        let (groups, most) = callers(16, CommitQueue::new(2, 4));
+        assert_eq!(most, 2, "two groups at once, not more");
+        assert!(groups.len() < 16 * 50 / 2, "{} groups", groups.len());
+    }
+
+    #[test]
+    fn light_load_keeps_one_leader() {
+        // Three callers never queue the four batches a second leader needs.
+        let (_, most) = callers(3, CommitQueue::new(2, 4));
+        assert_eq!(most, 1, "one group at a time");
     }
 
     #[test]
     fn a_leader_that_panics_does_not_stop_the_queue() {
-        let queue = CommitQueue::new(1);
+        let queue = CommitQueue::one_leader();
         let calls = AtomicUsize::new(0);
         let panicking = |_: &[Batch]| -> Vec<Result<Appended, StoreError>> {
             calls.fetch_add(1, Ordering::SeqCst);

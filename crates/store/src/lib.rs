@@ -30,8 +30,8 @@ pub use qyzmet_storage::notifications::{
     DeliveryClaim, DeliveryRow, NewDelivery, NewNotification, NotificationPage, NotificationRow,
 };
 pub use qyzmet_storage::{
-    Appended, AuditProblem, AuditProblemKind, AuditReport, CaseQuery, CaseStat, OutboxBacklog,
-    RebuildReport, Store, StoreError, TaskQuery, limits, notifications, record,
+    Appended, AuditProblem, AuditProblemKind, AuditReport, CaseQuery, CaseStat, GroupCounts,
+    OutboxBacklog, RebuildReport, Store, StoreError, TaskQuery, limits, notifications, record,
 };
 pub(crate) use qyzmet_storage::{cap_limit, check_id, validate_batch};
 

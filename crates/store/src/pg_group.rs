@@ -88,20 +88,30 @@ WITH ev AS (
 )
 SELECT 1";
 
-/// The chain head moves last, after every row, and only from the head the
-/// group staged on. `FOR UPDATE` waits for the row lock of a pipelined
-/// group before (held until it commits or rolls back) and then returns the
-/// row as that group left it; a condition in the `UPDATE` itself would not
-/// do, since READ COMMITTED evaluates it on the row as the statement's
-/// snapshot saw it, before that group moved it.
-const HEAD_LOCK_SQL: &str = "SELECT global_seq, hash FROM chain_head WHERE id = 1 FOR UPDATE";
+/// A pipelined group moves the chain head last, after every row, and only
+/// from the head it staged on ($3, $4), in one statement. The CTE's `FOR
+/// UPDATE` waits for the row lock of the pipelined group before (held
+/// until it commits or rolls back) and then yields the row as that group
+/// left it; the `UPDATE`, finding its snapshot's row version replaced,
+/// re-checks its condition on the latest version with that row
+/// (READ COMMITTED's re-check). A condition on `chain_head` alone would
+/// not do: it is first evaluated on the row as the statement's snapshot
+/// saw it, before the group before moved it, and the row would be skipped
+/// without waiting. No row updated: the head is not the expected one.
+const HEAD_FROM_SQL: &str = "WITH current AS (
+  SELECT global_seq, hash FROM chain_head WHERE id = 1 FOR UPDATE
+)
+UPDATE chain_head SET global_seq = $1, hash = $2
+  FROM current
+ WHERE chain_head.id = 1 AND current.global_seq = $3 AND current.hash = $4";
+/// A classic group has held the head since it began.
 const HEAD_SQL: &str = "UPDATE chain_head SET global_seq = $1, hash = $2 WHERE id = 1";
 
 /// The prepared statements of a group commit.
 pub(crate) struct GroupStatements {
     read: Statement,
     write: Statement,
-    head_lock: Statement,
+    head_from: Statement,
     head: Statement,
 }
 
@@ -110,7 +120,7 @@ impl GroupStatements {
         Ok(GroupStatements {
             read: client.prepare(READ_SQL)?,
             write: client.prepare(WRITE_SQL)?,
-            head_lock: client.prepare(HEAD_LOCK_SQL)?,
+            head_from: client.prepare(HEAD_FROM_SQL)?,
             head: client.prepare(HEAD_SQL)?,
         })
     }
@@ -176,17 +186,19 @@ impl<C: GenericClient> GroupBackend for PgGroup<'_, '_, C> {
         if !last {
             return Ok(());
         }
-        // The classic path has held the head since before its first read.
         if let Some(turn) = self.turn.as_mut() {
             turn.before_head();
-            let current = self.tx.query_one(&self.stmts.head_lock, &[]);
+            let moved = self.tx.execute(
+                &self.stmts.head_from,
+                &[
+                    &u64_to_i64(head.global_seq)?,
+                    &head.hash,
+                    &u64_to_i64(self.expected.global_seq)?,
+                    &self.expected.hash,
+                ],
+            );
             turn.after_last_write();
-            let current = current?;
-            let current_seq: i64 = get(&current, 0)?;
-            let current_hash: String = get(&current, 1)?;
-            if i64_to_u64(current_seq)? != self.expected.global_seq
-                || current_hash != self.expected.hash
-            {
+            if moved? != 1 {
                 // A group it staged on failed, or another process appended:
                 // the caller rolls back and redoes it the classic way. Even
                 // a group that writes nothing checks this: its duplicates'
@@ -195,6 +207,8 @@ impl<C: GenericClient> GroupBackend for PgGroup<'_, '_, C> {
                     "postgres: the chain head moved while the group was staged".into(),
                 ));
             }
+            self.expected = head.clone();
+            return Ok(());
         }
         if *head != self.expected {
             self.tx.execute(

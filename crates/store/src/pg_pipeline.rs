@@ -9,10 +9,11 @@
 //! of what the groups still in flight will leave (their *predictions*: the
 //! chain head after them, their idempotency keys and case heads), and it
 //! ends by moving the chain head only if the head is still the one it
-//! staged on (`UPDATE chain_head … WHERE global_seq = $expected AND hash =
-//! $expected`, a statement of its own after every row). Under READ
-//! COMMITTED that update waits for the row lock of the group before, which
-//! holds it until it commits or rolls back, and then re-reads the row; so:
+//! staged on (one statement after every row: the head row locked `FOR
+//! UPDATE` in a CTE, updated only where it matches, `pg_group.rs`). Under
+//! READ COMMITTED that lock waits for the group before, which holds the
+//! row until it commits or rolls back, and then yields the row as that
+//! group left it; so:
 //!
 //! - groups commit in the order they were staged, each on its predecessor;
 //! - if a predecessor failed, or another node appended in between, the

@@ -4,12 +4,13 @@
 //! serialized; `append_many` amortizes the lock and the commit over many
 //! batches — see `docs/store.md`).
 
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, LazyLock, Mutex, MutexGuard};
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use postgres::types::ToSql;
-use postgres::{Client, GenericClient, NoTls, Row, Statement};
+use postgres::{Client, GenericClient, NoTls, Row, SimpleQueryMessage, Statement};
 use qyzmet_storage::record::{
     Batch, CaseRow, Evidence, ExchangeRow, ExchangeStat, OutboxClaim, OutboxRow, ProjectionOp,
     RegistryRow, StoredEvent, TaskRow, TimerRow,
@@ -25,9 +26,9 @@ use crate::pg_group::{GroupStatements, PgGroup};
 use crate::pg_pipeline::Pipeline;
 use crate::rebuild::{self, RebuildBackend, RebuildRows};
 use crate::{
-    Appended, AuditReport, CaseQuery, CaseStat, DeliveryClaim, DeliveryRow, NewNotification,
-    NotificationPage, NotificationRow, OutboxBacklog, RebuildReport, Store, StoreError, TaskQuery,
-    cap_limit, check_id, limits, validate_batch,
+    Appended, AuditReport, CaseQuery, CaseStat, DeliveryClaim, DeliveryRow, GroupCounts,
+    NewNotification, NotificationPage, NotificationRow, OutboxBacklog, RebuildReport, Store,
+    StoreError, TaskQuery, cap_limit, check_id, limits, validate_batch,
 };
 
 const MIGRATIONS: &[(i32, &str, &str)] = &[
@@ -79,6 +80,24 @@ const WRITER_LOCK_KEY: i64 = 0x7179_7a6d_6574_7772; // "qyzmetwr"
 /// redone the classic way: a wait across processes that PostgreSQL cannot
 /// see as a deadlock (one half of it is inside a process) ends here.
 const PIPELINED_LOCK_TIMEOUT: &str = "5s";
+/// What a pipelined group sends with its `BEGIN`, in the same round trip:
+/// the writer lock shared, the lock timeout, and the chain head as it is
+/// (the head to stage on when no group is in flight).
+static PIPELINED_BEGIN_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "BEGIN; SELECT pg_advisory_xact_lock_shared({WRITER_LOCK_KEY}); \
+         SET LOCAL lock_timeout = '{PIPELINED_LOCK_TIMEOUT}'; {HEAD_READ_SQL}"
+    )
+});
+/// A transaction that locks the chain head first: the writer lock
+/// exclusively, then the head row `FOR UPDATE`, in one round trip.
+static HEAD_FIRST_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY}); {HEAD_READ_SQL} FOR UPDATE")
+});
+/// What a classic group sends with its `BEGIN`.
+static CLASSIC_BEGIN_SQL: LazyLock<String> =
+    LazyLock::new(|| format!("BEGIN; {}", *HEAD_FIRST_SQL));
+const HEAD_READ_SQL: &str = "SELECT global_seq, hash FROM chain_head WHERE id = 1";
 /// How long the store stops pipelining after a pipelined group had to be
 /// redone: another process moved the chain head (two servers writing), so
 /// groups staged ahead would mostly be redone as well.
@@ -87,10 +106,6 @@ const PIPELINE_PAUSE: Duration = Duration::from_secs(1);
 struct Statements {
     idempotency_get: Statement,
     case_last: Statement,
-    writer_lock: Statement,
-    head_lock: Statement,
-    pipelined_begin: Statement,
-    head_read: Statement,
     group: GroupStatements,
 }
 
@@ -101,12 +116,6 @@ impl Statements {
                 "SELECT case_id, last_seq, events, last_global_seq, last_hash FROM idempotency WHERE key = $1",
             )?,
             case_last: client.prepare("SELECT seq, hash FROM events WHERE case_id = $1 ORDER BY seq DESC LIMIT 1")?,
-            writer_lock: client.prepare("SELECT pg_advisory_xact_lock($1)")?,
-            head_lock: client.prepare("SELECT global_seq, hash FROM chain_head WHERE id = 1 FOR UPDATE")?,
-            pipelined_begin: client.prepare(
-                "SELECT pg_advisory_xact_lock_shared($1), set_config('lock_timeout', $2, true)",
-            )?,
-            head_read: client.prepare("SELECT global_seq, hash FROM chain_head WHERE id = 1")?,
             group: GroupStatements::prepare(client)?,
         })
     }
@@ -262,12 +271,19 @@ pub struct PostgresStore {
     queue: CommitQueue,
     /// Groups in flight on several connections (`pg_pipeline.rs`).
     pipeline: Pipeline,
+    /// `Store::group_counts`.
+    pipelined: AtomicU64,
+    redone: AtomicU64,
 }
 
 /// Groups in flight at once on the pipeline: two backends writing disjoint
 /// groups side by side (this machine's two cores; a third would only wait
 /// for a core).
 const PIPELINE_DEPTH: usize = 2;
+/// Batches queued behind a running commit that call for the second one
+/// (`commit_queue.rs`): under light load one group at a time is cheaper
+/// and so faster (`qyzmet bench load`, docs/performance.md).
+const EXTRA_LEADER_AT: usize = 16;
 
 /// The most batches committed in one group of concurrent appends.
 const GROUP_MAX: usize = 256;
@@ -290,8 +306,10 @@ impl PostgresStore {
         };
         Ok(PostgresStore {
             pool,
-            queue: CommitQueue::new(PIPELINE_DEPTH),
+            queue: CommitQueue::new(PIPELINE_DEPTH, EXTRA_LEADER_AT),
             pipeline: Pipeline::default(),
+            pipelined: AtomicU64::new(0),
+            redone: AtomicU64::new(0),
         })
     }
 }
@@ -550,18 +568,68 @@ impl<C: GenericClient> AuditBackend for PgAudit<'_, C> {
 
 /// Locks the chain head row for this transaction and reads it, after the
 /// writer lock (exclusive: no pipelined group of any process is in flight).
-fn lock_head(tx: &mut impl GenericClient, stmts: &Statements) -> Result<Head, StoreError> {
-    tx.execute(&stmts.writer_lock, &[&WRITER_LOCK_KEY])?;
-    read_head(tx, &stmts.head_lock)
+fn lock_head(tx: &mut impl GenericClient) -> Result<Head, StoreError> {
+    head_of(&tx.simple_query(&HEAD_FIRST_SQL)?)
 }
 
-/// Reads the chain head row with `statement` (locking it or not).
-fn read_head(tx: &mut impl GenericClient, statement: &Statement) -> Result<Head, StoreError> {
-    let row = tx.query_one(statement, &[])?;
+/// The chain head in the last row of a simple query's answer (text).
+fn head_of(messages: &[SimpleQueryMessage]) -> Result<Head, StoreError> {
+    let row = messages
+        .iter()
+        .rev()
+        .find_map(|message| match message {
+            SimpleQueryMessage::Row(row) => Some(row),
+            _ => None,
+        })
+        .ok_or_else(|| StoreError::Backend("postgres: the chain head row is missing".into()))?;
+    let text = |index: usize| {
+        row.try_get(index)?
+            .ok_or_else(|| StoreError::Backend("postgres: the chain head row has a NULL".into()))
+    };
+    let global_seq = text(0)?
+        .parse::<u64>()
+        .map_err(|error| StoreError::Backend(format!("postgres: chain head sequence: {error}")))?;
     Ok(Head {
-        global_seq: i64_to_u64(get(&row, 0)?)?,
-        hash: get(&row, 1)?,
+        global_seq,
+        hash: text(1)?.to_owned(),
     })
+}
+
+/// A transaction opened with `BEGIN` and its first statements in one
+/// simple query, one round trip; like `postgres::Transaction` it rolls
+/// back when dropped without `commit`. The group paths use it: what they
+/// send first needs no parameters.
+struct Begun<'a> {
+    client: &'a mut Client,
+    open: bool,
+}
+
+impl<'a> Begun<'a> {
+    /// Sends `sql`, which starts with `BEGIN`, and returns the transaction
+    /// with the chain head its last statement read.
+    fn start(client: &'a mut Client, sql: &str) -> Result<(Begun<'a>, Head), StoreError> {
+        debug_assert!(sql.starts_with("BEGIN;"));
+        let answer = client.simple_query(sql);
+        // A statement after BEGIN that failed leaves the transaction open
+        // (and aborted): the guard rolls it back.
+        let begun = Begun { client, open: true };
+        let head = head_of(&answer?)?;
+        Ok((begun, head))
+    }
+
+    fn commit(mut self) -> Result<(), postgres::Error> {
+        self.open = false;
+        self.client.batch_execute("COMMIT")
+    }
+}
+
+impl Drop for Begun<'_> {
+    fn drop(&mut self) {
+        if self.open && !self.client.is_closed() {
+            // The connection is unusable if this fails; the pool sees it closed.
+            let _ = self.client.batch_execute("ROLLBACK");
+        }
+    }
 }
 
 /// The slow path of `append_many`: a savepoint and a statement per row, so
@@ -574,7 +642,7 @@ fn append_many_per_batch(
 ) -> Vec<Result<Appended, StoreError>> {
     let outcome = (|| -> Result<Vec<Result<Appended, StoreError>>, StoreError> {
         let mut tx = client.transaction()?;
-        let mut head = lock_head(&mut tx, stmts)?;
+        let mut head = lock_head(&mut tx)?;
         let mut results = Vec::with_capacity(batches.len());
         for batch in batches {
             if let Err(error) = validate_batch(batch) {
@@ -639,57 +707,57 @@ impl PostgresStore {
         };
         let Conn { client, stmts, .. } = conn;
         let (mut turn, predicted) = self.pipeline.begin(batches);
-        let mut tx = match client.transaction() {
-            Ok(tx) => tx,
-            Err(error) => return Some(all_fail(error.into())),
-        };
-        if let Err(error) = tx.execute(
-            &stmts.pipelined_begin,
-            &[&WRITER_LOCK_KEY, &PIPELINED_LOCK_TIMEOUT],
-        ) {
-            drop(tx);
-            drop(turn);
-            self.pipeline.pause(PIPELINE_PAUSE);
-            return client.is_closed().then(|| all_fail(error.into()));
-        }
-        let head = match predicted {
-            Some(head) => head,
-            None => match read_head(&mut tx, &stmts.head_read) {
-                Ok(head) => head,
-                Err(error) => return Some(all_fail(error)),
-            },
-        };
-        let mut after = head.clone();
-        let mut backend = PgGroup {
-            tx: &mut tx,
-            stmts: &stmts.group,
-            expected: head,
-            turn: Some(&mut turn),
-        };
-        match append_group(&mut backend, batches, &mut after) {
-            Ok(results) => {
-                let committed = tx.commit();
-                if committed.is_ok() {
-                    turn.committed();
+        self.pipelined.fetch_add(1, Ordering::Relaxed);
+        let error = 'attempt: {
+            let (tx, read) = match Begun::start(client, &PIPELINED_BEGIN_SQL) {
+                Ok(begun) => begun,
+                Err(error) => break 'attempt error,
+            };
+            let head = predicted.unwrap_or(read);
+            let mut after = head.clone();
+            let mut backend = PgGroup {
+                tx: &mut *tx.client,
+                stmts: &stmts.group,
+                expected: head,
+                turn: Some(&mut turn),
+            };
+            match append_group(&mut backend, batches, &mut after) {
+                Ok(results) => {
+                    let committed = tx.commit();
+                    if committed.is_ok() {
+                        turn.committed();
+                    }
+                    // Only now does the group leave the pipeline's predictions.
+                    drop(turn);
+                    return Some(match committed {
+                        Ok(()) => results,
+                        Err(error) => all_fail(error.into()),
+                    });
                 }
-                // Only now does the group leave the pipeline's predictions.
-                drop(turn);
-                Some(match committed {
-                    Ok(()) => results,
-                    Err(error) => all_fail(error.into()),
-                })
+                // Dropping `tx` rolls the group back.
+                Err(error) => error,
             }
-            Err(error) => {
-                drop(tx);
-                drop(turn);
-                self.pipeline.pause(PIPELINE_PAUSE);
-                if client.is_closed() {
-                    Some(all_fail(error))
-                } else {
-                    None
-                }
-            }
+        };
+        // The group leaves the flight only once rolled back.
+        drop(turn);
+        self.redo(client, error, batches.len())
+    }
+
+    /// A pipelined group that failed and left nothing: `None`, redo it the
+    /// classic way (and pause the pipeline), unless the connection is gone:
+    /// then the `batches` fail with `error`.
+    fn redo(
+        &self,
+        client: &Client,
+        error: StoreError,
+        batches: usize,
+    ) -> Option<Vec<Result<Appended, StoreError>>> {
+        if client.is_closed() {
+            return Some((0..batches).map(|_| Err(error.clone())).collect());
         }
+        self.redone.fetch_add(1, Ordering::Relaxed);
+        self.pipeline.pause(PIPELINE_PAUSE);
+        None
     }
 }
 
@@ -731,37 +799,42 @@ impl Store for PostgresStore {
         // from the start, a fixed number of round trips per group.
         let _exclusive = self.pipeline.exclusive();
         let Conn { client, stmts, .. } = pooled.conn();
-        let mut tx = match client.transaction() {
-            Ok(tx) => tx,
-            Err(error) => return all_fail(error.into()),
-        };
-        let attempt = lock_head(&mut tx, stmts).and_then(|mut head| {
-            let mut backend = PgGroup::locked(&mut tx, &stmts.group, &head);
-            append_group(&mut backend, batches, &mut head)
-        });
-        match attempt {
-            Ok(results) => match tx.commit() {
-                Ok(()) => results,
-                Err(error) => all_fail(error.into()),
-            },
-            Err(error) => {
-                // The database refused a statement (a value it will not store,
-                // e.g. text with a NUL byte, or a constraint the in-memory
-                // decisions did not foresee): roll back and redo the group
-                // statement by statement, a savepoint per batch, so that the
-                // offending batch fails alone.
-                drop(tx);
-                if client.is_closed() {
-                    all_fail(error)
-                } else {
-                    append_many_per_batch(client, stmts, batches)
+        let error = match Begun::start(client, &CLASSIC_BEGIN_SQL) {
+            Ok((tx, mut head)) => {
+                let mut backend = PgGroup::locked(&mut *tx.client, &stmts.group, &head);
+                match append_group(&mut backend, batches, &mut head) {
+                    Ok(results) => {
+                        return match tx.commit() {
+                            Ok(()) => results,
+                            Err(error) => all_fail(error.into()),
+                        };
+                    }
+                    // Dropping `tx` rolls the group back.
+                    Err(error) => error,
                 }
             }
+            Err(error) => error,
+        };
+        // The database refused a statement (a value it will not store, e.g.
+        // text with a NUL byte, or a constraint the in-memory decisions did
+        // not foresee): redo the group statement by statement, a savepoint
+        // per batch, so that the offending batch fails alone.
+        if client.is_closed() {
+            all_fail(error)
+        } else {
+            append_many_per_batch(client, stmts, batches)
         }
     }
 
     fn concurrent_appends(&self) -> usize {
         PIPELINE_DEPTH
+    }
+
+    fn group_counts(&self) -> GroupCounts {
+        GroupCounts {
+            pipelined: self.pipelined.load(Ordering::Relaxed),
+            redone: self.redone.load(Ordering::Relaxed),
+        }
     }
 
     fn idempotency(&self, key: &str) -> Result<Option<Appended>, StoreError> {
@@ -1580,7 +1653,7 @@ impl RebuildBackend for PgRebuild<'_> {
         page: impl FnOnce(&mut dyn RebuildRows) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut tx = self.client.transaction()?;
-        let head = lock_head(&mut tx, self.stmts)?;
+        let head = lock_head(&mut tx)?;
         let out = page(&mut PgRebuildRows {
             tx: &mut tx,
             stmts: &self.stmts.group,

@@ -195,7 +195,7 @@ impl SqliteStore {
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
             checkpointer,
-            queue: CommitQueue::new(1),
+            queue: CommitQueue::one_leader(),
         })
     }
 

@@ -175,6 +175,14 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
                 {
                     outln!("peak RSS:         {half} KiB at half, {end} KiB at the end");
                 }
+                let counts = report.group_counts;
+                if counts.pipelined > 0 {
+                    outln!(
+                        "store pipeline:   {} groups pipelined, {} of them redone the classic way",
+                        counts.pipelined,
+                        counts.redone
+                    );
+                }
                 outln!("errors:           {}", report.errors);
                 outln!("stuck cases:      {}", report.stuck);
             }

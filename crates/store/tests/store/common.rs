@@ -42,6 +42,10 @@ impl Fixture {
         }
     }
 
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.backend, Backend::Postgres { .. })
+    }
+
     pub fn sqlite() -> Fixture {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("store.db");

@@ -9,17 +9,6 @@ use serde_json::json;
 
 use crate::common::*;
 
-macro_rules! conformance {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[test] fn $name() { super::$name(&crate::common::Fixture::sqlite()); })*
-        }
-        mod postgres {
-            $(#[test] fn $name() { if let Some(fixture) = crate::common::Fixture::postgres() { super::$name(&fixture) } })*
-        }
-    };
-}
-
 conformance!(
     evidence_is_written_with_its_batch,
     a_refused_batch_writes_no_evidence,

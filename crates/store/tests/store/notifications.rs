@@ -7,17 +7,6 @@ use serde_json::json;
 
 use crate::common::*;
 
-macro_rules! conformance {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[test] fn $name() { super::$name(&crate::common::Fixture::sqlite()); })*
-        }
-        mod postgres {
-            $(#[test] fn $name() { if let Some(fixture) = crate::common::Fixture::postgres() { super::$name(&fixture) } })*
-        }
-    };
-}
-
 conformance!(
     notifications_listed_newest_first_with_unread_count,
     insert_is_idempotent_and_moves_the_cursor,
