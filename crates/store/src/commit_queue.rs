@@ -100,7 +100,7 @@ impl CommitQueue {
     fn wants_leader(&self, state: &State) -> bool {
         state.leading == 0
             || (state.leading < self.leaders_max
-                && state.waiting.len() - state.leading.min(state.waiting.len())
+                && state.waiting.iter().filter(|(_, _, handed)| !handed).count()
                     >= self.extra_leader_at)
     }
 
