@@ -100,7 +100,11 @@ impl CommitQueue {
     fn wants_leader(&self, state: &State) -> bool {
         state.leading == 0
             || (state.leading < self.leaders_max
-                && state.waiting.iter().filter(|(_, _, handed)| !handed).count()
+                && state
+                    .waiting
+                    .iter()
+                    .filter(|(_, _, handed)| !handed)
+                    .count()
                     >= self.extra_leader_at)
     }
 
