@@ -43,8 +43,9 @@ pub struct BenchReport {
     /// Groups committed at once, each by a committer thread of its own
     /// (`Store::concurrent_appends`; 1 without the pipeline).
     pub committers: usize,
-    /// How the store committed the groups (PostgreSQL's pipeline: written
-    /// side by side, or redone the classic way), counted since it opened.
+    /// How the store committed the groups (PostgreSQL: how many took the
+    /// pipelined path, how many of those were redone the classic way),
+    /// counted since it opened.
     pub group_counts: GroupCounts,
     pub cases: u64,
     pub commands: u64,

@@ -209,7 +209,8 @@ pub struct RebuildReport {
 /// How a store's groups were committed (`Store::group_counts`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct GroupCounts {
-    /// Groups written on the pipeline, side by side with others.
+    /// Groups that took the pipelined path (staged on the groups in
+    /// flight, when there were any).
     pub pipelined: u64,
     /// Pipelined groups that had to be rolled back and redone the classic
     /// way (the chain head moved under them, or a lock wait timed out).
@@ -240,8 +241,8 @@ pub trait Store: Send + Sync {
     }
 
     /// How this store's groups were committed since it opened (all zero
-    /// where there is one way only, as on SQLite): for benchmarks, metrics
-    /// and the tests that check the pipeline is used and seldom redone.
+    /// where there is one way only, as on SQLite): for `bench engine` and
+    /// the tests that check the pipeline is used and its groups not redone.
     fn group_counts(&self) -> GroupCounts {
         GroupCounts::default()
     }

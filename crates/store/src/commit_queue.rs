@@ -13,7 +13,7 @@
 //!
 //! A backend that commits several groups at once (PostgreSQL's pipeline,
 //! two) gets a further leader only under load: when `extra_leader_at`
-//! batches are queued behind the running commits. Light load keeps one
+//! batches whose callers do not lead are queued. Light load keeps one
 //! leader: a second group of one or two batches beside the first would
 //! cost a transaction, a commit and a flush of its own, and under a mix
 //! that keeps both cores busy (`qyzmet bench load`) that CPU is latency
@@ -38,7 +38,8 @@ pub(crate) struct CommitQueue {
     state: Mutex<State>,
     /// How many groups commit at once, at most.
     leaders_max: usize,
-    /// How many queued batches call for one more leader.
+    /// How many queued batches of callers that do not lead call for one
+    /// more leader.
     extra_leader_at: usize,
 }
 

@@ -738,22 +738,12 @@ impl PostgresStore {
                 Err(error) => error,
             }
         };
-        // The group leaves the flight only once rolled back.
+        // The group leaves the flight only once rolled back. It left
+        // nothing: redo it the classic way (and pause the pipeline), unless
+        // the connection is gone.
         drop(turn);
-        self.redo(client, error, batches.len())
-    }
-
-    /// A pipelined group that failed and left nothing: `None`, redo it the
-    /// classic way (and pause the pipeline), unless the connection is gone:
-    /// then the `batches` fail with `error`.
-    fn redo(
-        &self,
-        client: &Client,
-        error: StoreError,
-        batches: usize,
-    ) -> Option<Vec<Result<Appended, StoreError>>> {
         if client.is_closed() {
-            return Some((0..batches).map(|_| Err(error.clone())).collect());
+            return Some(all_fail(error));
         }
         self.redone.fetch_add(1, Ordering::Relaxed);
         self.pipeline.pause(PIPELINE_PAUSE);
