@@ -164,6 +164,19 @@ impl Pipeline {
         let id = *stage;
         let (overlay, head) = {
             let mut flight = lock(&self.flight);
+            // A group that ended uncommitted cleared the tail: the groups
+            // still in flight staged before that and may be staged on it
+            // (they will fail on their head). Staging on the database's
+            // head with their predictions laid over it would decide on
+            // rows that never commit and still pass the head check; so
+            // wait until they are gone. They wait for nothing this group
+            // holds: they have given up the stage turn.
+            while !flight.is_empty() && lock(&self.tail).is_none() {
+                flight = self
+                    .changed
+                    .wait(flight)
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+            }
             // Every group in flight has staged (it gave up the stage turn),
             // so each has published its prediction.
             let overlay: Vec<Arc<Prediction>> = flight
@@ -396,6 +409,63 @@ mod tests {
             record: serde_json::json!({}),
             case_id: case_id.into(),
         })
+    }
+
+    fn head(global_seq: u64) -> Head {
+        Head {
+            global_seq,
+            hash: format!("h{global_seq}"),
+        }
+    }
+
+    /// Stages a group of one case on `pipeline` and publishes that it
+    /// leaves `leaves`, as `append_group` does before its last write.
+    fn staged<'p>(pipeline: &'p Pipeline, case_id: &str, leaves: u64) -> (Turn<'p>, Option<Head>) {
+        let (mut turn, on) = pipeline.begin(&[batch(case_id, Vec::new(), Vec::new())]);
+        turn.before_write(&Chunk::with_capacity(0, 0), &head(leaves), true);
+        (turn, on)
+    }
+
+    #[test]
+    fn a_group_stages_on_the_last_group_in_flight() {
+        let pipeline = Pipeline::default();
+        let (first, on) = staged(&pipeline, "a", 1);
+        assert_eq!(on, None, "nothing in flight: the database's head");
+        let (second, on) = staged(&pipeline, "b", 2);
+        assert_eq!(on, Some(head(1)));
+        assert_eq!(second.overlay.len(), 1, "the first group's prediction");
+        drop((first, second));
+    }
+
+    /// The first group ends uncommitted while the second, staged on it, is
+    /// still in flight (doomed: it will fail on its head). A third group
+    /// must not stage on the database's head with the second's prediction
+    /// laid over it: it waits until the second is gone, then stages on the
+    /// database alone.
+    #[test]
+    fn after_a_failed_group_the_next_waits_for_the_groups_staged_on_it() {
+        let pipeline = Pipeline::default();
+        let (first, _) = staged(&pipeline, "a", 1);
+        let (second, on) = staged(&pipeline, "b", 2);
+        assert_eq!(on, Some(head(1)));
+        drop(first);
+        let began = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            let third = scope.spawn(|| {
+                let (turn, on) = pipeline.begin(&[batch("c", Vec::new(), Vec::new())]);
+                began.store(true, std::sync::atomic::Ordering::SeqCst);
+                (on, turn.overlay.len())
+            });
+            std::thread::sleep(Duration::from_millis(200));
+            assert!(
+                !began.load(std::sync::atomic::Ordering::SeqCst),
+                "the third group staged while a doomed group was in flight"
+            );
+            drop(second);
+            let (on, overlay) = third.join().unwrap();
+            assert_eq!(on, None, "the database's head");
+            assert_eq!(overlay, 0, "no prediction of a group that never commits");
+        });
     }
 
     #[test]
