@@ -427,6 +427,11 @@ impl GroupBackend for SqliteGroup<'_> {
     }
 
     fn write(&mut self, chunk: Chunk, head: &Head, _last: bool) -> Result<(), StoreError> {
+        // An empty chunk (the last of a group of duplicates, or after a
+        // flushed one) leaves the head where the previous write put it.
+        if chunk.is_empty() {
+            return Ok(());
+        }
         let conn = self.conn;
         if !chunk.events.is_empty() {
             let mut insert = conn.prepare_cached(
